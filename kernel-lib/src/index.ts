@@ -1,0 +1,25 @@
+export { KERNEL_VERSION } from './version';
+export { loadRDKit, withMol, ChemistryError } from './chemistry/rdkit';
+export type { RDKitModule, RDKitMol } from './chemistry/rdkit';
+export { getIdentity, getIdentityWith } from './chemistry/identity';
+export type { MoleculeIdentity } from './chemistry/identity';
+export { liquidDensity, OutOfRangeError } from './properties/density';
+export type {
+  Density,
+  Dippr105Correlation,
+  Kell1975Correlation,
+  LiquidDensityCorrelation,
+  PpdsCorrelation
+} from './properties/density';
+export {
+  ComponentRoleSchema,
+  findReferenceMolecule,
+  getReferenceData,
+  parseReferenceData
+} from './reference/cryoprotectants';
+export type {
+  ComponentRole,
+  ReferenceData,
+  ReferenceMolecule,
+  ReferenceSource
+} from './reference/cryoprotectants';

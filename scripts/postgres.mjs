@@ -1,0 +1,102 @@
+// A throw-away PostgreSQL server for the tests: Debian's postgresql package (installed when
+// missing and running as root), a fresh cluster in a temporary folder, on 127.0.0.1 and a free port.
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { isRoot, run } from './lib.mjs';
+
+const MIN_VERSION = 15;
+
+function findBinaries() {
+  const base = '/usr/lib/postgresql';
+  if (!existsSync(base)) {
+    return undefined;
+  }
+  const versions = readdirSync(base)
+    .map(Number)
+    .filter(v => v >= MIN_VERSION && existsSync(join(base, String(v), 'bin', 'initdb')))
+    .sort((a, b) => b - a);
+  return versions.length ? join(base, String(versions[0]), 'bin') : undefined;
+}
+
+async function installPostgres() {
+  if (!isRoot()) {
+    throw new Error(
+      'PostgreSQL 15+ is not installed and this is not root: install postgresql (Debian: sudo apt-get install postgresql-15) or set DATABASE_URL'
+    );
+  }
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  await run('apt-get', ['update'], { env });
+  await run('apt-get', ['install', '-y', '--no-install-recommends', 'postgresql-15'], { env });
+}
+
+function freePort() {
+  return new Promise((done, fail) => {
+    const server = createServer();
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => done(port));
+    });
+  });
+}
+
+/** Start a server; returns its superuser URL and a stop function. */
+export async function startPostgres() {
+  let bin = findBinaries();
+  if (!bin) {
+    await installPostgres();
+    bin = findBinaries();
+  }
+  if (!bin) {
+    throw new Error('PostgreSQL installation did not provide initdb');
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'cryoprotect-pg-'));
+  const port = await freePort();
+  // initdb refuses to run as root, so the cluster belongs to the postgres user created by the package.
+  const asOwner = (command, args) =>
+    isRoot() ? run('runuser', ['-u', 'postgres', '--', command, ...args]) : run(command, args);
+  if (isRoot()) {
+    await run('chown', ['postgres:postgres', dir]);
+  }
+  await asOwner(join(bin, 'initdb'), [
+    '-D',
+    join(dir, 'data'),
+    '-U',
+    'postgres',
+    '--auth=trust',
+    '--encoding=UTF8',
+    '--locale=C.UTF-8'
+  ]);
+  await asOwner(join(bin, 'pg_ctl'), [
+    '-D',
+    join(dir, 'data'),
+    '-l',
+    join(dir, 'server.log'),
+    '-w',
+    '-t',
+    '60',
+    '-o',
+    `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`,
+    'start'
+  ]);
+  return {
+    url: `postgresql://postgres@127.0.0.1:${port}/postgres`,
+    version: bin.split('/').at(-2),
+    stop: async () => {
+      try {
+        await asOwner(join(bin, 'pg_ctl'), [
+          '-D',
+          join(dir, 'data'),
+          '-m',
+          'immediate',
+          '-w',
+          'stop'
+        ]);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
+  };
+}

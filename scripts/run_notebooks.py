@@ -1,0 +1,72 @@
+"""Execute notebooks headless with nbclient and the tslab kernel; exit non-zero naming the failing cell.
+
+Usage: python scripts/run_notebooks.py NOTEBOOK [NOTEBOOK ...] [--timeout SECONDS] [--kernel NAME]
+
+The executed copy is written beside each notebook as NAME.executed.ipynb (git-ignored).
+"""
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError, CellTimeoutError
+
+
+def _wait_after_error(cell, cell_index, execute_reply):
+    # tslab discards requests that arrive within 200 ms of an error, which would silently abort
+    # the following cells; waiting keeps later cells (and their failures) visible.
+    time.sleep(0.3)
+
+
+def run(path: Path, kernel: str, timeout: int) -> bool:
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(
+        nb,
+        kernel_name=kernel,
+        timeout=timeout,
+        startup_timeout=120,
+        resources={"metadata": {"path": str(path.parent)}},
+        on_cell_error=_wait_after_error,
+    )
+    started = time.monotonic()
+    try:
+        client.execute()
+    except (CellExecutionError, CellTimeoutError) as error:
+        failing = next(
+            (i for i, c in enumerate(nb.cells) if c.cell_type == "code" and _has_error(c)),
+            None,
+        )
+        where = f"cell {failing} ({nb.cells[failing].get('id', '?')})" if failing is not None else "a cell"
+        print(f"FAILED {path}: {where}\n{error}", file=sys.stderr)
+        return False
+    finally:
+        out = path.with_suffix(".executed.ipynb")
+        nbformat.write(nb, out)
+    print(f"ok {path} ({time.monotonic() - started:.1f} s)")
+    return True
+
+
+def _has_error(cell) -> bool:
+    if cell.get("metadata", {}).get("tags") and "raises-exception" in cell["metadata"]["tags"]:
+        return False
+    for output in cell.get("outputs", []):
+        if output.get("output_type") == "error" or output.get("name") == "stderr":
+            return True
+    return False
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("notebooks", nargs="+", type=Path)
+    parser.add_argument("--timeout", type=int, default=300, help="seconds per cell")
+    parser.add_argument("--kernel", default="tslab")
+    args = parser.parse_args()
+    results = [run(p, args.kernel, args.timeout) for p in args.notebooks]
+    return 0 if all(results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,76 @@
+// npm test: set up whatever is missing, check formatting, lint and types, start a PostgreSQL
+// server for the integration tests (unless DATABASE_URL names one), then run every test in one
+// node:test run, so the closing summary counts them all.
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { ROOT, childEnv, run, step } from './lib.mjs';
+import { startPostgres } from './postgres.mjs';
+import { setup } from './setup.mjs';
+
+function testFiles(dir, pattern) {
+  const found = [];
+  const visit = path => {
+    for (const entry of readdirSync(path)) {
+      const full = join(path, entry);
+      if (entry === 'node_modules') continue;
+      if (statSync(full).isDirectory()) visit(full);
+      else if (pattern.test(entry)) found.push(relative(ROOT, full));
+    }
+  };
+  if (existsSync(join(ROOT, dir))) visit(join(ROOT, dir));
+  return found.sort();
+}
+
+let postgres;
+let exitCode = 1;
+try {
+  await setup();
+  await step(
+    'lint (eslint) and formatting (prettier)',
+    () => false,
+    async () => {
+      await run('npx', ['eslint', '.']);
+      await run('npx', ['prettier', '--check', '.']);
+    }
+  );
+  let postgresUrl = process.env.DATABASE_URL;
+  if (postgresUrl) {
+    process.stdout.write('✓ PostgreSQL from DATABASE_URL\n');
+  } else {
+    await step(
+      'PostgreSQL test server on 127.0.0.1',
+      () => false,
+      async () => {
+        postgres = await startPostgres();
+        postgresUrl = postgres.url;
+      }
+    );
+  }
+  const files = [
+    ...testFiles('kernel-lib/dist', /\.test\.js$/),
+    ...testFiles('server/dist', /\.test\.js$/),
+    ...testFiles('tests', /\.test\.mjs$/)
+  ];
+  const only = process.argv.slice(2);
+  const selected = only.length ? files.filter(f => only.some(o => f.includes(o))) : files;
+  process.stdout.write(`… running ${selected.length} test files\n`);
+  exitCode = await new Promise(done => {
+    const child = spawn(
+      process.execPath,
+      ['--test', '--test-concurrency=2', '--test-reporter=spec', ...selected],
+      {
+        cwd: ROOT,
+        env: childEnv({ CRYOPROTECT_TEST_POSTGRES_URL: postgresUrl, LOG_LEVEL: 'silent' }),
+        stdio: 'inherit'
+      }
+    );
+    child.on('exit', code => done(code ?? 1));
+  });
+} catch (error) {
+  process.stderr.write(`npm test failed before the tests ran: ${error.message}\n`);
+  exitCode = 1;
+} finally {
+  await postgres?.stop();
+}
+process.exit(exitCode);

@@ -1,0 +1,58 @@
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+/** The repository's migrations/ folder (server/dist -> ../../migrations). */
+export const DEFAULT_MIGRATIONS_DIR = resolve(here, '..', '..', 'migrations');
+
+const port = z.coerce
+  .number({ message: 'must be a number' })
+  .int('must be a whole number')
+  .min(1, 'must be between 1 and 65535')
+  .max(65535, 'must be between 1 and 65535');
+
+const ConfigSchema = z.object({
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+    .optional(),
+  CRYOPROTECT_DATA_DIR: z.string().min(1).default('.cryoprotect'),
+  CRYOPROTECT_HOST: z.string().min(1).default('127.0.0.1'),
+  CRYOPROTECT_PORT: port.default(8787),
+  CRYOPROTECT_MIGRATIONS_DIR: z.string().min(1).default(DEFAULT_MIGRATIONS_DIR),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development')
+});
+
+export type Config = z.infer<typeof ConfigSchema> & {
+  /** Embedded database folder, inside the data dir. */
+  pgliteDir: string;
+};
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map(p => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Read and validate the configuration; every bad variable is named with the reason. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // Empty strings count as unset, as most shells and compose files intend.
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([, v]) => v !== undefined && v !== '')
+  );
+  const result = ConfigSchema.safeParse(present);
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map(
+        issue =>
+          `${issue.path.join('.')}: ${issue.message} (got "${String(present[issue.path[0] as string] ?? '')}")`
+      )
+    );
+  }
+  const dataDir = resolve(result.data.CRYOPROTECT_DATA_DIR);
+  return { ...result.data, CRYOPROTECT_DATA_DIR: dataDir, pgliteDir: resolve(dataDir, 'pgdata') };
+}

@@ -1,0 +1,125 @@
+import assert from 'node:assert/strict';
+import { appendFileSync, cpSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { DEFAULT_MIGRATIONS_DIR } from '../config.js';
+import { databaseTargets, type TestDatabase } from '../testing/databases.js';
+import { migrate, migrationStatus, MigrationError, readMigrations } from './migrations.js';
+
+function copyMigrations(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'cryoprotect-migrations-'));
+  cpSync(DEFAULT_MIGRATIONS_DIR, dir, { recursive: true });
+  return dir;
+}
+
+for (const target of databaseTargets()) {
+  describe(`migrations on ${target.kind}`, { skip: target.skip }, () => {
+    let t: TestDatabase;
+    let dir: string;
+    before(async () => {
+      t = await target.create();
+      dir = copyMigrations();
+    });
+    after(async () => {
+      await t?.dispose();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('applies every migration once, recorded with its checksum, and nothing on a second run', async () => {
+      const files = readMigrations(dir);
+      const first = await migrate(t.db, dir);
+      assert.deepEqual(
+        first.map(m => m.file),
+        files.map(m => m.file)
+      );
+      assert.deepEqual(await migrate(t.db, dir), []);
+      const status = await migrationStatus(t.db, dir);
+      assert.equal(status.pending.length + status.modified.length + status.unknown.length, 0);
+      assert.deepEqual(
+        status.applied.map(a => a.checksum),
+        files.map(f => f.checksum)
+      );
+    });
+
+    it('rolls back a failing migration whole and names it', async () => {
+      writeFileSync(
+        join(dir, '005_broken.sql'),
+        'CREATE TABLE half_done (id int);\nINSERT INTO no_such_table VALUES (1);\n'
+      );
+      await assert.rejects(migrate(t.db, dir), (error: Error) => {
+        assert.ok(error instanceof MigrationError);
+        assert.match(error.message, /005_broken\.sql failed: .*no_such_table/);
+        return true;
+      });
+      const { rows } = await t.db.serviceTransaction(tx =>
+        tx.query<{ half: string | null }>(`SELECT to_regclass('public.half_done')::text AS half`)
+      );
+      assert.equal(rows[0].half, null, 'the first statement of the failed migration was kept');
+      const status = await migrationStatus(t.db, dir);
+      assert.deepEqual(
+        status.pending.map(p => p.file),
+        ['005_broken.sql']
+      );
+      rmSync(join(dir, '005_broken.sql'));
+    });
+
+    it('refuses to run when an applied migration was edited, naming the file', async () => {
+      appendFileSync(join(dir, '004_property_types.sql'), '\n-- an innocent-looking edit\n');
+      await assert.rejects(migrate(t.db, dir), /004_property_types\.sql was edited after it ran/);
+      const status = await migrationStatus(t.db, dir);
+      assert.deepEqual(
+        status.modified.map(m => m.file),
+        ['004_property_types.sql']
+      );
+    });
+
+    it('reports migrations the database has but the checkout lacks', async () => {
+      const fresh = copyMigrations();
+      try {
+        rmSync(join(fresh, '004_property_types.sql'));
+        const status = await migrationStatus(t.db, fresh);
+        assert.deepEqual(
+          status.unknown.map(u => u.version),
+          [4]
+        );
+        await assert.rejects(
+          migrate(t.db, fresh),
+          /has migration 004_property_types, which this checkout does not have/
+        );
+      } finally {
+        rmSync(fresh, { recursive: true, force: true });
+      }
+    });
+  });
+}
+
+describe('migration files', () => {
+  it('refuse gaps, repeats and badly named files', () => {
+    const dir = copyMigrations();
+    try {
+      renameSync(join(dir, '004_property_types.sql'), join(dir, '006_property_types.sql'));
+      assert.throws(() => readMigrations(dir), /006_property_types\.sql should be number 004/);
+      renameSync(join(dir, '006_property_types.sql'), join(dir, '4-types.sql'));
+      assert.throws(
+        () => readMigrations(dir),
+        /4-types\.sql must be named NNN_lowercase_name\.sql/
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('checksum the same content the same regardless of line endings', () => {
+    const dir = copyMigrations();
+    try {
+      const before = readMigrations(dir)[0].checksum;
+      const file = join(dir, readMigrations(dir)[0].file);
+      const text = readMigrations(dir)[0].sql;
+      writeFileSync(file, text.replace(/\n/g, '\r\n'));
+      assert.equal(readMigrations(dir)[0].checksum, before);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,12 @@
+import { mkdirSync } from 'node:fs';
+import type { Config } from '../config.js';
+import { openPGlite, openPostgres, type Database } from './database.js';
+
+/** PostgreSQL when DATABASE_URL is set, otherwise the embedded database in the data folder. */
+export async function openDatabase(config: Config): Promise<Database> {
+  if (config.DATABASE_URL) {
+    return openPostgres(config.DATABASE_URL);
+  }
+  mkdirSync(config.pgliteDir, { recursive: true });
+  return openPGlite(config.pgliteDir);
+}
