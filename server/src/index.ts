@@ -2,7 +2,7 @@ export { buildApp } from './app.js';
 export type { AppOptions } from './app.js';
 export { loadConfig, ConfigError, DEFAULT_MIGRATIONS_DIR } from './config.js';
 export type { Config } from './config.js';
-export { openPGlite, openPostgres, APP_ROLE } from './db/database.js';
+export { openPGlite, openPostgres, APP_ROLE, DatabaseInUseError } from './db/database.js';
 export type { Database, Queryable } from './db/database.js';
 export { migrate, migrationStatus, readMigrations, MigrationError } from './db/migrations.js';
 export { openDatabase } from './db/open.js';
