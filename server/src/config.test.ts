@@ -35,6 +35,13 @@ describe('configuration from the environment', () => {
     );
   });
 
+  it('refuses a service URL without a database URL', () => {
+    assert.throws(
+      () => loadConfig({ DATABASE_SERVICE_URL: 'postgresql://postgres@127.0.0.1/db' }),
+      /DATABASE_SERVICE_URL: is only used together with DATABASE_URL/
+    );
+  });
+
   it('treats empty variables as unset', () => {
     assert.equal(loadConfig({ DATABASE_URL: '', CRYOPROTECT_PORT: '' }).CRYOPROTECT_PORT, 8787);
   });

@@ -18,6 +18,10 @@ const ConfigSchema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
     .optional(),
+  DATABASE_SERVICE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+    .optional(),
   CRYOPROTECT_DATA_DIR: z.string().min(1).default('.cryoprotect'),
   CRYOPROTECT_HOST: z.string().min(1).default('127.0.0.1'),
   CRYOPROTECT_PORT: port.default(8787),
@@ -52,6 +56,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           `${issue.path.join('.')}: ${issue.message} (got "${String(present[issue.path[0] as string] ?? '')}")`
       )
     );
+  }
+  if (result.data.DATABASE_SERVICE_URL && !result.data.DATABASE_URL) {
+    throw new ConfigError([
+      'DATABASE_SERVICE_URL: is only used together with DATABASE_URL (the embedded database needs neither)'
+    ]);
   }
   const dataDir = resolve(result.data.CRYOPROTECT_DATA_DIR);
   return { ...result.data, CRYOPROTECT_DATA_DIR: dataDir, pgliteDir: resolve(dataDir, 'pgdata') };

@@ -124,16 +124,29 @@ export async function openPGlite(dataDir: string): Promise<Database> {
   };
 }
 
-/** Connect to PostgreSQL with a connection URL. */
+/**
+ * Connect to PostgreSQL. `connectionString` is what requests use: in a shared deployment a login
+ * role without BYPASSRLS that is a member of cryoprotect_app. `serviceConnectionString` (default:
+ * the same) is used by the service path (migrations, reference data, health) and must be a
+ * superuser or a BYPASSRLS role.
+ */
 export async function openPostgres(
   connectionString: string,
-  options: { maxConnections?: number } = {}
+  options: { maxConnections?: number; serviceConnectionString?: string } = {}
 ): Promise<Database> {
   const pool = new pg.Pool({ connectionString, max: options.maxConnections ?? 10 });
+  const servicePool = options.serviceConnectionString
+    ? new pg.Pool({ connectionString: options.serviceConnectionString, max: 2 })
+    : pool;
   // An idle client that loses its connection must not crash the process; the next query reconnects.
   pool.on('error', () => undefined);
-  const run = async <T>(userId: string | null | undefined, fn: (tx: Queryable) => Promise<T>) => {
-    const client = await pool.connect();
+  servicePool.on('error', () => undefined);
+  const run = async <T>(
+    from: pg.Pool,
+    userId: string | null | undefined,
+    fn: (tx: Queryable) => Promise<T>
+  ) => {
+    const client = await from.connect();
     const q: Queryable = {
       query: async <Row>(sql: string, params?: unknown[]) => {
         const result = await client.query(sql, params);
@@ -167,8 +180,13 @@ export async function openPostgres(
   return {
     kind: 'postgres',
     location: `${url.hostname}:${url.port || 5432}${url.pathname}`,
-    serviceTransaction: fn => run(undefined, fn),
-    userTransaction: (userId, fn) => run(userId, fn),
-    close: () => pool.end()
+    serviceTransaction: fn => run(servicePool, undefined, fn),
+    userTransaction: (userId, fn) => run(pool, userId, fn),
+    close: async () => {
+      await pool.end();
+      if (servicePool !== pool) {
+        await servicePool.end();
+      }
+    }
   };
 }

@@ -5,7 +5,9 @@ import { openPGlite, openPostgres, type Database } from './database.js';
 /** PostgreSQL when DATABASE_URL is set, otherwise the embedded database in the data folder. */
 export async function openDatabase(config: Config): Promise<Database> {
   if (config.DATABASE_URL) {
-    return openPostgres(config.DATABASE_URL);
+    return openPostgres(config.DATABASE_URL, {
+      serviceConnectionString: config.DATABASE_SERVICE_URL
+    });
   }
   mkdirSync(config.pgliteDir, { recursive: true });
   return openPGlite(config.pgliteDir);

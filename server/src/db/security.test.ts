@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { DEFAULT_MIGRATIONS_DIR } from '../config.js';
 import { adminQuery, databaseTargets, type TestDatabase } from '../testing/databases.js';
-import type { Database } from './database.js';
+import { openPostgres, type Database } from './database.js';
 import { migrate } from './migrations.js';
 import { loadReferenceData } from './reference-data.js';
 
@@ -475,6 +475,36 @@ for (const target of databaseTargets()) {
           await client.query('ROLLBACK');
         } finally {
           await client.end();
+          await adminQuery(`DROP ROLE ${login}`);
+        }
+      });
+
+      it('holds for the server connected as that login role, with a separate service connection', async () => {
+        const login = `cp_server_${randomBytes(4).toString('hex')}`;
+        await adminQuery(`CREATE ROLE ${login} LOGIN NOBYPASSRLS IN ROLE cryoprotect_app`);
+        const url = new URL(t.url!);
+        url.username = login;
+        const server = await openPostgres(url.toString(), { serviceConnectionString: t.url });
+        try {
+          const who = await server.userTransaction(f.users.bob, tx =>
+            tx.query<Row>('SELECT session_user AS login, current_user AS role')
+          );
+          assert.deepEqual(who.rows, [{ login, role: 'cryoprotect_app' }]);
+          const seen = await server.userTransaction(f.users.bob, tx =>
+            tx.query<Row>('SELECT name FROM mixtures')
+          );
+          assert.deepEqual(
+            seen.rows.map(r => r.name),
+            ['alice-public']
+          );
+          // The service path runs as the superuser: migrations and reference data still work.
+          assert.equal((await migrate(server, DEFAULT_MIGRATIONS_DIR)).length, 0);
+          const service = await server.serviceTransaction(tx =>
+            tx.query<Row>('SELECT current_user AS role')
+          );
+          assert.equal(service.rows[0].role, 'postgres');
+        } finally {
+          await server.close();
           await adminQuery(`DROP ROLE ${login}`);
         }
       });
