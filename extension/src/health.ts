@@ -9,17 +9,23 @@ export interface IServerHealth {
   detail: string;
 }
 
-export interface IConnectionSettings {
-  serverUrl: string;
-  serverPort: number;
-}
+/** Port of the REST server when JupyterLab was not started by `cryoprotect start`. */
+export const DEFAULT_SERVER_PORT = 8787;
 
-/** The REST server's base URL: the configured one, or the local server through jupyter-server-proxy. */
-export function resolveServerUrl(settings: IConnectionSettings, baseUrl: string): string {
-  if (settings.serverUrl.trim() !== '') {
-    return settings.serverUrl.trim().replace(/\/+$/, '') + '/';
+/**
+ * The REST server's base URL: the configured one, or else the server that `cryoprotect start`
+ * launched with this JupyterLab (its port is in the page config) through jupyter-server-proxy.
+ */
+export function resolveServerUrl(
+  serverUrl: string,
+  baseUrl: string,
+  pageConfigPort: string
+): string {
+  if (serverUrl.trim() !== '') {
+    return serverUrl.trim().replace(/\/+$/, '') + '/';
   }
-  return URLExt.join(baseUrl, 'proxy', String(settings.serverPort)) + '/';
+  const port = /^\d+$/.test(pageConfigPort) ? pageConfigPort : String(DEFAULT_SERVER_PORT);
+  return URLExt.join(baseUrl, 'proxy', port) + '/';
 }
 
 /** Ask the server's readiness endpoint; never throws. */

@@ -4,12 +4,7 @@ import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { IStatusBar } from '@jupyterlab/statusbar';
 import { ICommandPalette } from '@jupyterlab/apputils';
 import { Widget } from '@lumino/widgets';
-import {
-  checkHealth,
-  resolveServerUrl,
-  type IConnectionSettings,
-  type IServerHealth
-} from './health';
+import { checkHealth, resolveServerUrl, type IServerHealth } from './health';
 
 namespace CommandIDs {
   export const checkConnection = 'cryoprotect:check-connection';
@@ -32,16 +27,17 @@ const connectionPlugin: JupyterFrontEndPlugin<void> = {
     statusBar: IStatusBar | null,
     palette: ICommandPalette | null
   ) => {
-    const settings: IConnectionSettings & { pollSeconds: number } = {
-      serverUrl: '',
-      serverPort: 8787,
-      pollSeconds: 30
-    };
+    const settings = { serverUrl: '', pollSeconds: 30 };
     const item = new Private.StatusItem();
     let timer: number | undefined;
 
     const refresh = async (): Promise<IServerHealth> => {
-      const health = await checkHealth(resolveServerUrl(settings, PageConfig.getBaseUrl()));
+      const url = resolveServerUrl(
+        settings.serverUrl,
+        PageConfig.getBaseUrl(),
+        PageConfig.getOption('cryoprotectServerPort')
+      );
+      const health = await checkHealth(url);
       item.setHealth(health);
       return health;
     };
@@ -66,7 +62,6 @@ const connectionPlugin: JupyterFrontEndPlugin<void> = {
       const loaded = await settingRegistry.load(PLUGIN_ID);
       const apply = (): void => {
         settings.serverUrl = loaded.get('serverUrl').composite as string;
-        settings.serverPort = loaded.get('serverPort').composite as number;
         settings.pollSeconds = loaded.get('pollSeconds').composite as number;
         schedule();
         void refresh();

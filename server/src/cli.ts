@@ -89,6 +89,7 @@ async function serve(options: ServeOptions, withLab: boolean): Promise<void> {
         port: options.labPort ?? 8888,
         openBrowser: options.browser !== false,
         serverUrl,
+        serverPort: port,
         logDir: config.CRYOPROTECT_DATA_DIR,
         notebook: options.notebook ?? '01-tutorial.ipynb'
       });

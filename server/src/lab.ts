@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -11,6 +11,7 @@ export interface LabOptions {
   port: number;
   openBrowser: boolean;
   serverUrl: string;
+  serverPort: number;
   logDir: string;
   notebook: string;
 }
@@ -36,6 +37,20 @@ export async function startJupyterLab(options: LabOptions): Promise<RunningLab> 
   const logFile = join(options.logDir, 'jupyterlab.log');
   const log = createWriteStream(logFile, { flags: 'a' });
   const token = randomBytes(24).toString('hex');
+  // Tell the extension where this REST server listens, through JupyterLab's page config; a config
+  // folder of our own keeps the user's and the environment's Jupyter configuration untouched.
+  const configDir = join(options.logDir, 'jupyter-config');
+  mkdirSync(configDir, { recursive: true });
+  writeFileSync(
+    join(configDir, 'jupyter_server_config.json'),
+    JSON.stringify({
+      ServerApp: {
+        tornado_settings: {
+          page_config_data: { cryoprotectServerPort: String(options.serverPort) }
+        }
+      }
+    })
+  );
   const args = [
     'lab',
     `--ServerApp.root_dir=${join(PROJECT_ROOT, 'notebooks')}`,
@@ -51,7 +66,11 @@ export async function startJupyterLab(options: LabOptions): Promise<RunningLab> 
   const child = spawn(jupyter, args, {
     cwd: PROJECT_ROOT,
     // Kernels inherit this, so notebooks find the REST server without configuration.
-    env: { ...process.env, CRYOPROTECT_SERVER_URL: options.serverUrl },
+    env: {
+      ...process.env,
+      CRYOPROTECT_SERVER_URL: options.serverUrl,
+      JUPYTER_CONFIG_PATH: [configDir, process.env.JUPYTER_CONFIG_PATH].filter(Boolean).join(':')
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
     // Its own process group: a terminal's Ctrl-C must not reach Jupyter directly (it would ask
     // for confirmation); stop() ends it with SIGTERM instead.
