@@ -48,7 +48,9 @@ export async function startJupyterLab(options: LabOptions): Promise<RunningLab> 
         tornado_settings: {
           page_config_data: { cryoprotectServerPort: String(options.serverPort) }
         }
-      }
+      },
+      // Workshops run offline: no news feed, no update check calling out to the internet.
+      LabApp: { news_url: null, check_for_updates_class: 'jupyterlab.NeverCheckForUpdate' }
     })
   );
   const args = [
