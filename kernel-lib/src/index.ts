@@ -1,8 +1,5 @@
 export { KERNEL_VERSION } from './version';
-export { loadRDKit, withMol, ChemistryError } from './chemistry/rdkit';
-export type { RDKitModule, RDKitMol } from './chemistry/rdkit';
-export { getIdentity, getIdentityWith } from './chemistry/identity';
-export type { MoleculeIdentity } from './chemistry/identity';
+export * from './chemistry';
 export { liquidDensity, OutOfRangeError } from './properties/density';
 export type {
   Density,

@@ -22,41 +22,115 @@ export function loadRDKit(): Promise<RDKitModule> {
   return rdkitPromise;
 }
 
+export type ChemistryErrorCode =
+  'invalid_structure' | 'empty_structure' | 'invalid_smarts' | 'unsupported_input';
+
+/** An error about a chemical structure: names the input and, where RDKit gave one, its reason. */
+export class ChemistryError extends Error {
+  constructor(
+    readonly code: ChemistryErrorCode,
+    message: string,
+    readonly input: string,
+    readonly reason?: string
+  ) {
+    super(message);
+    this.name = 'ChemistryError';
+  }
+}
+
+/**
+ * Run `parse` while capturing RDKit's error log, so a failure can say why (RDKit.js returns null
+ * and writes the reason to its log instead of throwing).
+ */
+export function captureRDKitErrors<T>(
+  rdkit: RDKitModule,
+  parse: () => T
+): { value: T; reason: string } {
+  const log = rdkit.set_log_capture('rdApp.error');
+  try {
+    const value = parse();
+    return { value, reason: log ? Private.cleanReason(log.get_buffer()) : '' };
+  } finally {
+    log?.delete();
+  }
+}
+
 /**
  * Run `fn` with a parsed molecule and always free its WebAssembly memory.
  * The garbage collector never frees RDKit.js objects, so every Mol is deleted here.
  */
 export function withMol<T>(rdkit: RDKitModule, input: string, fn: (mol: RDKitMol) => T): T {
-  const mol = rdkit.get_mol(input);
-  if (!mol) {
-    throw new ChemistryError(
-      'invalid_structure',
-      `RDKit could not parse the structure "${input}"`,
-      input
-    );
-  }
+  const mol = parseWith(rdkit, input);
   try {
-    if (!mol.is_valid()) {
-      throw new ChemistryError(
-        'invalid_structure',
-        `RDKit found the structure "${input}" invalid`,
-        input
-      );
-    }
     return fn(mol);
   } finally {
     mol.delete();
   }
 }
 
-/** An error about a chemical structure, naming the offending input. */
-export class ChemistryError extends Error {
-  constructor(
-    readonly code: 'invalid_structure',
-    message: string,
-    readonly input: string
-  ) {
-    super(message);
-    this.name = 'ChemistryError';
+/** Parse SMILES or a MOL block; the caller owns the result and must `delete()` it. */
+export function parseWith(rdkit: RDKitModule, input: string): RDKitMol {
+  // A MOL block's first lines are positional (an empty title line is common): never trim its start.
+  const isMolBlock = /M {2}END/.test(input);
+  const text = isMolBlock ? input.replace(/\s+$/, '') : input.trim();
+  if (text.trim() === '') {
+    throw new ChemistryError('empty_structure', 'the structure is empty', input);
+  }
+  if (/^InChI=/i.test(text)) {
+    throw new ChemistryError(
+      'unsupported_input',
+      `"${Private.shorten(text)}" is an InChI; use parseMolecule() (asynchronous), which converts InChI first`,
+      input
+    );
+  }
+  const { value: mol, reason } = captureRDKitErrors(rdkit, () => rdkit.get_mol(text));
+  if (!mol || !mol.is_valid()) {
+    mol?.delete();
+    const kind = isMolBlock ? 'MOL block' : 'SMILES';
+    throw new ChemistryError(
+      'invalid_structure',
+      `RDKit could not parse the ${kind} "${Private.shorten(text)}"${reason ? `: ${reason}` : ''}`,
+      input,
+      reason
+    );
+  }
+  if (mol.get_num_atoms() === 0) {
+    mol.delete();
+    throw new ChemistryError(
+      'empty_structure',
+      `the structure "${Private.shorten(text)}" has no atoms`,
+      input
+    );
+  }
+  return mol;
+}
+
+/**
+ * Atom indices of every match of `query` in `mol`. RDKit.js answers "{}" when nothing matches
+ * and an array of {atoms, bonds} otherwise.
+ */
+export function substructMatches(mol: RDKitMol, query: RDKitMol): number[][] {
+  const parsed = JSON.parse(mol.get_substruct_matches(query)) as unknown;
+  return Array.isArray(parsed) ? (parsed as { atoms: number[] }[]).map(m => m.atoms) : [];
+}
+
+namespace Private {
+  /** RDKit log lines carry timestamps and repeat the input; keep the first distinct reason. */
+  export function cleanReason(buffer: string): string {
+    const lines = buffer
+      .split('\n')
+      .map(line => line.replace(/^\[\d\d:\d\d:\d\d\]\s*/, '').trim())
+      .filter(line => line !== '' && !/^~*\^$/.test(line));
+    const specific = lines.find(
+      line => !/check for mistakes around position|Failed parsing SMILES/.test(line)
+    );
+    return (specific ?? lines[0] ?? '')
+      .replace(/^SMILES Parse Error:\s*/, '')
+      .replace(/ for input: '.*'$/, '');
+  }
+
+  export function shorten(text: string): string {
+    const oneLine = text.replace(/\s+/g, ' ');
+    return oneLine.length > 80 ? `${oneLine.slice(0, 77)}...` : oneLine;
   }
 }

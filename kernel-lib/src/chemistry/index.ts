@@ -1,0 +1,35 @@
+export {
+  loadRDKit,
+  parseWith,
+  withMol,
+  captureRDKitErrors,
+  substructMatches,
+  ChemistryError
+} from './rdkit';
+export type { RDKitModule, RDKitMol, ChemistryErrorCode } from './rdkit';
+export {
+  getIdentity,
+  getIdentityWith,
+  isInchi,
+  toRDKitInput,
+  compareInchikeys,
+  findDuplicate
+} from './identity';
+export type { MoleculeIdentity, StructureRelation } from './identity';
+export { inchiToSmiles } from './inchi';
+export { standardize, standardizeWith } from './standardize';
+export type { StandardizedMolecule } from './standardize';
+export { DESCRIPTORS, HYDROXYL_SMARTS, getDescriptors, getDescriptorsOf } from './descriptors';
+export type { DescriptorDefinition, Descriptors } from './descriptors';
+export {
+  FingerprintLibrary,
+  getMorganFingerprint,
+  getMorganFingerprintOf,
+  getMorganFingerprintWith,
+  onBits,
+  tanimoto
+} from './fingerprints';
+export type { MorganOptions, SimilarityHit } from './fingerprints';
+export { SubstructureIndex, hasSubstructure, parseSmarts } from './search';
+export { getSvg, getSvgWith } from './depict';
+export type { DepictionOptions } from './depict';
