@@ -6,6 +6,14 @@ import { migrate, migrationStatus } from './db/migrations.js';
 import { openDatabase } from './db/open.js';
 import { loadReferenceData } from './db/reference-data.js';
 import { startJupyterLab, type RunningLab } from './lab.js';
+import { readStructures } from './describe/read.js';
+import { describeRows } from './describe/run.js';
+import { formatCsv, formatJson, type OutputFormat } from './describe/write.js';
+import { loadRDKit } from '@cryoprotect/kernel';
+import { writeFileSync } from 'node:fs';
+import cliProgress from 'cli-progress';
+
+const { SingleBar, Presets } = cliProgress;
 
 const step = (message: string): void => {
   process.stdout.write(`cryoprotect: ${message}\n`);
@@ -190,7 +198,93 @@ export function buildCli(): Command {
         );
       });
     });
+  program
+    .command('describe')
+    .description(
+      'compute the descriptor set of every structure in a CSV file (SMILES column) or an SDF file'
+    )
+    .argument('<input>', 'CSV with a SMILES column, or .sdf')
+    .option('--smiles-column <name>', 'CSV column with SMILES (default: the column named SMILES)')
+    .option(
+      '--id-column <name>',
+      'CSV column with an identifier (default: a column named id or name)'
+    )
+    .option('-f, --format <format>', 'csv or json', parseFormat, 'csv' as OutputFormat)
+    .option('-o, --out <file>', 'write to this file instead of standard output')
+    .option(
+      '--workers <n>',
+      'worker threads for large inputs (default: the number of cores)',
+      parseWorkers
+    )
+    .action(describeCommand);
   return program;
+}
+
+function parseFormat(value: string): OutputFormat {
+  if (value !== 'csv' && value !== 'json') {
+    throw new InvalidArgumentError('must be csv or json');
+  }
+  return value;
+}
+
+function parseWorkers(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 64) {
+    throw new InvalidArgumentError('must be a whole number from 1 to 64');
+  }
+  return n;
+}
+
+async function describeCommand(
+  input: string,
+  options: {
+    smilesColumn?: string;
+    idColumn?: string;
+    format: OutputFormat;
+    out?: string;
+    workers?: number;
+  }
+): Promise<void> {
+  const t0 = Date.now();
+  const rows = readStructures(input, options);
+  const showBar = process.stderr.isTTY && rows.length >= 500;
+  const bar = new SingleBar(
+    {
+      format: 'describing {bar} {percentage}% | {value}/{total} structures | {eta_formatted} left',
+      stream: process.stderr
+    },
+    Presets.shades_classic
+  );
+  if (showBar) {
+    bar.start(rows.length, 0);
+  }
+  const results = await describeRows(rows, {
+    workers: options.workers,
+    onProgress: done => showBar && bar.update(done)
+  });
+  if (showBar) {
+    bar.stop();
+  }
+  const invalid = results.filter(r => 'error' in r);
+  for (const row of invalid) {
+    process.stderr.write(`${input}:${row.line}: ${'error' in row ? row.error : ''}\n`);
+  }
+  const rdkit = await loadRDKit();
+  const text =
+    options.format === 'json' ? formatJson(results, rdkit.version()) : formatCsv(results);
+  if (options.out) {
+    writeFileSync(options.out, text);
+  } else {
+    process.stdout.write(text);
+  }
+  const seconds = (Date.now() - t0) / 1000;
+  process.stderr.write(
+    `cryoprotect: described ${results.length - invalid.length} of ${results.length} structures in ${seconds.toFixed(1)} s` +
+      (invalid.length ? `; ${invalid.length} invalid rows listed above were skipped\n` : '\n')
+  );
+  if (results.length > 0 && invalid.length === results.length) {
+    process.exitCode = 1;
+  }
 }
 
 export async function main(argv: string[] = process.argv): Promise<void> {

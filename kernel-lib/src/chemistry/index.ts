@@ -33,3 +33,5 @@ export type { MorganOptions, SimilarityHit } from './fingerprints';
 export { SubstructureIndex, hasSubstructure, parseSmarts } from './search';
 export { getSvg, getSvgWith } from './depict';
 export type { DepictionOptions } from './depict';
+export { describeRowsWith } from './describe';
+export type { DescribedRow, StructureRow } from './describe';

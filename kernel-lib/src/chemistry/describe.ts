@@ -1,0 +1,55 @@
+import { getDescriptorsOf, type Descriptors } from './descriptors';
+import { ChemistryError, parseWith, type RDKitModule } from './rdkit';
+
+/** One structure to describe, with where it came from in its file. */
+export interface StructureRow {
+  /** 1-based line of the file where the record starts. */
+  line: number;
+  /** Optional identifier from the file (an id column, or an SDF title). */
+  id?: string;
+  /** SMILES or MOL block. */
+  structure: string;
+}
+
+export type DescribedRow =
+  | {
+      line: number;
+      id?: string;
+      input: string;
+      smiles: string;
+      inchikey: string;
+      descriptors: Descriptors;
+    }
+  | { line: number; id?: string; input: string; error: string };
+
+/**
+ * Describe every row; an invalid structure becomes an error row with RDKit's reason and never
+ * stops the others. Each molecule is freed before the next is parsed.
+ */
+export function describeRowsWith(
+  rdkit: RDKitModule,
+  rows: readonly StructureRow[]
+): DescribedRow[] {
+  return rows.map(row => {
+    const input = row.structure;
+    let mol;
+    try {
+      mol = parseWith(rdkit, input);
+    } catch (error) {
+      const message = error instanceof ChemistryError ? error.message : String(error);
+      return { line: row.line, id: row.id, input, error: message };
+    }
+    try {
+      return {
+        line: row.line,
+        id: row.id,
+        input,
+        smiles: mol.get_smiles(),
+        inchikey: rdkit.get_inchikey_for_inchi(mol.get_inchi()),
+        descriptors: getDescriptorsOf(rdkit, mol)
+      };
+    } finally {
+      mol.delete();
+    }
+  });
+}
