@@ -17,6 +17,7 @@
  * Components are solved in a canonical order (by name, then SMILES) and reported in the caller's
  * order, so the order in which components are listed never changes any result, bit for bit.
  */
+import { LuDecomposition, Matrix } from 'ml-matrix';
 import type { ComponentRole } from '../reference/cryoprotectants';
 import {
   ConcentrationUnitSchema,
@@ -132,39 +133,13 @@ function canonicalOrder(components: readonly MixtureComponent[]): number[] {
     });
 }
 
-/** Solve A x = b by Gaussian elimination with partial pivoting; null when singular. */
+/** Solve a x = b by LU decomposition with partial pivoting (ml-matrix); null when singular. */
 function solveLinear(a: number[][], b: number[]): number[] | null {
-  const n = b.length;
-  const m = a.map((row, i) => [...row, b[i]]);
-  for (let col = 0; col < n; col++) {
-    let pivot = col;
-    for (let row = col + 1; row < n; row++) {
-      if (Math.abs(m[row][col]) > Math.abs(m[pivot][col])) {
-        pivot = row;
-      }
-    }
-    if (!(Math.abs(m[pivot][col]) > 1e-300)) {
-      return null;
-    }
-    [m[col], m[pivot]] = [m[pivot], m[col]];
-    for (let row = col + 1; row < n; row++) {
-      const factor = m[row][col] / m[col][col];
-      if (factor !== 0) {
-        for (let k = col; k <= n; k++) {
-          m[row][k] -= factor * m[col][k];
-        }
-      }
-    }
+  const lu = new LuDecomposition(new Matrix(a));
+  if (lu.isSingular()) {
+    return null;
   }
-  const x = new Array<number>(n).fill(0);
-  for (let row = n - 1; row >= 0; row--) {
-    let sum = m[row][n];
-    for (let k = row + 1; k < n; k++) {
-      sum -= m[row][k] * x[k];
-    }
-    x[row] = sum / m[row][row];
-  }
-  return x;
+  return lu.solve(Matrix.columnVector(b)).getColumn(0);
 }
 
 /** Mass concentration (g/mL of solution) that a per-volume amount stands for. */
