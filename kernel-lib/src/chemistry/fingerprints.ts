@@ -18,6 +18,9 @@ export interface MorganOptions {
 
 const DEFAULTS = { radius: 2, nBits: 2048, useChirality: false, counts: false };
 
+/** 128-bit blocks for the per-block bound of FingerprintLibrary. */
+const WORDS_PER_BLOCK = 4;
+
 /**
  * Morgan fingerprint as packed bits: bit i is `(fp[i >> 3] >> (i & 7)) & 1`, the layout of RDKit.js
  * `get_morgan_fp_as_uint8array`.
@@ -98,13 +101,18 @@ export interface SimilarityHit {
  * The search visits fingerprints in order of their bit count, nearest to the query's first: a
  * fingerprint with b bits cannot exceed min(a, b) / max(a, b) against a query with a bits
  * (Swamidass & Baldi, J. Chem. Inf. Model. 47 (2007) 302), so the scan stops once that bound falls
- * below the k-th best similarity found. Results are exact, ties broken by the smaller index.
+ * below the k-th best similarity found. Within a bin, a second bound skips most candidates before
+ * the full comparison: with the bits counted per 128-bit block, the intersection cannot exceed
+ * the sum over blocks of the smaller count. Results are exact, ties broken by the smaller index.
  */
 export class FingerprintLibrary {
   readonly nBits: number;
   private readonly words: number;
   private data: Uint32Array;
   private counts: Uint16Array;
+  /** Bits set in each 128-bit block of each fingerprint. */
+  private blockCounts: Uint8Array;
+  private readonly blocks: number;
   private length = 0;
   private order?: Int32Array;
   private binStart?: Int32Array;
@@ -115,8 +123,10 @@ export class FingerprintLibrary {
     }
     this.nBits = nBits;
     this.words = nBits / 32;
+    this.blocks = Math.ceil(this.words / WORDS_PER_BLOCK);
     this.data = new Uint32Array(this.words * initialCapacity);
     this.counts = new Uint16Array(initialCapacity);
+    this.blockCounts = new Uint8Array(this.blocks * initialCapacity);
   }
 
   get size(): number {
@@ -136,7 +146,9 @@ export class FingerprintLibrary {
     let count = 0;
     for (let w = 0; w < this.words; w++) {
       this.data[offset + w] = view[w];
-      count += Private.popcount32(view[w]);
+      const bits = Private.popcount32(view[w]);
+      count += bits;
+      this.blockCounts[this.length * this.blocks + Math.floor(w / WORDS_PER_BLOCK)] += bits;
     }
     this.counts[this.length] = count;
     this.order = undefined;
@@ -156,9 +168,14 @@ export class FingerprintLibrary {
       query.buffer.slice(query.byteOffset, query.byteOffset + query.byteLength)
     );
     let a = 0;
+    const queryBlocks = new Uint8Array(this.blocks);
     for (let w = 0; w < this.words; w++) {
-      a += Private.popcount32(q[w]);
+      const bits = Private.popcount32(q[w]);
+      a += bits;
+      queryBlocks[Math.floor(w / WORDS_PER_BLOCK)] += bits;
     }
+    const blocks = this.blocks;
+    const blockCounts = this.blockCounts;
     const heap = new Private.TopK(Math.min(k, this.length));
     const order = this.order!;
     const binStart = this.binStart!;
@@ -178,6 +195,19 @@ export class FingerprintLibrary {
       }
       for (let p = binStart[b]; p < binStart[b + 1]; p++) {
         const index = order[p];
+        if (heap.full()) {
+          let most = 0;
+          const base = index * blocks;
+          for (let k = 0; k < blocks; k++) {
+            const x = queryBlocks[k];
+            const y = blockCounts[base + k];
+            most += x < y ? x : y;
+          }
+          const bestPossible = a + b - most === 0 ? 0 : most / (a + b - most);
+          if (bestPossible < heap.worst()) {
+            continue;
+          }
+        }
         const offset = index * this.words;
         let both = 0;
         for (let w = 0; w < this.words; w++) {
@@ -196,8 +226,11 @@ export class FingerprintLibrary {
     data.set(this.data);
     const counts = new Uint16Array(capacity);
     counts.set(this.counts);
+    const blockCounts = new Uint8Array(this.blocks * capacity);
+    blockCounts.set(this.blockCounts);
     this.data = data;
     this.counts = counts;
+    this.blockCounts = blockCounts;
   }
 
   /** Counting sort of the fingerprints by their bit count, redone after additions. */
