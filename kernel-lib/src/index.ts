@@ -79,3 +79,4 @@ export type {
   TotalParameters,
   WaterComposition
 } from './mixtures';
+export * from './api';

@@ -6,6 +6,7 @@ import { migrate, migrationStatus } from './db/migrations.js';
 import { openDatabase } from './db/open.js';
 import { loadReferenceData } from './db/reference-data.js';
 import { startJupyterLab, type RunningLab } from './lab.js';
+import { ensureLocalToken } from './db/local-user.js';
 import { readStructures } from './describe/read.js';
 import { describeRows } from './describe/run.js';
 import { formatCsv, formatJson, type OutputFormat } from './describe/write.js';
@@ -71,7 +72,8 @@ async function serve(options: ServeOptions, withLab: boolean): Promise<void> {
   const app = await buildApp({
     db,
     migrationsDir: config.CRYOPROTECT_MIGRATIONS_DIR,
-    logLevel: config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL
+    logLevel: config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL,
+    production: config.NODE_ENV === 'production'
   });
   let stopping = false;
   const stop = async (signal: string): Promise<void> => {
@@ -89,6 +91,12 @@ async function serve(options: ServeOptions, withLab: boolean): Promise<void> {
   process.on('SIGTERM', () => void stop('SIGTERM'));
   try {
     await prepareDatabase(db, config);
+    // Embedded single-user mode: a local user and token, handed to JupyterLab below.
+    const local =
+      db.kind === 'pglite' ? await ensureLocalToken(db, config.CRYOPROTECT_DATA_DIR) : undefined;
+    if (local?.created) {
+      step(`created the local user and its API token (${config.CRYOPROTECT_DATA_DIR}/token)`);
+    }
     await app.listen({ port, host });
     const serverUrl = `http://${host}:${port}`;
     step(`REST server: ${serverUrl} (ready: ${serverUrl}/health/ready)`);
@@ -98,6 +106,7 @@ async function serve(options: ServeOptions, withLab: boolean): Promise<void> {
         openBrowser: options.browser !== false,
         serverUrl,
         serverPort: port,
+        token: local?.token,
         logDir: config.CRYOPROTECT_DATA_DIR,
         notebook: options.notebook ?? '01-tutorial.ipynb'
       });

@@ -12,6 +12,8 @@ export interface LabOptions {
   openBrowser: boolean;
   serverUrl: string;
   serverPort: number;
+  /** API token of the local user (embedded mode), for kernels and the extension. */
+  token?: string;
   logDir: string;
   notebook: string;
 }
@@ -46,12 +48,17 @@ export async function startJupyterLab(options: LabOptions): Promise<RunningLab> 
     JSON.stringify({
       ServerApp: {
         tornado_settings: {
-          page_config_data: { cryoprotectServerPort: String(options.serverPort) }
+          page_config_data: {
+            cryoprotectServerPort: String(options.serverPort),
+            ...(options.token ? { cryoprotectToken: options.token } : {})
+          }
         }
       },
       // Workshops run offline: no news feed, no update check calling out to the internet.
       LabApp: { news_url: null, check_for_updates_class: 'jupyterlab.NeverCheckForUpdate' }
-    })
+    }),
+    // It may carry the local API token.
+    { mode: 0o600 }
   );
   const args = [
     'lab',
@@ -71,6 +78,7 @@ export async function startJupyterLab(options: LabOptions): Promise<RunningLab> 
     env: {
       ...process.env,
       CRYOPROTECT_SERVER_URL: options.serverUrl,
+      ...(options.token ? { CRYOPROTECT_TOKEN: options.token } : {}),
       JUPYTER_CONFIG_PATH: [configDir, process.env.JUPYTER_CONFIG_PATH].filter(Boolean).join(':')
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -7,6 +7,12 @@ import { DEFAULT_MIGRATIONS_DIR } from '../config.js';
 import { databaseTargets, type TestDatabase } from '../testing/databases.js';
 import { migrate, migrationStatus, MigrationError, readMigrations } from './migrations.js';
 
+const SHIPPED = readMigrations(DEFAULT_MIGRATIONS_DIR);
+const LAST = SHIPPED[SHIPPED.length - 1];
+const pad = (n: number) => String(n).padStart(3, '0');
+const BROKEN = `${pad(SHIPPED.length + 1)}_broken.sql`;
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
 function copyMigrations(): string {
   const dir = mkdtempSync(join(tmpdir(), 'cryoprotect-migrations-'));
   cpSync(DEFAULT_MIGRATIONS_DIR, dir, { recursive: true });
@@ -44,12 +50,12 @@ for (const target of databaseTargets()) {
 
     it('rolls back a failing migration whole and names it', async () => {
       writeFileSync(
-        join(dir, '005_broken.sql'),
+        join(dir, BROKEN),
         'CREATE TABLE half_done (id int);\nINSERT INTO no_such_table VALUES (1);\n'
       );
       await assert.rejects(migrate(t.db, dir), (error: Error) => {
         assert.ok(error instanceof MigrationError);
-        assert.match(error.message, /005_broken\.sql failed: .*no_such_table/);
+        assert.match(error.message, new RegExp(`${escape(BROKEN)} failed: .*no_such_table`));
         return true;
       });
       const { rows } = await t.db.serviceTransaction(tx =>
@@ -59,33 +65,38 @@ for (const target of databaseTargets()) {
       const status = await migrationStatus(t.db, dir);
       assert.deepEqual(
         status.pending.map(p => p.file),
-        ['005_broken.sql']
+        [BROKEN]
       );
-      rmSync(join(dir, '005_broken.sql'));
+      rmSync(join(dir, BROKEN));
     });
 
     it('refuses to run when an applied migration was edited, naming the file', async () => {
-      appendFileSync(join(dir, '004_property_types.sql'), '\n-- an innocent-looking edit\n');
-      await assert.rejects(migrate(t.db, dir), /004_property_types\.sql was edited after it ran/);
+      appendFileSync(join(dir, LAST.file), '\n-- an innocent-looking edit\n');
+      await assert.rejects(
+        migrate(t.db, dir),
+        new RegExp(`${escape(LAST.file)} was edited after it ran`)
+      );
       const status = await migrationStatus(t.db, dir);
       assert.deepEqual(
         status.modified.map(m => m.file),
-        ['004_property_types.sql']
+        [LAST.file]
       );
     });
 
     it('reports migrations the database has but the checkout lacks', async () => {
       const fresh = copyMigrations();
       try {
-        rmSync(join(fresh, '004_property_types.sql'));
+        rmSync(join(fresh, LAST.file));
         const status = await migrationStatus(t.db, fresh);
         assert.deepEqual(
           status.unknown.map(u => u.version),
-          [4]
+          [LAST.version]
         );
         await assert.rejects(
           migrate(t.db, fresh),
-          /has migration 004_property_types, which this checkout does not have/
+          new RegExp(
+            `has migration ${pad(LAST.version)}_${LAST.name}, which this checkout does not have`
+          )
         );
       } finally {
         rmSync(fresh, { recursive: true, force: true });
@@ -98,9 +109,13 @@ describe('migration files', () => {
   it('refuse gaps, repeats and badly named files', () => {
     const dir = copyMigrations();
     try {
-      renameSync(join(dir, '004_property_types.sql'), join(dir, '006_property_types.sql'));
-      assert.throws(() => readMigrations(dir), /006_property_types\.sql should be number 004/);
-      renameSync(join(dir, '006_property_types.sql'), join(dir, '4-types.sql'));
+      const skipped = `${pad(LAST.version + 2)}_${LAST.name}.sql`;
+      renameSync(join(dir, LAST.file), join(dir, skipped));
+      assert.throws(
+        () => readMigrations(dir),
+        new RegExp(`${escape(skipped)} should be number ${pad(LAST.version)}`)
+      );
+      renameSync(join(dir, skipped), join(dir, '4-types.sql'));
       assert.throws(
         () => readMigrations(dir),
         /4-types\.sql must be named NNN_lowercase_name\.sql/

@@ -1,0 +1,48 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { hashToken, newToken } from '../http/auth.js';
+import type { Database } from './database.js';
+
+export const LOCAL_USERNAME = 'local';
+
+/**
+ * Embedded single-user mode: the local user and an API token for it, created on first start and
+ * kept in `<data dir>/token` (readable by this OS user only). `cryoprotect start` hands the token
+ * to JupyterLab's kernels (CRYOPROTECT_TOKEN) and to the extension, so nobody copies it by hand.
+ */
+export async function ensureLocalToken(
+  db: Database,
+  dataDir: string
+): Promise<{ token: string; userId: string; created: boolean }> {
+  const file = join(dataDir, 'token');
+  const existing = existsSync(file) ? readFileSync(file, 'utf8').trim() : '';
+  return db.serviceTransaction(async tx => {
+    const user = await tx.query<{ id: string }>(
+      `INSERT INTO users (username, display_name) VALUES ($1, 'Local user')
+       ON CONFLICT (username) DO UPDATE SET deactivated_at = NULL
+       RETURNING id`,
+      [LOCAL_USERNAME]
+    );
+    const userId = user.rows[0].id;
+    if (existing) {
+      const known = await tx.query(
+        'SELECT 1 FROM api_tokens WHERE token_hash = $1 AND user_id = $2 AND revoked_at IS NULL',
+        [hashToken(existing), userId]
+      );
+      if (known.rows.length > 0) {
+        return { token: existing, userId, created: false };
+      }
+    }
+    const { token, hash } = newToken();
+    await tx.query(
+      `INSERT INTO api_tokens (user_id, name, token_hash, scopes) VALUES ($1, 'local notebooks and JupyterLab', $2, '{read,write,admin}')`,
+      [userId, hash]
+    );
+    await tx.query(
+      `INSERT INTO audit_log (actor_id, action, entity, entity_id) VALUES ($1, 'token.create', 'api_tokens', $2)`,
+      [userId, hash.slice(0, 12)]
+    );
+    writeFileSync(file, `${token}\n`, { mode: 0o600 });
+    return { token, userId, created: true };
+  });
+}

@@ -1,0 +1,105 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Database } from '../db/database.js';
+import { ProblemError } from './problem.js';
+
+export type Scope = 'read' | 'write' | 'admin';
+
+/** Who a request acts for: a user with the token's scopes, or anonymous (user null). */
+export interface Actor {
+  userId: string | null;
+  scopes: Scope[];
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    actor: Actor;
+  }
+}
+
+const TOKEN_PREFIX = 'cpt_';
+
+/** A new API token: shown once to its owner; only its SHA-256 is stored. */
+export function newToken(): { token: string; hash: string } {
+  const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
+  return { token, hash: hashToken(token) };
+}
+
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+/**
+ * Resolve the API token of every request: `Authorization: Bearer <token>`, or the header
+ * `X-CryoProtect-Token` for requests that come through jupyter-server-proxy, where the
+ * Authorization header carries Jupyter's own credentials (`token ...`). Other Authorization
+ * schemes are not ours and count as anonymous; no token at all means anonymous.
+ */
+export function registerAuthentication(app: FastifyInstance, db: Database): void {
+  app.decorateRequest('actor', null as unknown as Actor);
+  app.addHook('onRequest', async (request: FastifyRequest) => {
+    const token = Private.tokenOf(request);
+    if (token === undefined) {
+      request.actor = { userId: null, scopes: [] };
+      return;
+    }
+    const rows = await db.userTransaction(null, tx =>
+      tx.query<{ user_id: string; scopes: Scope[] }>(
+        'SELECT user_id, scopes FROM app.authenticate_token($1)',
+        [hashToken(token)]
+      )
+    );
+    const found = rows.rows[0];
+    if (!found) {
+      throw new ProblemError(
+        401,
+        'unauthenticated',
+        'Not authenticated',
+        'the API token is unknown, revoked or expired'
+      );
+    }
+    request.actor = { userId: found.user_id, scopes: found.scopes };
+  });
+}
+
+namespace Private {
+  export function tokenOf(request: FastifyRequest): string | undefined {
+    const own = request.headers['x-cryoprotect-token'];
+    if (typeof own === 'string' && own.trim() !== '') {
+      return own.trim();
+    }
+    const header = request.headers.authorization;
+    const bearer = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
+    if (header && /^Bearer\b/i.test(header) && !bearer) {
+      throw new ProblemError(
+        401,
+        'unauthenticated',
+        'Not authenticated',
+        'the Authorization header must be "Bearer <API token>"'
+      );
+    }
+    return bearer?.[1];
+  }
+}
+
+/** Refuse a request that is anonymous or whose token lacks `scope`. */
+export function requireScope(request: FastifyRequest, scope: Scope): string {
+  const { userId, scopes } = request.actor;
+  if (!userId) {
+    throw new ProblemError(
+      401,
+      'unauthenticated',
+      'Not authenticated',
+      `this needs an API token with the ${scope} scope`
+    );
+  }
+  if (!scopes.includes(scope) && !scopes.includes('admin')) {
+    throw new ProblemError(
+      403,
+      'insufficient-scope',
+      'Insufficient scope',
+      `this API token lacks the ${scope} scope`
+    );
+  }
+  return userId;
+}

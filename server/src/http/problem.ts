@@ -1,0 +1,157 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { ChemistryError, type Problem } from '@cryoprotect/kernel';
+
+export const PROBLEM_TYPE_BASE = 'https://cryoprotect.invalid/problems/';
+
+/** An error the API reports as application/problem+json with a stable type. */
+export class ProblemError extends Error {
+  constructor(
+    readonly status: number,
+    readonly type: string,
+    readonly title: string,
+    detail: string,
+    readonly errors?: { path: string; message: string }[]
+  ) {
+    super(detail);
+    this.name = 'ProblemError';
+  }
+}
+
+export function notFound(what: string): ProblemError {
+  return new ProblemError(
+    404,
+    'not-found',
+    'Not found',
+    `${what} does not exist or is not visible to you`
+  );
+}
+
+interface PgError {
+  code?: string;
+  column?: string;
+  table?: string;
+  constraint?: string;
+  message: string;
+}
+
+/** Map an error to the problem the client gets; anything unexpected is a 500 without internals. */
+export function toProblem(error: unknown, production: boolean): Problem {
+  if (error instanceof ProblemError) {
+    return {
+      type: PROBLEM_TYPE_BASE + error.type,
+      title: error.title,
+      status: error.status,
+      detail: error.message,
+      errors: error.errors
+    };
+  }
+  if (hasZodFastifySchemaValidationErrors(error)) {
+    const errors = error.validation.map(issue => {
+      const where = (issue.instancePath || '').replace(/^\//, '').replace(/\//g, '.');
+      const context = (error as FastifyError).validationContext ?? 'body';
+      return { path: where ? `${context}.${where}` : context, message: issue.message ?? 'invalid' };
+    });
+    return {
+      type: PROBLEM_TYPE_BASE + 'validation',
+      title: 'Invalid request',
+      status: 400,
+      detail: errors.map(e => `${e.path}: ${e.message}`).join('; '),
+      errors
+    };
+  }
+  if (error instanceof ChemistryError) {
+    return {
+      type: PROBLEM_TYPE_BASE + 'invalid-structure',
+      title: 'Invalid structure',
+      status: 422,
+      detail: error.message,
+      errors: [{ path: 'body.structure', message: error.reason ?? error.message }]
+    };
+  }
+  const fastifyError = error as FastifyError;
+  if (fastifyError.statusCode === 413) {
+    return {
+      type: PROBLEM_TYPE_BASE + 'too-large',
+      title: 'Request too large',
+      status: 413,
+      detail: fastifyError.message
+    };
+  }
+  if (fastifyError.statusCode && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
+    return {
+      type: PROBLEM_TYPE_BASE + 'bad-request',
+      title: 'Bad request',
+      status: fastifyError.statusCode,
+      detail: fastifyError.message
+    };
+  }
+  const pg = error as PgError;
+  switch (pg.code) {
+    case '42501':
+      return {
+        type: PROBLEM_TYPE_BASE + 'forbidden',
+        title: 'Forbidden',
+        status: 403,
+        detail: 'you may not write this record (its owner or project role does not allow it)'
+      };
+    case '23505':
+      return {
+        type: PROBLEM_TYPE_BASE + 'conflict',
+        title: 'Conflict',
+        status: 409,
+        detail: `a record with the same ${pg.constraint ?? 'key'} exists`
+      };
+    case '23503':
+      return {
+        type: PROBLEM_TYPE_BASE + 'reference',
+        title: 'Unknown or referenced record',
+        status: 409,
+        detail: pg.message
+      };
+    case '23514':
+    case '22P02':
+    case '22003':
+      return {
+        type: PROBLEM_TYPE_BASE + 'constraint',
+        title: 'Value refused by the database',
+        status: 422,
+        detail: pg.message,
+        errors: pg.column ? [{ path: `body.${pg.column}`, message: pg.message }] : undefined
+      };
+  }
+  return {
+    type: PROBLEM_TYPE_BASE + 'internal',
+    title: 'Internal server error',
+    status: 500,
+    detail: production
+      ? 'the server failed; the error is in its log with this request id'
+      : String((error as Error)?.message ?? error)
+  };
+}
+
+/** Every error leaves as application/problem+json; 5xx are logged with the request id. */
+export function registerProblemHandler(app: FastifyInstance, production: boolean): void {
+  app.setErrorHandler((error: unknown, request: FastifyRequest, reply: FastifyReply) => {
+    const problem = toProblem(error, production);
+    if (problem.status >= 500) {
+      request.log.error({ err: error }, 'request failed');
+    }
+    return reply
+      .code(problem.status)
+      .type('application/problem+json')
+      .send({ ...problem, instance: request.id });
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply
+      .code(404)
+      .type('application/problem+json')
+      .send({
+        type: PROBLEM_TYPE_BASE + 'not-found',
+        title: 'Not found',
+        status: 404,
+        detail: `no route ${request.method} ${request.url.split('?')[0]}`,
+        instance: request.id
+      })
+  );
+}

@@ -1,0 +1,86 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { FastifyInstance } from 'fastify';
+import { ApiError, CryoProtectClient } from '@cryoprotect/kernel';
+import { buildApp } from '../app.js';
+import { DEFAULT_MIGRATIONS_DIR } from '../config.js';
+import { ensureLocalToken } from '../db/local-user.js';
+import { migrate } from '../db/migrations.js';
+import { loadReferenceData } from '../db/reference-data.js';
+import { databaseTargets, type TestDatabase } from '../testing/databases.js';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+describe('kernel-lib client against a listening server (embedded single-user mode)', () => {
+  let t: TestDatabase;
+  let app: FastifyInstance;
+  let client: CryoProtectClient;
+  let anonymous: CryoProtectClient;
+  const dataDir = mkdtempSync(join(tmpdir(), 'cryoprotect-client-'));
+
+  before(async () => {
+    t = await databaseTargets()[0].create();
+    await migrate(t.db, DEFAULT_MIGRATIONS_DIR);
+    await loadReferenceData(t.db);
+    const local = await ensureLocalToken(t.db, dataDir);
+    app = await buildApp({ db: t.db, migrationsDir: DEFAULT_MIGRATIONS_DIR, logLevel: 'silent' });
+    const address = await app.listen({ port: 0, host: '127.0.0.1' });
+    client = CryoProtectClient.fromEnvironment({
+      CRYOPROTECT_SERVER_URL: address,
+      CRYOPROTECT_TOKEN: local.token
+    });
+    anonymous = new CryoProtectClient({ serverUrl: address });
+  });
+  after(async () => {
+    await app?.close();
+    await t?.dispose();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('keeps one local token across restarts, readable by its owner only', async () => {
+    const first = await ensureLocalToken(t.db, dataDir);
+    const second = await ensureLocalToken(t.db, dataDir);
+    assert.equal(first.token, second.token);
+    assert.equal(second.created, false);
+    assert.equal(statSync(join(dataDir, 'token')).mode & 0o777, 0o600);
+  });
+
+  it('registers, reads and lists molecules with typed results', async () => {
+    const { molecule, duplicate } = await client.registerMolecule({
+      structure: 'OCC(O)C(O)CO',
+      name: 'threitol/erythritol (no stereo)'
+    });
+    assert.equal(duplicate, false);
+    assert.equal((await client.getMolecule(molecule.id)).inchikey, molecule.inchikey);
+    const names: string[] = [];
+    for await (const m of client.molecules({ q: 'ol', pageSize: 5 })) {
+      names.push(m.name ?? '');
+    }
+    assert.ok(
+      names.includes('glycerol') && names.includes('threitol/erythritol (no stereo)'),
+      names.join()
+    );
+  });
+
+  it('turns problem+json answers into ApiError with the type and field paths', async () => {
+    await assert.rejects(client.registerMolecule({ structure: 'C1CC' }), (error: unknown) => {
+      assert.ok(error instanceof ApiError);
+      assert.equal(error.status, 422);
+      assert.equal(error.type, 'invalid-structure');
+      assert.deepEqual(
+        error.errors.map(e => e.path),
+        ['body.structure']
+      );
+      return true;
+    });
+    await assert.rejects(anonymous.registerMolecule({ structure: 'CCO' }), {
+      status: 401,
+      type: 'unauthenticated'
+    });
+  });
+
+  it('says how to connect when the environment names no server', () => {
+    assert.throws(() => CryoProtectClient.fromEnvironment({}), /CRYOPROTECT_SERVER_URL is not set/);
+  });
+});

@@ -1,0 +1,392 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../app.js';
+import { DEFAULT_MIGRATIONS_DIR } from '../config.js';
+import type { Database } from '../db/database.js';
+import { migrate } from '../db/migrations.js';
+import { loadReferenceData } from '../db/reference-data.js';
+import { newToken } from '../http/auth.js';
+import { databaseTargets, type TestDatabase } from '../testing/databases.js';
+
+async function createUser(
+  db: Database,
+  username: string,
+  scopes = '{read,write}'
+): Promise<{ id: string; token: string }> {
+  const { token, hash } = newToken();
+  const id = await db.serviceTransaction(async tx => {
+    const { rows } = await tx.query<{ id: string }>(
+      'INSERT INTO users (username, display_name) VALUES ($1, $1) RETURNING id',
+      [username]
+    );
+    await tx.query(
+      'INSERT INTO api_tokens (user_id, name, token_hash, scopes) VALUES ($1, $2, $3, $4)',
+      [rows[0].id, 'test', hash, scopes]
+    );
+    return rows[0].id;
+  });
+  return { id, token };
+}
+
+const auth = (token: string) => ({ authorization: `Bearer ${token}` });
+
+function assertProblem(
+  response: {
+    statusCode: number;
+    headers: Record<string, unknown>;
+    json(): Record<string, unknown>;
+  },
+  status: number,
+  type: string
+): Record<string, unknown> {
+  assert.equal(response.statusCode, status, JSON.stringify(response.json()));
+  assert.match(String(response.headers['content-type']), /^application\/problem\+json/);
+  const body = response.json();
+  assert.equal(body.status, status);
+  assert.match(String(body.type), new RegExp(`/problems/${type}$`));
+  assert.equal(typeof body.detail, 'string');
+  return body;
+}
+
+for (const target of databaseTargets()) {
+  describe(`molecules API on ${target.kind}`, { skip: target.skip }, () => {
+    let t: TestDatabase;
+    let app: FastifyInstance;
+    let alice: { id: string; token: string };
+    let bob: { id: string; token: string };
+    const count = async () =>
+      Number(
+        (
+          await t.db.serviceTransaction(tx =>
+            tx.query<{ n: string }>('SELECT count(*) AS n FROM molecules')
+          )
+        ).rows[0].n
+      );
+
+    before(async () => {
+      t = await target.create();
+      await migrate(t.db, DEFAULT_MIGRATIONS_DIR);
+      await loadReferenceData(t.db);
+      alice = await createUser(t.db, 'alice');
+      bob = await createUser(t.db, 'bob');
+      app = await buildApp({ db: t.db, migrationsDir: DEFAULT_MIGRATIONS_DIR, logLevel: 'silent' });
+    });
+    after(async () => {
+      await app?.close();
+      await t?.dispose();
+    });
+
+    let alanineId: string;
+
+    it('registers a salt as its standardized parent, keeping the input and the stripped fragment', async () => {
+      const response = await app.inject({
+        method: 'POST',
+        url: '/api/molecules',
+        headers: auth(alice.token),
+        payload: { structure: 'Cl.N[C@@H](C)C(=O)O', name: 'L-alanine' }
+      });
+      assert.equal(response.statusCode, 201, response.body);
+      const { molecule, duplicate } = response.json();
+      assert.equal(duplicate, false);
+      assert.equal(molecule.smiles, 'C[C@H](N)C(=O)O');
+      assert.equal(molecule.inchikey, 'QNAYBMKLOCPYGJ-REOHCLBHSA-N');
+      assert.equal(molecule.inputStructure, 'Cl.N[C@@H](C)C(=O)O');
+      assert.deepEqual(molecule.strippedFragments, ['Cl']);
+      assert.ok(Math.abs(molecule.molarMass - 89.094) < 1e-3);
+      assert.equal(molecule.visibility, 'private');
+      assert.equal(molecule.ownerId, alice.id);
+      alanineId = molecule.id;
+    });
+
+    it('returns the existing record for the same structure written differently, and a new one for its enantiomer', async () => {
+      const again = await app.inject({
+        method: 'POST',
+        url: '/api/molecules',
+        headers: auth(alice.token),
+        payload: { structure: 'OC(=O)[C@H](C)N' }
+      });
+      assert.equal(again.statusCode, 200);
+      assert.equal(again.json().duplicate, true);
+      assert.equal(again.json().molecule.id, alanineId);
+      const enantiomer = await app.inject({
+        method: 'POST',
+        url: '/api/molecules',
+        headers: auth(alice.token),
+        payload: { structure: 'C[C@@H](N)C(=O)O' }
+      });
+      assert.equal(enantiomer.statusCode, 201);
+      assert.notEqual(enantiomer.json().molecule.id, alanineId);
+    });
+
+    it("refuses an invalid structure with RDKit's reason and the field, writing nothing", async () => {
+      const before = await count();
+      const response = await app.inject({
+        method: 'POST',
+        url: '/api/molecules',
+        headers: auth(alice.token),
+        payload: { structure: 'C1CC' }
+      });
+      const problem = assertProblem(response, 422, 'invalid-structure');
+      assert.match(String(problem.detail), /"C1CC": unclosed ring/);
+      assert.deepEqual(
+        (problem.errors as { path: string }[]).map(e => e.path),
+        ['body.structure']
+      );
+      assert.equal(await count(), before);
+    });
+
+    it('names every invalid field of a malformed request', async () => {
+      const response = await app.inject({
+        method: 'POST',
+        url: '/api/molecules',
+        headers: auth(alice.token),
+        payload: { visibility: 'secret', synonyms: 'x' }
+      });
+      const problem = assertProblem(response, 400, 'validation');
+      const paths = (problem.errors as { path: string }[]).map(e => e.path).sort();
+      assert.deepEqual(paths, ['body.structure', 'body.synonyms', 'body.visibility']);
+      const project = await app.inject({
+        method: 'POST',
+        url: '/api/molecules',
+        headers: auth(alice.token),
+        payload: { structure: 'CCO', visibility: 'project' }
+      });
+      assert.deepEqual(
+        (assertProblem(project, 422, 'validation').errors as { path: string }[])[0].path,
+        'body.projectId'
+      );
+      const notJson = await app.inject({
+        method: 'POST',
+        url: '/api/molecules',
+        headers: { ...auth(alice.token), 'content-type': 'application/json' },
+        payload: '{"structure":'
+      });
+      assertProblem(notJson, 400, 'bad-request');
+    });
+
+    it('requires a valid token with the write scope to register', async () => {
+      assertProblem(
+        await app.inject({ method: 'POST', url: '/api/molecules', payload: { structure: 'CCO' } }),
+        401,
+        'unauthenticated'
+      );
+      assertProblem(
+        await app.inject({
+          method: 'POST',
+          url: '/api/molecules',
+          headers: auth('cpt_unknown'),
+          payload: { structure: 'CCO' }
+        }),
+        401,
+        'unauthenticated'
+      );
+      // Another scheme (Jupyter's own credentials through the proxy) is not ours: anonymous.
+      assertProblem(
+        await app.inject({
+          method: 'POST',
+          url: '/api/molecules',
+          headers: { authorization: 'token jupyter-token' },
+          payload: { structure: 'CCO' }
+        }),
+        401,
+        'unauthenticated'
+      );
+      const viaProxy = await app.inject({
+        method: 'GET',
+        url: `/api/molecules?q=QNAYBMKLOCPYGJ`,
+        headers: { authorization: 'token jupyter-token', 'x-cryoprotect-token': alice.token }
+      });
+      assert.equal(viaProxy.json().items.length, 2, 'X-CryoProtect-Token must identify the user');
+      const reader = await createUser(t.db, 'reader', '{read}');
+      assertProblem(
+        await app.inject({
+          method: 'POST',
+          url: '/api/molecules',
+          headers: auth(reader.token),
+          payload: { structure: 'CCO' }
+        }),
+        403,
+        'insufficient-scope'
+      );
+      await t.db.serviceTransaction(tx =>
+        tx.query('UPDATE api_tokens SET revoked_at = now() WHERE user_id = $1', [reader.id])
+      );
+      assertProblem(
+        await app.inject({ method: 'GET', url: '/api/molecules', headers: auth(reader.token) }),
+        401,
+        'unauthenticated'
+      );
+    });
+
+    it('keeps a private molecule from other users, and tells them it exists elsewhere', async () => {
+      assertProblem(
+        await app.inject({
+          method: 'GET',
+          url: `/api/molecules/${alanineId}`,
+          headers: auth(bob.token)
+        }),
+        404,
+        'not-found'
+      );
+      assertProblem(
+        await app.inject({ method: 'GET', url: `/api/molecules/${alanineId}` }),
+        404,
+        'not-found'
+      );
+      const mine = await app.inject({
+        method: 'GET',
+        url: `/api/molecules/${alanineId}`,
+        headers: auth(alice.token)
+      });
+      assert.equal(mine.statusCode, 200);
+      const before = await count();
+      const clash = await app.inject({
+        method: 'POST',
+        url: '/api/molecules',
+        headers: auth(bob.token),
+        payload: { structure: 'N[C@@H](C)C(=O)O' }
+      });
+      assertProblem(clash, 409, 'registered-elsewhere');
+      assert.equal(await count(), before);
+      assertProblem(
+        await app.inject({ method: 'GET', url: '/api/molecules/not-a-uuid' }),
+        400,
+        'validation'
+      );
+    });
+
+    it('searches visible molecules by name, synonym and InChIKey', async () => {
+      const byName = await app.inject({ method: 'GET', url: '/api/molecules?q=glycer' });
+      assert.deepEqual(
+        byName.json().items.map((m: { name: string }) => m.name),
+        ['glycerol']
+      );
+      const bySynonym = await app.inject({ method: 'GET', url: '/api/molecules?q=dmso' });
+      assert.deepEqual(
+        bySynonym.json().items.map((m: { name: string }) => m.name),
+        ['dimethyl sulfoxide']
+      );
+      const byKey = await app.inject({
+        method: 'GET',
+        url: '/api/molecules?q=QNAYBMKLOCPYGJ',
+        headers: auth(alice.token)
+      });
+      assert.equal(byKey.json().items.length, 2);
+      const hidden = await app.inject({
+        method: 'GET',
+        url: '/api/molecules?q=QNAYBMKLOCPYGJ',
+        headers: auth(bob.token)
+      });
+      assert.equal(hidden.json().items.length, 0);
+      const wildcard = await app.inject({ method: 'GET', url: '/api/molecules?q=%25' });
+      assert.equal(wildcard.json().items.length, 0, 'a % in the query must be literal');
+    });
+
+    it('pages through every visible molecule exactly once with cursors', async () => {
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      let pages = 0;
+      do {
+        const url: string = `/api/molecules?limit=7${cursor ? `&cursor=${cursor}` : ''}`;
+        const page = (await app.inject({ method: 'GET', url, headers: auth(alice.token) })).json();
+        seen.push(...page.items.map((m: { id: string }) => m.id));
+        cursor = page.nextCursor;
+        pages++;
+      } while (cursor && pages < 50);
+      const total = await t.db.userTransaction(alice.id, tx =>
+        tx.query<{ n: string }>('SELECT count(*) AS n FROM molecules')
+      );
+      assert.equal(seen.length, Number(total.rows[0].n));
+      assert.equal(new Set(seen).size, seen.length);
+      assert.ok(pages >= 4);
+      assertProblem(
+        await app.inject({ method: 'GET', url: '/api/molecules?cursor=bogus' }),
+        400,
+        'validation'
+      );
+      assertProblem(
+        await app.inject({ method: 'GET', url: '/api/molecules?limit=0' }),
+        400,
+        'validation'
+      );
+    });
+
+    it('draws a molecule as SVG and refuses a bad highlight SMARTS by field', async () => {
+      const [glycerol] = (
+        await app.inject({ method: 'GET', url: '/api/molecules?q=glycerol' })
+      ).json().items;
+      const svg = await app.inject({
+        method: 'GET',
+        url: `/api/molecules/${glycerol.id}/depiction.svg?highlight=[OX2H]`
+      });
+      assert.equal(svg.statusCode, 200);
+      assert.match(String(svg.headers['content-type']), /^image\/svg\+xml/);
+      assert.match(svg.body, /<svg[\s\S]*#FF7F7F/i);
+      const bad = await app.inject({
+        method: 'GET',
+        url: `/api/molecules/${glycerol.id}/depiction.svg?highlight=[C`
+      });
+      assert.deepEqual(
+        (assertProblem(bad, 422, 'invalid-smarts').errors as { path: string }[])[0].path,
+        'querystring.highlight'
+      );
+    });
+
+    it('publishes an OpenAPI 3 document generated from the schemas, and a docs page', async () => {
+      const doc = (await app.inject({ method: 'GET', url: '/api/openapi.json' })).json();
+      assert.match(doc.openapi, /^3\./);
+      assert.ok(doc.paths['/api/molecules'].post.requestBody);
+      assert.ok(
+        doc.paths['/api/molecules'].get.parameters.some(
+          (p: { name: string }) => p.name === 'cursor'
+        )
+      );
+      assert.ok(doc.paths['/api/molecules/{id}'].get.responses['404']);
+      const docs = await app.inject({ method: 'GET', url: '/api/docs/' });
+      assert.equal(docs.statusCode, 200);
+      assert.match(docs.body, /swagger/i);
+      assertProblem(
+        await app.inject({ method: 'GET', url: '/api/nothing-here' }),
+        404,
+        'not-found'
+      );
+    });
+  });
+}
+
+describe('internal errors', () => {
+  it('never leak internals in production mode', async () => {
+    const [pglite] = databaseTargets();
+    const t = await pglite.create();
+    await migrate(t.db, DEFAULT_MIGRATIONS_DIR);
+    const production = await buildApp({
+      db: t.db,
+      migrationsDir: DEFAULT_MIGRATIONS_DIR,
+      logLevel: 'silent',
+      production: true
+    });
+    const development = await buildApp({
+      db: t.db,
+      migrationsDir: DEFAULT_MIGRATIONS_DIR,
+      logLevel: 'silent'
+    });
+    const id = '00000000-0000-4000-8000-000000000000';
+    try {
+      // Breaking the database makes every query fail with a driver message.
+      await t.db.serviceTransaction(tx =>
+        tx.query('ALTER TABLE molecules RENAME TO molecules_gone')
+      );
+      const hidden = await production.inject({ method: 'GET', url: `/api/molecules/${id}` });
+      assert.equal(hidden.statusCode, 500);
+      assert.doesNotMatch(hidden.body, /molecules|relation|stack|at /);
+      assert.match(hidden.json().detail, /in its log with this request id/);
+      const shown = await development.inject({ method: 'GET', url: `/api/molecules/${id}` });
+      assert.match(shown.json().detail, /relation "molecules" does not exist/);
+    } finally {
+      await production.close();
+      await development.close();
+      await t.dispose();
+    }
+  });
+});

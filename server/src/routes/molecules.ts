@@ -1,0 +1,266 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import {
+  MoleculePageSchema,
+  MoleculeQuerySchema,
+  MoleculeSchema,
+  ProblemSchema,
+  RegisterMoleculeSchema,
+  RegistrationResultSchema,
+  ChemistryError,
+  getSvg,
+  standardize,
+  type Molecule
+} from '@cryoprotect/kernel';
+import type { Queryable } from '../db/database.js';
+import { requireScope } from '../http/auth.js';
+import { ProblemError, notFound } from '../http/problem.js';
+
+interface MoleculeRow {
+  id: string;
+  inchikey: string;
+  inchi: string;
+  smiles: string;
+  input_structure: string;
+  stripped_fragments: string[];
+  name: string | null;
+  synonyms: string[];
+  molar_mass: number | null;
+  visibility: Molecule['visibility'];
+  project_id: string | null;
+  owner_id: string;
+  created_at: Date | string;
+}
+
+const SELECT = `
+  SELECT m.id, m.inchikey, m.inchi, m.smiles, m.input_structure, m.stripped_fragments, m.name, m.synonyms,
+         m.visibility, m.project_id, m.owner_id, m.created_at,
+         (SELECT p.value FROM molecule_properties p WHERE p.molecule_id = m.id AND p.name = 'molar_mass'
+           ORDER BY p.computed_at DESC LIMIT 1) AS molar_mass
+  FROM molecules m`;
+
+function toMolecule(row: MoleculeRow): Molecule {
+  return {
+    id: row.id,
+    inchikey: row.inchikey,
+    inchi: row.inchi,
+    smiles: row.smiles,
+    inputStructure: row.input_structure,
+    strippedFragments: row.stripped_fragments,
+    name: row.name,
+    synonyms: row.synonyms,
+    molarMass: row.molar_mass,
+    visibility: row.visibility,
+    projectId: row.project_id,
+    ownerId: row.owner_id,
+    createdAt: new Date(row.created_at).toISOString()
+  };
+}
+
+async function findById(tx: Queryable, id: string): Promise<Molecule | undefined> {
+  const { rows } = await tx.query<MoleculeRow>(`${SELECT} WHERE m.id = $1`, [id]);
+  return rows[0] ? toMolecule(rows[0]) : undefined;
+}
+
+/** Keyset cursor over (lower(name), id), opaque to clients. */
+const Cursor = {
+  encode: (name: string, id: string) =>
+    Buffer.from(JSON.stringify([name, id])).toString('base64url'),
+  decode(cursor: string): [string, string] {
+    try {
+      const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+      if (Array.isArray(value) && value.length === 2 && value.every(v => typeof v === 'string')) {
+        return value as [string, string];
+      }
+    } catch {
+      // fall through
+    }
+    throw new ProblemError(
+      400,
+      'validation',
+      'Invalid request',
+      'querystring.cursor: not a cursor this API issued',
+      [{ path: 'querystring.cursor', message: 'not a cursor this API issued' }]
+    );
+  }
+};
+
+const IdParams = z.object({ id: z.string().uuid() });
+const problems = {
+  400: ProblemSchema,
+  401: ProblemSchema,
+  403: ProblemSchema,
+  404: ProblemSchema,
+  409: ProblemSchema,
+  422: ProblemSchema
+};
+
+/** Molecules: registration with standardization and duplicate detection, reading, text search, depiction. */
+export const moleculesRoutes: FastifyPluginAsync = async fastify => {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
+
+  app.post(
+    '/api/molecules',
+    {
+      schema: {
+        tags: ['molecules'],
+        summary:
+          'Register a molecule (standardized; an existing identical structure is returned instead)',
+        body: RegisterMoleculeSchema,
+        response: { 200: RegistrationResultSchema, 201: RegistrationResultSchema, ...problems }
+      }
+    },
+    async (request, reply) => {
+      const userId = requireScope(request, 'write');
+      const body = request.body;
+      if (body.visibility === 'project' && !body.projectId) {
+        throw new ProblemError(
+          422,
+          'validation',
+          'Invalid request',
+          'body.projectId: required when visibility is project',
+          [{ path: 'body.projectId', message: 'required when visibility is project' }]
+        );
+      }
+      const standardized = await standardize(body.structure);
+      const result = await app.db.userTransaction(userId, async tx => {
+        const existing = await tx.query<MoleculeRow>(`${SELECT} WHERE m.inchikey = $1`, [
+          standardized.inchikey
+        ]);
+        if (existing.rows[0]) {
+          return { molecule: toMolecule(existing.rows[0]), duplicate: true };
+        }
+        // Identity is global; a structure someone else keeps private cannot be registered twice.
+        const hidden = await tx.query<{ taken: boolean }>(
+          'SELECT app.inchikey_registered($1) AS taken',
+          [standardized.inchikey]
+        );
+        if (hidden.rows[0].taken) {
+          throw new ProblemError(
+            409,
+            'registered-elsewhere',
+            'Registered by someone else',
+            `a structure with InChIKey ${standardized.inchikey} is already registered and not visible to you; ask its owner to share it`
+          );
+        }
+        const inserted = await tx.query<{ id: string }>(
+          `INSERT INTO molecules (inchikey, inchi, smiles, input_structure, stripped_fragments, name, synonyms, owner_id, project_id, visibility)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
+          [
+            standardized.inchikey,
+            standardized.inchi,
+            standardized.smiles,
+            body.structure,
+            standardized.strippedFragments,
+            body.name ?? null,
+            body.synonyms,
+            userId,
+            body.projectId ?? null,
+            body.visibility
+          ]
+        );
+        await tx.query(
+          `INSERT INTO molecule_properties (molecule_id, name, value, unit, rdkit_version) VALUES ($1, 'molar_mass', $2, 'g/mol', $3)`,
+          [inserted.rows[0].id, standardized.molarMass, standardized.rdkitVersion]
+        );
+        return { molecule: (await findById(tx, inserted.rows[0].id))!, duplicate: false };
+      });
+      return reply
+        .code(result.duplicate ? 200 : 201)
+        .send({ ...result, neutralized: standardized.neutralized });
+    }
+  );
+
+  app.get(
+    '/api/molecules/:id',
+    {
+      schema: {
+        tags: ['molecules'],
+        summary: 'One molecule',
+        params: IdParams,
+        response: { 200: MoleculeSchema, ...problems }
+      }
+    },
+    async request => {
+      const molecule = await app.db.userTransaction(request.actor.userId, tx =>
+        findById(tx, request.params.id)
+      );
+      if (!molecule) {
+        throw notFound(`molecule ${request.params.id}`);
+      }
+      return molecule;
+    }
+  );
+
+  app.get(
+    '/api/molecules',
+    {
+      schema: {
+        tags: ['molecules'],
+        summary: 'Molecules visible to you, by name; text search over name, synonyms and InChIKey',
+        querystring: MoleculeQuerySchema,
+        response: { 200: MoleculePageSchema, ...problems }
+      }
+    },
+    async request => {
+      const { q, limit, cursor } = request.query;
+      const after = cursor ? Cursor.decode(cursor) : null;
+      const pattern = q ? `%${q.toLowerCase().replace(/[\\%_]/g, c => `\\${c}`)}%` : null;
+      const { rows } = await app.db.userTransaction(request.actor.userId, tx =>
+        tx.query<MoleculeRow & { sort_name: string }>(
+          `SELECT * FROM (${SELECT.replace('SELECT m.id', "SELECT coalesce(lower(m.name), '') AS sort_name, m.id")}
+             WHERE ($1::text IS NULL OR lower(coalesce(m.name, '')) LIKE $1 OR lower(m.inchikey) LIKE $1
+                    OR EXISTS (SELECT 1 FROM unnest(m.synonyms) s WHERE lower(s) LIKE $1))) page
+           WHERE ($2::text IS NULL OR (page.sort_name, page.id) > ($2::text, $3::uuid))
+           ORDER BY page.sort_name, page.id
+           LIMIT $4`,
+          [pattern, after?.[0] ?? null, after?.[1] ?? null, limit + 1]
+        )
+      );
+      const items = rows.slice(0, limit);
+      const last = items[items.length - 1];
+      return {
+        items: items.map(toMolecule),
+        nextCursor: rows.length > limit && last ? Cursor.encode(last.sort_name, last.id) : null
+      };
+    }
+  );
+
+  app.get(
+    '/api/molecules/:id/depiction.svg',
+    {
+      schema: {
+        tags: ['molecules'],
+        summary: '2D depiction as SVG, optionally highlighting a SMARTS',
+        params: IdParams,
+        querystring: z.object({
+          highlight: z.string().max(1000).optional(),
+          width: z.coerce.number().int().min(50).max(2000).default(300),
+          height: z.coerce.number().int().min(50).max(2000).default(200)
+        })
+      }
+    },
+    async (request, reply) => {
+      const molecule = await app.db.userTransaction(request.actor.userId, tx =>
+        findById(tx, request.params.id)
+      );
+      if (!molecule) {
+        throw notFound(`molecule ${request.params.id}`);
+      }
+      const { highlight, width, height } = request.query;
+      try {
+        return reply
+          .type('image/svg+xml')
+          .send(await getSvg(molecule.smiles, { highlight, width, height }));
+      } catch (error) {
+        if (error instanceof ChemistryError && error.code === 'invalid_smarts') {
+          throw new ProblemError(422, 'invalid-smarts', 'Invalid SMARTS', error.message, [
+            { path: 'querystring.highlight', message: error.reason ?? error.message }
+          ]);
+        }
+        throw error;
+      }
+    }
+  );
+};
