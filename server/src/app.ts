@@ -10,8 +10,13 @@ import {
 import { KERNEL_VERSION } from '@cryoprotect/kernel';
 import type { Database } from './db/database.js';
 import { checkReadiness } from './health.js';
-import { registerAuthentication } from './http/auth.js';
-import { registerProblemHandler } from './http/problem.js';
+import { hashToken, registerAuthentication } from './http/auth.js';
+import { instrument, registerMetrics } from './http/metrics.js';
+import { ProblemError, registerProblemHandler } from './http/problem.js';
+import { randomUUID } from 'node:crypto';
+import helmet from '@fastify/helmet';
+import cors from '@fastify/cors';
+import rateLimit from '@fastify/rate-limit';
 import { moleculesRoutes } from './routes/molecules.js';
 
 export interface AppOptions {
@@ -20,6 +25,14 @@ export interface AppOptions {
   logLevel?: string;
   /** Production mode never sends internals (stack traces, driver messages) in 5xx problems. */
   production?: boolean;
+  /** Browser origins allowed to call the API (JupyterLab's); others get no CORS headers. */
+  corsOrigins?: string[];
+  /** Requests per minute per API token (or per address when anonymous). */
+  rateLimitPerMinute?: number;
+  /** Largest accepted request body in bytes. */
+  bodyLimit?: number;
+  /** Bearer token that may read /metrics from other hosts than loopback. */
+  metricsToken?: string;
 }
 
 declare module 'fastify' {
@@ -30,12 +43,44 @@ declare module 'fastify' {
 
 /** Build the HTTP application; the caller owns the database and closes it. */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
-  const app = Fastify({ logger: { level: options.logLevel ?? 'info' }, bodyLimit: 1 << 20 });
-  app.decorate('db', options.db);
+  const app = Fastify({
+    logger: { level: options.logLevel ?? 'info' },
+    bodyLimit: options.bodyLimit ?? 1 << 20,
+    // Request ids in every log line and problem document; a caller's own id is kept.
+    requestIdHeader: 'x-request-id',
+    genReqId: () => randomUUID()
+  });
+  const { registry, db } = instrument(options.db);
+  app.decorate('db', db);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerProblemHandler(app, options.production ?? false);
-  registerAuthentication(app, options.db);
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  registerMetrics(app, registry, options.metricsToken);
+  await app.register(helmet, {
+    // The API serves JSON and SVG; the docs page sets its own policy (staticCSP below).
+    contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } }
+  });
+  await app.register(cors, { origin: options.corsOrigins ?? [], credentials: false });
+  registerAuthentication(app, db);
+  await app.register(rateLimit, {
+    max: options.rateLimitPerMinute ?? 600,
+    timeWindow: 60_000,
+    // Per token when there is one, per address otherwise; the raw token never becomes a key.
+    keyGenerator: request => {
+      const token = request.headers['x-cryoprotect-token'] ?? request.headers.authorization;
+      return typeof token === 'string' ? `t:${hashToken(token)}` : `ip:${request.ip}`;
+    },
+    errorResponseBuilder: (_request, context) =>
+      new ProblemError(
+        429,
+        'rate-limited',
+        'Too many requests',
+        `more than ${context.max} requests in ${context.after}; retry after ${Math.ceil(context.ttl / 1000)} s`
+      )
+  });
 
   await app.register(swagger, {
     openapi: {
@@ -50,25 +95,31 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     },
     transform: jsonSchemaTransform
   });
-  await app.register(swaggerUi, { routePrefix: '/api/docs' });
+  await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true });
 
   const typed = app.withTypeProvider<ZodTypeProvider>();
   typed.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
-  typed.get('/health/live', { schema: { hide: true } }, async () => ({
+  typed.get('/health/live', { schema: { hide: true }, config: { rateLimit: false } }, async () => ({
     status: 'ok',
     kernelVersion: KERNEL_VERSION
   }));
-  typed.get('/health/ready', { schema: { hide: true } }, async (_request, reply) => {
-    const readiness = await checkReadiness(app.db, options.migrationsDir).catch((error: Error) => ({
-      ready: false,
-      database: 'unreachable' as const,
-      schema: 'unknown' as const,
-      problems: [error.message]
-    }));
-    return reply
-      .code(readiness.ready ? 200 : 503)
-      .send({ ...readiness, database_kind: app.db.kind });
-  });
+  typed.get(
+    '/health/ready',
+    { schema: { hide: true }, config: { rateLimit: false } },
+    async (_request, reply) => {
+      const readiness = await checkReadiness(app.db, options.migrationsDir).catch(
+        (error: Error) => ({
+          ready: false,
+          database: 'unreachable' as const,
+          schema: 'unknown' as const,
+          problems: [error.message]
+        })
+      );
+      return reply
+        .code(readiness.ready ? 200 : 503)
+        .send({ ...readiness, database_kind: app.db.kind });
+    }
+  );
 
   await app.register(moleculesRoutes);
   return app;

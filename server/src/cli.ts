@@ -67,13 +67,25 @@ async function serve(options: ServeOptions, withLab: boolean): Promise<void> {
   const config = loadConfig();
   const port = options.port ?? config.CRYOPROTECT_PORT;
   const host = options.host ?? config.CRYOPROTECT_HOST;
+  const labPort = options.labPort ?? 8888;
   const db = await openDatabase(config);
   let lab: RunningLab | undefined;
   const app = await buildApp({
     db,
     migrationsDir: config.CRYOPROTECT_MIGRATIONS_DIR,
     logLevel: config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL,
-    production: config.NODE_ENV === 'production'
+    production: config.NODE_ENV === 'production',
+    // The JupyterLab we start is an allowed origin too, whatever its port.
+    corsOrigins: withLab
+      ? [
+          ...config.CRYOPROTECT_CORS_ORIGINS,
+          `http://127.0.0.1:${labPort}`,
+          `http://localhost:${labPort}`
+        ]
+      : config.CRYOPROTECT_CORS_ORIGINS,
+    rateLimitPerMinute: config.CRYOPROTECT_RATE_LIMIT,
+    bodyLimit: config.CRYOPROTECT_BODY_LIMIT,
+    metricsToken: config.CRYOPROTECT_METRICS_TOKEN
   });
   let stopping = false;
   const stop = async (signal: string): Promise<void> => {
@@ -102,7 +114,7 @@ async function serve(options: ServeOptions, withLab: boolean): Promise<void> {
     step(`REST server: ${serverUrl} (ready: ${serverUrl}/health/ready)`);
     if (withLab && options.lab !== false) {
       lab = await startJupyterLab({
-        port: options.labPort ?? 8888,
+        port: labPort,
         openBrowser: options.browser !== false,
         serverUrl,
         serverPort: port,

@@ -26,6 +26,36 @@ const ConfigSchema = z.object({
   CRYOPROTECT_HOST: z.string().min(1).default('127.0.0.1'),
   CRYOPROTECT_PORT: port.default(8787),
   CRYOPROTECT_MIGRATIONS_DIR: z.string().min(1).default(DEFAULT_MIGRATIONS_DIR),
+  CRYOPROTECT_CORS_ORIGINS: z
+    .string()
+    .default('http://127.0.0.1:8888,http://localhost:8888')
+    .transform(value =>
+      value
+        .split(',')
+        .map(o => o.trim())
+        .filter(Boolean)
+    )
+    .pipe(
+      z.array(
+        z
+          .string()
+          .regex(
+            /^https?:\/\/[^/\s]+$/,
+            'must be origins like http://127.0.0.1:8888, separated by commas'
+          )
+      )
+    ),
+  CRYOPROTECT_RATE_LIMIT: z.coerce
+    .number({ message: 'must be a number' })
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .default(600),
+  CRYOPROTECT_BODY_LIMIT: z.coerce
+    .number({ message: 'must be a number of bytes' })
+    .int('must be a whole number of bytes')
+    .min(1024, 'must be at least 1024 bytes')
+    .default(1 << 20),
+  CRYOPROTECT_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development')
 });

@@ -29,6 +29,8 @@ export interface Database {
    */
   userTransaction<T>(userId: string | null, fn: (tx: Queryable) => Promise<T>): Promise<T>;
   close(): Promise<void>;
+  /** Connection pool state (PostgreSQL only). */
+  poolStats?(): { total: number; idle: number; waiting: number };
 }
 
 export const APP_ROLE = 'cryoprotect_app';
@@ -181,6 +183,7 @@ export async function openPostgres(
     kind: 'postgres',
     location: `${url.hostname}:${url.port || 5432}${url.pathname}`,
     serviceTransaction: fn => run(servicePool, undefined, fn),
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     userTransaction: (userId, fn) => run(pool, userId, fn),
     close: async () => {
       await pool.end();

@@ -38,7 +38,8 @@ export function hashToken(token: string): string {
 export function registerAuthentication(app: FastifyInstance, db: Database): void {
   app.decorateRequest('actor', null as unknown as Actor);
   app.addHook('onRequest', async (request: FastifyRequest) => {
-    const token = Private.tokenOf(request);
+    // /metrics has its own bearer token (Prometheus scrape credentials), not an API token.
+    const token = request.routeOptions.url === '/metrics' ? undefined : Private.tokenOf(request);
     if (token === undefined) {
       request.actor = { userId: null, scopes: [] };
       return;
