@@ -3,6 +3,7 @@ import { buildApp } from './app.js';
 import { loadConfig, type Config } from './config.js';
 import type { Database } from './db/database.js';
 import { migrate, migrationStatus } from './db/migrations.js';
+import { databaseHealth } from './db/health-report.js';
 import { openDatabase } from './db/open.js';
 import { loadReferenceData } from './db/reference-data.js';
 import { startJupyterLab, type RunningLab } from './lab.js';
@@ -202,6 +203,33 @@ export function buildCli(): Command {
           );
         }
         if (status.pending.length + status.modified.length + status.unknown.length > 0) {
+          process.exitCode = 1;
+        }
+      });
+    });
+  db.command('health')
+    .description(
+      'schema matches migrations, RLS on every table, indexed foreign keys, orphans, slow statements; exit 1 on a problem'
+    )
+    .option('--json', 'print the report as JSON')
+    .action(async (options: { json?: boolean }) => {
+      const config = loadConfig();
+      await withDatabase(config, async database => {
+        const report = await databaseHealth(database, config.CRYOPROTECT_MIGRATIONS_DIR);
+        if (options.json) {
+          process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+        } else {
+          step(`database ${report.database}`);
+          for (const check of report.checks) {
+            process.stdout.write(
+              `  ${check.ok ? 'ok  ' : 'FAIL'} ${check.name}: ${check.detail}\n`
+            );
+            for (const finding of check.findings) {
+              process.stdout.write(`         ${finding}\n`);
+            }
+          }
+        }
+        if (!report.ok) {
           process.exitCode = 1;
         }
       });
