@@ -17,6 +17,7 @@ import { randomUUID } from 'node:crypto';
 import helmet from '@fastify/helmet';
 import cors from '@fastify/cors';
 import rateLimit from '@fastify/rate-limit';
+import { mixturesRoutes } from './routes/mixtures.js';
 import { moleculesRoutes } from './routes/molecules.js';
 
 export interface AppOptions {
@@ -122,5 +123,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   );
 
   await app.register(moleculesRoutes);
+  await app.register(mixturesRoutes);
   return app;
 }

@@ -87,3 +87,57 @@ export function pageSchema<T extends z.ZodType>(item: T) {
 
 export const MoleculePageSchema = pageSchema(MoleculeSchema);
 export type MoleculePage = z.infer<typeof MoleculePageSchema>;
+
+export const MixtureComponentInputSchema = z.object({
+  moleculeId: UuidSchema.describe(
+    'a registered molecule visible to you; water is the balance and is never listed'
+  ),
+  amount: z.number().positive(),
+  unit: z.enum(['% w/w', '% w/v', '% v/v', 'mol/L', 'mol/kg', 'mole fraction', 'mg/mL', 'g/L']),
+  role: z.enum(['solvent', 'penetrating', 'non-penetrating', 'buffer-salt', 'other'])
+});
+
+export const CreateMixtureSchema = z.object({
+  name: z.string().min(1).max(500),
+  description: z.string().max(10_000).default(''),
+  components: z.array(MixtureComponentInputSchema).min(1).max(50),
+  visibility: VisibilitySchema.default('private'),
+  projectId: UuidSchema.optional().describe('required when visibility is project')
+});
+export type CreateMixture = z.input<typeof CreateMixtureSchema>;
+
+export const MixtureRecordSchema = z.object({
+  id: UuidSchema,
+  name: z.string(),
+  description: z.string(),
+  visibility: VisibilitySchema,
+  projectId: UuidSchema.nullable(),
+  ownerId: UuidSchema,
+  createdAt: z.string(),
+  components: z.array(MixtureComponentInputSchema.extend({ name: z.string(), smiles: z.string() })),
+  composition: z
+    .object({
+      temperatureKelvin: z.number(),
+      components: z.array(
+        z.object({
+          moleculeId: UuidSchema,
+          name: z.string(),
+          massFraction: z.number(),
+          moleFraction: z.number(),
+          molality: z.number().describe('mol/kg of water'),
+          molarity: z
+            .number()
+            .nullable()
+            .describe('mol/L of solution; null without a solution density')
+        })
+      ),
+      water: z.object({ massFraction: z.number(), moleFraction: z.number() }),
+      solutionDensity: z
+        .object({ value: z.number(), unit: z.string(), method: z.string() })
+        .nullable(),
+      notes: z.array(z.string())
+    })
+    .describe('canonical composition at 20 degC, computed by @cryoprotect/kernel')
+});
+export type MixtureRecord = z.infer<typeof MixtureRecordSchema>;
+export const MixtureRecordPageSchema = pageSchema(MixtureRecordSchema);

@@ -48,9 +48,18 @@ export function toProblem(error: unknown, production: boolean): Problem {
   }
   if (hasZodFastifySchemaValidationErrors(error)) {
     const errors = error.validation.map(issue => {
-      const where = (issue.instancePath || '').replace(/^\//, '').replace(/\//g, '.');
+      // "/components/0/amount" -> "components[0].amount", the style kernel-lib errors use too.
+      const where = (issue.instancePath || '')
+        .split('/')
+        .filter(Boolean)
+        .map(part => (/^\d+$/.test(part) ? `[${part}]` : `.${part}`))
+        .join('')
+        .replace(/^\./, '');
       const context = (error as FastifyError).validationContext ?? 'body';
-      return { path: where ? `${context}.${where}` : context, message: issue.message ?? 'invalid' };
+      return {
+        path: where ? `${context}${where.startsWith('[') ? '' : '.'}${where}` : context,
+        message: issue.message ?? 'invalid'
+      };
     });
     return {
       type: PROBLEM_TYPE_BASE + 'validation',

@@ -15,6 +15,7 @@ import {
 } from '@cryoprotect/kernel';
 import type { Queryable } from '../db/database.js';
 import { requireScope } from '../http/auth.js';
+import { Cursor, containsPattern } from '../http/pagination.js';
 import { ProblemError, notFound } from '../http/problem.js';
 
 interface MoleculeRow {
@@ -62,29 +63,6 @@ async function findById(tx: Queryable, id: string): Promise<Molecule | undefined
   const { rows } = await tx.query<MoleculeRow>(`${SELECT} WHERE m.id = $1`, [id]);
   return rows[0] ? toMolecule(rows[0]) : undefined;
 }
-
-/** Keyset cursor over (lower(name), id), opaque to clients. */
-const Cursor = {
-  encode: (name: string, id: string) =>
-    Buffer.from(JSON.stringify([name, id])).toString('base64url'),
-  decode(cursor: string): [string, string] {
-    try {
-      const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-      if (Array.isArray(value) && value.length === 2 && value.every(v => typeof v === 'string')) {
-        return value as [string, string];
-      }
-    } catch {
-      // fall through
-    }
-    throw new ProblemError(
-      400,
-      'validation',
-      'Invalid request',
-      'querystring.cursor: not a cursor this API issued',
-      [{ path: 'querystring.cursor', message: 'not a cursor this API issued' }]
-    );
-  }
-};
 
 const IdParams = z.object({ id: z.string().uuid() });
 const problems = {
@@ -206,7 +184,7 @@ export const moleculesRoutes: FastifyPluginAsync = async fastify => {
     async request => {
       const { q, limit, cursor } = request.query;
       const after = cursor ? Cursor.decode(cursor) : null;
-      const pattern = q ? `%${q.toLowerCase().replace(/[\\%_]/g, c => `\\${c}`)}%` : null;
+      const pattern = containsPattern(q);
       const { rows } = await app.db.userTransaction(request.actor.userId, tx =>
         tx.query<MoleculeRow & { sort_name: string }>(
           `SELECT * FROM (${SELECT.replace('SELECT m.id', "SELECT coalesce(lower(m.name), '') AS sort_name, m.id")}
