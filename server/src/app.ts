@@ -17,6 +17,7 @@ import { randomUUID } from 'node:crypto';
 import helmet from '@fastify/helmet';
 import cors from '@fastify/cors';
 import rateLimit from '@fastify/rate-limit';
+import { batchRoutes } from './routes/batch.js';
 import { mixturesRoutes } from './routes/mixtures.js';
 import { moleculesRoutes } from './routes/molecules.js';
 
@@ -123,6 +124,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   );
 
   await app.register(moleculesRoutes);
+  await app.register(batchRoutes);
   await app.register(mixturesRoutes);
   return app;
 }

@@ -141,3 +141,49 @@ export const MixtureRecordSchema = z.object({
 });
 export type MixtureRecord = z.infer<typeof MixtureRecordSchema>;
 export const MixtureRecordPageSchema = pageSchema(MixtureRecordSchema);
+
+export const BatchRegisterMoleculesSchema = z.object({
+  rows: z
+    .array(
+      z.object({
+        structure: z.string().min(1).max(100_000),
+        name: z.string().min(1).max(500).optional(),
+        synonyms: z.array(z.string().min(1).max(500)).max(100).default([])
+      })
+    )
+    .min(1)
+    .max(5000),
+  visibility: VisibilitySchema.default('private'),
+  projectId: UuidSchema.optional(),
+  dryRun: z.boolean().default(false).describe('validate and report row by row; write nothing')
+});
+export type BatchRegisterMolecules = z.input<typeof BatchRegisterMoleculesSchema>;
+
+export const BatchRowReportSchema = z.object({
+  row: z.number().int().describe('0-based index in rows'),
+  outcome: z
+    .enum(['new', 'existing', 'repeated', 'invalid'])
+    .describe(
+      'new: registered (or would be); existing: already registered and visible, not written; repeated: the same structure as an earlier row; invalid: not written, see error'
+    ),
+  inchikey: z.string().nullable(),
+  smiles: z.string().nullable(),
+  moleculeId: UuidSchema.nullable().describe(
+    'the registered or existing record (null in a dry run for new rows)'
+  ),
+  sameAsRow: z.number().int().nullable(),
+  error: z.object({ path: z.string(), message: z.string() }).nullable()
+});
+
+export const BatchReportSchema = z.object({
+  dryRun: z.boolean(),
+  written: z.boolean(),
+  counts: z.object({
+    new: z.number(),
+    existing: z.number(),
+    repeated: z.number(),
+    invalid: z.number()
+  }),
+  rows: z.array(BatchRowReportSchema)
+});
+export type BatchReport = z.infer<typeof BatchReportSchema>;

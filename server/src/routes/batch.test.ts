@@ -1,0 +1,112 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../app.js';
+import { DEFAULT_MIGRATIONS_DIR } from '../config.js';
+import { migrate } from '../db/migrations.js';
+import { loadReferenceData } from '../db/reference-data.js';
+import { newToken } from '../http/auth.js';
+import { databaseTargets, type TestDatabase } from '../testing/databases.js';
+
+for (const target of databaseTargets()) {
+  describe(`batch registration on ${target.kind}`, { skip: target.skip }, () => {
+    let t: TestDatabase;
+    let app: FastifyInstance;
+    let token: string;
+    const count = async () =>
+      Number(
+        (
+          await t.db.serviceTransaction(tx =>
+            tx.query<{ n: string }>('SELECT count(*) AS n FROM molecules')
+          )
+        ).rows[0].n
+      );
+    const post = (payload: object, key?: string) =>
+      app.inject({
+        method: 'POST',
+        url: '/api/molecules/batch',
+        headers: { authorization: `Bearer ${token}`, ...(key ? { 'idempotency-key': key } : {}) },
+        payload
+      });
+    const rows = [
+      { structure: 'CCCCCCO', name: 'hexan-1-ol' },
+      { structure: 'OCC(O)CO.O', name: 'glycerol hydrate' },
+      { structure: 'OCCCCCC' },
+      { structure: 'C1CC' }
+    ];
+
+    before(async () => {
+      t = await target.create();
+      await migrate(t.db, DEFAULT_MIGRATIONS_DIR);
+      await loadReferenceData(t.db);
+      const created = newToken();
+      token = created.token;
+      await t.db.serviceTransaction(async tx => {
+        const { rows: users } = await tx.query<{ id: string }>(
+          `INSERT INTO users (username, display_name) VALUES ('batcher', 'b') RETURNING id`
+        );
+        await tx.query(
+          `INSERT INTO api_tokens (user_id, name, token_hash, scopes) VALUES ($1, 't', $2, '{read,write}')`,
+          [users[0].id, created.hash]
+        );
+      });
+      app = await buildApp({ db: t.db, migrationsDir: DEFAULT_MIGRATIONS_DIR, logLevel: 'silent' });
+    });
+    after(async () => {
+      await app?.close();
+      await t?.dispose();
+    });
+
+    it('reports every row in a dry run and writes nothing', async () => {
+      const before = await count();
+      const response = await post({ rows, dryRun: true });
+      assert.equal(response.statusCode, 200, response.body);
+      const report = response.json();
+      assert.equal(report.written, false);
+      assert.deepEqual(report.counts, { new: 1, existing: 1, repeated: 1, invalid: 1 });
+      assert.deepEqual(
+        report.rows.map((r: { outcome: string }) => r.outcome),
+        ['new', 'existing', 'repeated', 'invalid']
+      );
+      assert.equal(report.rows[2].sameAsRow, 0);
+      assert.deepEqual(report.rows[3].error.path, 'body.rows[3].structure');
+      assert.match(report.rows[3].error.message, /unclosed ring/);
+      assert.equal(await count(), before);
+    });
+
+    it('writes nothing when any row is invalid, naming the rows', async () => {
+      const before = await count();
+      const response = await post({ rows });
+      assert.equal(response.statusCode, 422);
+      assert.match(response.json().type, /invalid-batch$/);
+      assert.deepEqual(
+        response.json().errors.map((e: { path: string }) => e.path),
+        ['body.rows[3].structure']
+      );
+      assert.equal(await count(), before);
+    });
+
+    it('writes the new rows in one transaction and answers a retry with the same result, once', async () => {
+      const before = await count();
+      const valid = { rows: rows.slice(0, 3) };
+      const first = await post(valid, 'batch-0001');
+      assert.equal(first.statusCode, 201, first.body);
+      const report = first.json();
+      assert.equal(report.written, true);
+      assert.equal(await count(), before + 1);
+      assert.equal(report.rows[2].moleculeId, report.rows[0].moleculeId);
+      const retry = await post(valid, 'batch-0001');
+      assert.equal(retry.statusCode, 201);
+      assert.equal(retry.headers['idempotent-replayed'], 'true');
+      assert.deepEqual(retry.json(), report);
+      assert.equal(await count(), before + 1);
+      const reused = await post({ rows: [{ structure: 'CCCCO' }] }, 'batch-0001');
+      assert.equal(reused.statusCode, 422);
+      assert.match(reused.json().type, /idempotency-key-reused$/);
+      assert.equal((await post(valid, 'short')).statusCode, 400);
+      // Without a key the same batch is simply all existing now.
+      const again = await post(valid);
+      assert.deepEqual(again.json().counts, { new: 0, existing: 2, repeated: 1, invalid: 0 });
+    });
+  });
+}
