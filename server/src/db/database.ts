@@ -36,8 +36,11 @@ export interface Database {
 export const APP_ROLE = 'cryoprotect_app';
 
 async function actAs(tx: Queryable, userId: string | null): Promise<void> {
-  await tx.query(`SET LOCAL ROLE ${APP_ROLE}`);
-  await tx.query(`SELECT set_config('app.user_id', $1, true)`, [userId ?? '']);
+  // One round trip: set_config('role', ..., true) is SET LOCAL ROLE.
+  await tx.query(
+    `SELECT set_config('role', '${APP_ROLE}', true), set_config('app.user_id', $1, true)`,
+    [userId ?? '']
+  );
 }
 
 /** Raised when another process holds the embedded database. */

@@ -1,0 +1,147 @@
+// bench/rest: REST reads under load on loopback, 64 connections, against the same query issued
+// directly (pg for PostgreSQL, PGlite in process for the embedded database) in the same run.
+// Target: REST throughput >= 0.7 x direct, zero errors; p50/p99 latency reported.
+//
+//   node bench/rest.mjs [--seconds 10] [--connections 64]
+// PostgreSQL: DATABASE_URL if set, else a throw-away server like npm test's.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import pg from 'pg';
+import { PGlite } from '@electric-sql/pglite';
+import { ROOT } from './molecules.mjs';
+import { startPostgres } from '../scripts/postgres.mjs';
+
+const arg = (name, fallback) =>
+  process.argv.includes(name) ? Number(process.argv[process.argv.indexOf(name) + 1]) : fallback;
+const seconds = arg('--seconds', 10);
+const connections = arg('--connections', 64);
+const CLI = join(ROOT, 'server', 'bin', 'cryoprotect.js');
+const QUERY = `SELECT m.id, m.inchikey, m.inchi, m.smiles, m.name, m.synonyms, m.visibility, m.created_at,
+  (SELECT p.value FROM molecule_properties p WHERE p.molecule_id = m.id AND p.name = 'molar_mass' ORDER BY p.computed_at DESC LIMIT 1) AS molar_mass
+  FROM molecules m WHERE m.id = $1`;
+
+function startServer(env, port) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, 'serve', '--port', String(port)], {
+      env: { ...process.env, LOG_LEVEL: 'silent', CRYOPROTECT_RATE_LIMIT: '100000000', ...env },
+      stdio: ['ignore', 'pipe', 'pipe']
+    });
+    let out = '';
+    child.stdout.on('data', d => {
+      out += d;
+      if (/REST server: http/.test(out)) resolve(child);
+    });
+    child.stderr.on('data', d => (out += d));
+    child.on('exit', code => reject(new Error(`server exited ${code}: ${out}`)));
+  });
+}
+
+async function load(url) {
+  const result = await autocannon({ url, connections, duration: seconds });
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.timeouts + result.non2xx
+  };
+}
+
+/** The same read, `connections` at a time, for the same duration, straight to the database. */
+async function direct(run) {
+  let count = 0;
+  const stop = Date.now() + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: connections }, async () => {
+      while (Date.now() < stop) {
+        await run();
+        count++;
+      }
+    })
+  );
+  return count / seconds;
+}
+
+async function moleculeId(port) {
+  const page = await (await fetch(`http://127.0.0.1:${port}/api/molecules?q=glycerol`)).json();
+  return page.items[0].id;
+}
+
+function report(kind, rest, anchor) {
+  console.log(
+    `  ${kind}: REST ${Math.round(rest.rps).toLocaleString('en')} req/s (p50 ${rest.p50} ms, p99 ${rest.p99} ms, ${rest.errors} errors); direct ${Math.round(anchor).toLocaleString('en')} queries/s; ratio ${(rest.rps / anchor).toFixed(2)} (target >= 0.7)`
+  );
+}
+
+console.log(
+  `bench/rest: GET /api/molecules/{id} (anonymous, public reference molecule), ${connections} connections, ${seconds} s, loopback`
+);
+
+// PostgreSQL
+const postgres = process.env.DATABASE_URL
+  ? { url: process.env.DATABASE_URL, stop: async () => {} }
+  : await startPostgres();
+try {
+  const admin = new pg.Client({ connectionString: postgres.url });
+  await admin.connect();
+  await admin.query('DROP DATABASE IF EXISTS cryoprotect_bench WITH (FORCE)');
+  await admin.query('CREATE DATABASE cryoprotect_bench');
+  await admin.end();
+  const url = new URL(postgres.url);
+  url.pathname = '/cryoprotect_bench';
+  const port = 18000 + Math.floor(Math.random() * 1000);
+  const server = await startServer({ DATABASE_URL: url.toString() }, port);
+  try {
+    const id = await moleculeId(port);
+    const rest = await load(`http://127.0.0.1:${port}/api/molecules/${id}`);
+    const pool = new pg.Pool({ connectionString: url.toString(), max: 10 });
+    // What the server does per request: one transaction as the application role, then the read.
+    const anchor = await direct(async () => {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        await client.query(
+          `SELECT set_config('role', 'cryoprotect_app', true), set_config('app.user_id', $1, true)`,
+          ['']
+        );
+        await client.query(QUERY, [id]);
+        await client.query('COMMIT');
+      } finally {
+        client.release();
+      }
+    });
+    await pool.end();
+    report('PostgreSQL', rest, anchor);
+  } finally {
+    server.kill('SIGTERM');
+  }
+} finally {
+  await postgres.stop();
+}
+
+// Embedded PGlite: one process owns the folder, so the anchor runs after the server has stopped.
+const dataDir = mkdtempSync(join(tmpdir(), 'cryoprotect-bench-'));
+try {
+  const port = 19000 + Math.floor(Math.random() * 1000);
+  const server = await startServer({ CRYOPROTECT_DATA_DIR: dataDir, DATABASE_URL: '' }, port);
+  const id = await moleculeId(port);
+  const rest = await load(`http://127.0.0.1:${port}/api/molecules/${id}`);
+  server.kill('SIGTERM');
+  await new Promise(r => server.on('exit', r));
+  const db = await PGlite.create(join(dataDir, 'pgdata'));
+  const anchor = await direct(() =>
+    db.transaction(async tx => {
+      await tx.query(
+        `SELECT set_config('role', 'cryoprotect_app', true), set_config('app.user_id', $1, true)`,
+        ['']
+      );
+      await tx.query(QUERY, [id]);
+    })
+  );
+  await db.close();
+  report('PGlite', rest, anchor);
+} finally {
+  rmSync(dataDir, { recursive: true, force: true });
+}
