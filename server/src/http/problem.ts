@@ -164,3 +164,19 @@ export function registerProblemHandler(app: FastifyInstance, production: boolean
       })
   );
 }
+
+/** Project visibility needs a project: refused with the field named, in every resource. */
+export function requireProjectForVisibility(body: {
+  visibility: string;
+  projectId?: string;
+}): void {
+  if (body.visibility === 'project' && !body.projectId) {
+    throw new ProblemError(
+      422,
+      'validation',
+      'Invalid request',
+      'body.projectId: required when visibility is project',
+      [{ path: 'body.projectId', message: 'required when visibility is project' }]
+    );
+  }
+}

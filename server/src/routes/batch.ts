@@ -10,8 +10,9 @@ import {
   type BatchReport,
   type StandardizedMolecule
 } from '@cryoprotect/kernel';
+import { insertMolecule } from '../db/molecules.js';
 import { requireScope } from '../http/auth.js';
-import { ProblemError } from '../http/problem.js';
+import { ProblemError, requireProjectForVisibility } from '../http/problem.js';
 
 type Row = BatchReport['rows'][number];
 
@@ -54,15 +55,7 @@ export const batchRoutes: FastifyPluginAsync = async fastify => {
           [{ path: 'headers.idempotency-key', message: 'must be 8 to 200 characters' }]
         );
       }
-      if (body.visibility === 'project' && !body.projectId) {
-        throw new ProblemError(
-          422,
-          'validation',
-          'Invalid request',
-          'body.projectId: required when visibility is project',
-          [{ path: 'body.projectId', message: 'required when visibility is project' }]
-        );
-      }
+      requireProjectForVisibility(body);
       const requestHash = createHash('sha256').update(JSON.stringify(body)).digest('hex');
 
       // Chemistry first, outside the transaction: it is the slow part and touches no data.
@@ -194,27 +187,11 @@ export const batchRoutes: FastifyPluginAsync = async fastify => {
           }
           const p = prepared[row.row] as StandardizedMolecule;
           const input = body.rows[row.row];
-          const { rows: inserted } = await tx.query<{ id: string }>(
-            `INSERT INTO molecules (inchikey, inchi, smiles, input_structure, stripped_fragments, name, synonyms, owner_id, project_id, visibility)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
-            [
-              p.inchikey,
-              p.inchi,
-              p.smiles,
-              input.structure,
-              p.strippedFragments,
-              input.name ?? null,
-              input.synonyms,
-              userId,
-              body.projectId ?? null,
-              body.visibility
-            ]
-          );
-          await tx.query(
-            `INSERT INTO molecule_properties (molecule_id, name, value, unit, rdkit_version) VALUES ($1, 'molar_mass', $2, 'g/mol', $3)`,
-            [inserted[0].id, p.molarMass, p.rdkitVersion]
-          );
-          row.moleculeId = inserted[0].id;
+          row.moleculeId = await insertMolecule(tx, p, input, {
+            userId,
+            visibility: body.visibility,
+            projectId: body.projectId
+          });
         }
         for (const row of rows) {
           if (row.outcome === 'repeated') {

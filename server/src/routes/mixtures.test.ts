@@ -3,27 +3,10 @@ import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../app.js';
 import { DEFAULT_MIGRATIONS_DIR } from '../config.js';
-import type { Database } from '../db/database.js';
 import { migrate } from '../db/migrations.js';
 import { loadReferenceData } from '../db/reference-data.js';
-import { newToken } from '../http/auth.js';
 import { databaseTargets, type TestDatabase } from '../testing/databases.js';
-
-async function createUser(db: Database, username: string): Promise<{ id: string; token: string }> {
-  const { token, hash } = newToken();
-  const id = await db.serviceTransaction(async tx => {
-    const { rows } = await tx.query<{ id: string }>(
-      'INSERT INTO users (username, display_name) VALUES ($1, $1) RETURNING id',
-      [username]
-    );
-    await tx.query(
-      `INSERT INTO api_tokens (user_id, name, token_hash, scopes) VALUES ($1, 'test', $2, '{read,write}')`,
-      [rows[0].id, hash]
-    );
-    return rows[0].id;
-  });
-  return { id, token };
-}
+import { createUserWithToken } from '../testing/users.js';
 
 for (const target of databaseTargets()) {
   describe(`mixtures API on ${target.kind}`, { skip: target.skip }, () => {
@@ -46,8 +29,8 @@ for (const target of databaseTargets()) {
       t = await target.create();
       await migrate(t.db, DEFAULT_MIGRATIONS_DIR);
       await loadReferenceData(t.db);
-      alice = await createUser(t.db, 'alice');
-      bob = await createUser(t.db, 'bob');
+      alice = await createUserWithToken(t.db, 'alice');
+      bob = await createUserWithToken(t.db, 'bob');
       app = await buildApp({ db: t.db, migrationsDir: DEFAULT_MIGRATIONS_DIR, logLevel: 'silent' });
       for (const name of ['glycerol', 'dimethyl sulfoxide', 'sucrose']) {
         const page = (

@@ -14,7 +14,7 @@ import {
 import type { Queryable } from '../db/database.js';
 import { requireScope } from '../http/auth.js';
 import { Cursor, containsPattern } from '../http/pagination.js';
-import { ProblemError, notFound } from '../http/problem.js';
+import { ProblemError, notFound, requireProjectForVisibility } from '../http/problem.js';
 
 type ComponentInput = z.infer<typeof CreateMixtureSchema>['components'][number];
 
@@ -191,15 +191,7 @@ export const mixturesRoutes: FastifyPluginAsync = async fastify => {
     async (request, reply) => {
       const userId = requireScope(request, 'write');
       const body = request.body;
-      if (body.visibility === 'project' && !body.projectId) {
-        throw new ProblemError(
-          422,
-          'validation',
-          'Invalid request',
-          'body.projectId: required when visibility is project',
-          [{ path: 'body.projectId', message: 'required when visibility is project' }]
-        );
-      }
+      requireProjectForVisibility(body);
       const created = await app.db.userTransaction(userId, async tx => {
         const facts = await moleculeFacts(
           tx,

@@ -14,9 +14,10 @@ import {
   type Molecule
 } from '@cryoprotect/kernel';
 import type { Queryable } from '../db/database.js';
+import { insertMolecule } from '../db/molecules.js';
 import { requireScope } from '../http/auth.js';
 import { Cursor, containsPattern } from '../http/pagination.js';
-import { ProblemError, notFound } from '../http/problem.js';
+import { ProblemError, notFound, requireProjectForVisibility } from '../http/problem.js';
 
 interface MoleculeRow {
   id: string;
@@ -92,15 +93,7 @@ export const moleculesRoutes: FastifyPluginAsync = async fastify => {
     async (request, reply) => {
       const userId = requireScope(request, 'write');
       const body = request.body;
-      if (body.visibility === 'project' && !body.projectId) {
-        throw new ProblemError(
-          422,
-          'validation',
-          'Invalid request',
-          'body.projectId: required when visibility is project',
-          [{ path: 'body.projectId', message: 'required when visibility is project' }]
-        );
-      }
+      requireProjectForVisibility(body);
       const standardized = await standardize(body.structure);
       const result = await app.db.userTransaction(userId, async tx => {
         const existing = await tx.query<MoleculeRow>(`${SELECT} WHERE m.inchikey = $1`, [
@@ -122,27 +115,12 @@ export const moleculesRoutes: FastifyPluginAsync = async fastify => {
             `a structure with InChIKey ${standardized.inchikey} is already registered and not visible to you; ask its owner to share it`
           );
         }
-        const inserted = await tx.query<{ id: string }>(
-          `INSERT INTO molecules (inchikey, inchi, smiles, input_structure, stripped_fragments, name, synonyms, owner_id, project_id, visibility)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
-          [
-            standardized.inchikey,
-            standardized.inchi,
-            standardized.smiles,
-            body.structure,
-            standardized.strippedFragments,
-            body.name ?? null,
-            body.synonyms,
-            userId,
-            body.projectId ?? null,
-            body.visibility
-          ]
-        );
-        await tx.query(
-          `INSERT INTO molecule_properties (molecule_id, name, value, unit, rdkit_version) VALUES ($1, 'molar_mass', $2, 'g/mol', $3)`,
-          [inserted.rows[0].id, standardized.molarMass, standardized.rdkitVersion]
-        );
-        return { molecule: (await findById(tx, inserted.rows[0].id))!, duplicate: false };
+        const id = await insertMolecule(tx, standardized, body, {
+          userId,
+          visibility: body.visibility,
+          projectId: body.projectId
+        });
+        return { molecule: (await findById(tx, id))!, duplicate: false };
       });
       return reply
         .code(result.duplicate ? 200 : 201)
