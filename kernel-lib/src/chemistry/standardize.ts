@@ -1,5 +1,12 @@
 import { toRDKitInput } from './identity';
-import { loadRDKit, parseWith, substructMatches, type RDKitModule, type RDKitMol } from './rdkit';
+import {
+  ChemistryError,
+  loadRDKit,
+  parseWith,
+  substructMatches,
+  type RDKitModule,
+  type RDKitMol
+} from './rdkit';
 
 /**
  * A structure prepared for registration.
@@ -144,7 +151,11 @@ namespace Private {
       const chosen = rdkit.get_mol_copy(best.mol);
       best.mol.delete();
       if (!chosen) {
-        throw new Error(`RDKit could not copy the parent fragment ${best.smiles}`);
+        throw new ChemistryError(
+          'invalid_structure',
+          `RDKit could not copy the parent fragment ${best.smiles}`,
+          best.smiles
+        );
       }
       return { chosen, stripped: rest.map(f => f.smiles).sort() };
     } finally {
@@ -194,7 +205,12 @@ namespace Private {
     }
     const neutral = rdkit.get_mol(lines.join('\n'));
     if (!neutral) {
-      throw new Error('RDKit could not read the neutralized structure');
+      // A structure whose charges cannot be removed consistently is refused as input, not a crash.
+      throw new ChemistryError(
+        'invalid_structure',
+        `RDKit could not neutralize "${mol.get_smiles()}": the structure without those charges is not valid`,
+        mol.get_smiles()
+      );
     }
     return neutral;
   }
