@@ -1,8 +1,10 @@
 """Execute notebooks headless with nbclient and the tslab kernel; exit non-zero naming the failing cell.
 
 Usage: python scripts/run_notebooks.py NOTEBOOK [NOTEBOOK ...] [--timeout SECONDS] [--kernel NAME]
+                                       [--output-dir DIR]
 
-The executed copy is written beside each notebook as NAME.executed.ipynb (git-ignored).
+The executed copies go to DIR (default .cryoprotect/executed, git-ignored), not beside the
+notebooks, so JupyterLab's file browser shows only the notebooks themselves.
 """
 
 import argparse
@@ -21,7 +23,7 @@ def _wait_after_error(cell, cell_index, execute_reply):
     time.sleep(0.3)
 
 
-def run(path: Path, kernel: str, timeout: int) -> bool:
+def run(path: Path, kernel: str, timeout: int, output_dir: Path) -> bool:
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(
         nb,
@@ -43,8 +45,8 @@ def run(path: Path, kernel: str, timeout: int) -> bool:
         print(f"FAILED {path}: {where}\n{error}", file=sys.stderr)
         return False
     finally:
-        out = path.with_suffix(".executed.ipynb")
-        nbformat.write(nb, out)
+        output_dir.mkdir(parents=True, exist_ok=True)
+        nbformat.write(nb, output_dir / path.name)
     print(f"ok {path} ({time.monotonic() - started:.1f} s)")
     return True
 
@@ -63,8 +65,9 @@ def main() -> int:
     parser.add_argument("notebooks", nargs="+", type=Path)
     parser.add_argument("--timeout", type=int, default=300, help="seconds per cell")
     parser.add_argument("--kernel", default="tslab")
+    parser.add_argument("--output-dir", type=Path, default=Path(".cryoprotect") / "executed")
     args = parser.parse_args()
-    results = [run(p, args.kernel, args.timeout) for p in args.notebooks]
+    results = [run(p, args.kernel, args.timeout, args.output_dir) for p in args.notebooks]
     return 0 if all(results) else 1
 
 
