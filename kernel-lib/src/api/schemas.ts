@@ -187,3 +187,24 @@ export const BatchReportSchema = z.object({
   rows: z.array(BatchRowReportSchema)
 });
 export type BatchReport = z.infer<typeof BatchReportSchema>;
+
+export const SubstructureQuerySchema = z.object({
+  smarts: z.string().min(1).max(2000).describe('SMARTS pattern'),
+  limit: z.coerce.number().int().min(1).max(1000).default(100)
+});
+
+export const SimilarityQuerySchema = z.object({
+  structure: z.string().min(1).max(100_000).describe('SMILES, MOL block or InChI of the query'),
+  k: z.coerce.number().int().min(1).max(200).default(10),
+  minSimilarity: z.coerce.number().min(0).max(1).default(0)
+});
+
+export const SimilarityHitsSchema = z.object({
+  fingerprint: z.string().describe('how similarity was computed'),
+  hits: z.array(z.object({ molecule: MoleculeSchema, similarity: z.number() }))
+});
+
+export const SubstructureHitsSchema = z.object({
+  items: z.array(MoleculeSchema),
+  truncated: z.boolean().describe('true when more molecules match than limit')
+});

@@ -369,3 +369,108 @@ describe('internal errors', () => {
     }
   });
 });
+
+describe('molecule search endpoints', () => {
+  let t: TestDatabase;
+  let app: FastifyInstance;
+  let alice: { id: string; token: string };
+  before(async () => {
+    t = await databaseTargets()[0].create();
+    await migrate(t.db, DEFAULT_MIGRATIONS_DIR);
+    await loadReferenceData(t.db);
+    alice = await createUserWithToken(t.db, 'alice');
+    app = await buildApp({ db: t.db, migrationsDir: DEFAULT_MIGRATIONS_DIR, logLevel: 'silent' });
+    await app.inject({
+      method: 'POST',
+      url: '/api/molecules',
+      headers: auth(alice.token),
+      payload: { structure: 'OCCCCO', name: 'butane-1,4-diol' }
+    });
+  });
+  after(async () => {
+    await app?.close();
+    await t?.dispose();
+  });
+
+  it('finds by SMARTS exactly the visible molecules that match', async () => {
+    const diols = '[OX2H][CX4][CX4][OX2H]';
+    const anonymous = (
+      await app.inject({
+        method: 'GET',
+        url: `/api/molecules/search/substructure?smarts=${encodeURIComponent(diols)}`
+      })
+    ).json();
+    const names = anonymous.items.map((m: { name: string }) => m.name).sort();
+    assert.ok(
+      names.includes('ethylene glycol') &&
+        names.includes('glycerol') &&
+        names.includes('1,2-propanediol'),
+      names.join()
+    );
+    assert.ok(
+      !names.includes('butane-1,4-diol'),
+      'a private molecule leaked into an anonymous search'
+    );
+    assert.ok(!names.includes('1,3-propanediol'), 'a 1,3-diol is not a vicinal diol');
+    const mine = (
+      await app.inject({
+        method: 'GET',
+        url: `/api/molecules/search/substructure?smarts=${encodeURIComponent('[OX2H][CH2][CH2][CH2][CH2][OX2H]')}`,
+        headers: auth(alice.token)
+      })
+    ).json();
+    assert.deepEqual(
+      mine.items.map((m: { name: string }) => m.name),
+      ['butane-1,4-diol']
+    );
+    const limited = (
+      await app.inject({
+        method: 'GET',
+        url: `/api/molecules/search/substructure?smarts=${encodeURIComponent(diols)}&limit=1`
+      })
+    ).json();
+    assert.equal(limited.items.length, 1);
+    assert.equal(limited.truncated, true);
+    const bad = await app.inject({
+      method: 'GET',
+      url: '/api/molecules/search/substructure?smarts=%5BC'
+    });
+    assert.deepEqual(
+      (assertProblem(bad, 422, 'invalid-smarts').errors as { path: string }[])[0].path,
+      'querystring.smarts'
+    );
+  });
+
+  it('ranks visible molecules by Tanimoto similarity, itself first', async () => {
+    const response = (
+      await app.inject({
+        method: 'GET',
+        url: '/api/molecules/search/similar?structure=OCC(O)CO&k=3'
+      })
+    ).json();
+    assert.equal(response.hits.length, 3);
+    assert.equal(response.hits[0].molecule.name, 'glycerol');
+    assert.equal(response.hits[0].similarity, 1);
+    assert.ok(
+      response.hits[1].similarity <= 1 && response.hits[2].similarity <= response.hits[1].similarity
+    );
+    const strict = (
+      await app.inject({
+        method: 'GET',
+        url: '/api/molecules/search/similar?structure=OCC(O)CO&k=10&minSimilarity=0.99'
+      })
+    ).json();
+    assert.deepEqual(
+      strict.hits.map((h: { molecule: { name: string } }) => h.molecule.name),
+      ['glycerol']
+    );
+    const bad = await app.inject({
+      method: 'GET',
+      url: '/api/molecules/search/similar?structure=C1CC'
+    });
+    assert.deepEqual(
+      (assertProblem(bad, 422, 'invalid-structure').errors as { path: string }[])[0].path,
+      'querystring.structure'
+    );
+  });
+});

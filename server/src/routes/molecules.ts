@@ -9,7 +9,17 @@ import {
   RegisterMoleculeSchema,
   RegistrationResultSchema,
   ChemistryError,
+  FingerprintLibrary,
+  SimilarityHitsSchema,
+  SimilarityQuerySchema,
+  SubstructureHitsSchema,
+  SubstructureIndex,
+  SubstructureQuerySchema,
+  getMorganFingerprint,
+  getMorganFingerprintWith,
   getSvg,
+  loadRDKit,
+  parseSmarts,
   standardize,
   type Molecule
 } from '@cryoprotect/kernel';
@@ -63,6 +73,16 @@ function toMolecule(row: MoleculeRow): Molecule {
 async function findById(tx: Queryable, id: string): Promise<Molecule | undefined> {
   const { rows } = await tx.query<MoleculeRow>(`${SELECT} WHERE m.id = $1`, [id]);
   return rows[0] ? toMolecule(rows[0]) : undefined;
+}
+
+/** An invalid SMARTS is the caller's error (422 naming the parameter); anything else is ours. */
+function smartsProblem(error: unknown, path = 'querystring.smarts'): unknown {
+  if (error instanceof ChemistryError && error.code === 'invalid_smarts') {
+    return new ProblemError(422, 'invalid-smarts', 'Invalid SMARTS', error.message, [
+      { path, message: error.reason ?? error.message }
+    ]);
+  }
+  return error;
 }
 
 const IdParams = z.object({ id: z.string().uuid() });
@@ -125,6 +145,80 @@ export const moleculesRoutes: FastifyPluginAsync = async fastify => {
       return reply
         .code(result.duplicate ? 200 : 201)
         .send({ ...result, neutralized: standardized.neutralized });
+    }
+  );
+
+  // In-process search over the molecules visible to the caller: the RLS-filtered SMILES are
+  // indexed per request (RDKit SubstructLibrary / typed-array fingerprints), which suits the
+  // embedded database; the PostgreSQL RDKit cartridge path is not built yet.
+  app.get(
+    '/api/molecules/search/substructure',
+    {
+      schema: {
+        tags: ['molecules'],
+        summary: 'Molecules visible to you that contain a SMARTS pattern',
+        querystring: SubstructureQuerySchema,
+        response: { 200: SubstructureHitsSchema, ...problems }
+      }
+    },
+    async request => {
+      const { smarts, limit } = request.query;
+      const rdkit = await loadRDKit();
+      try {
+        parseSmarts(rdkit, smarts).delete();
+      } catch (error) {
+        throw smartsProblem(error);
+      }
+      return app.db.userTransaction(request.actor.userId, async tx => {
+        const { rows } = await tx.query<MoleculeRow>(`${SELECT} ORDER BY m.id`);
+        const index = new SubstructureIndex(rdkit);
+        try {
+          rows.forEach(row => index.add(row.smiles));
+          const hits = index.search(smarts);
+          return {
+            items: hits.slice(0, limit).map(i => toMolecule(rows[i])),
+            truncated: hits.length > limit
+          };
+        } finally {
+          index.delete();
+        }
+      });
+    }
+  );
+
+  app.get(
+    '/api/molecules/search/similar',
+    {
+      schema: {
+        tags: ['molecules'],
+        summary:
+          'The k molecules visible to you most similar to a structure (Tanimoto, Morgan radius 2, 2048 bits)',
+        querystring: SimilarityQuerySchema,
+        response: { 200: SimilarityHitsSchema, ...problems }
+      }
+    },
+    async request => {
+      const { structure, k, minSimilarity } = request.query;
+      const query = await getMorganFingerprint(structure).catch((error: unknown) => {
+        throw error instanceof ChemistryError
+          ? new ProblemError(422, 'invalid-structure', 'Invalid structure', error.message, [
+              { path: 'querystring.structure', message: error.reason ?? error.message }
+            ])
+          : error;
+      });
+      const rdkit = await loadRDKit();
+      return app.db.userTransaction(request.actor.userId, async tx => {
+        const { rows } = await tx.query<MoleculeRow>(`${SELECT} ORDER BY m.id`);
+        const library = new FingerprintLibrary(2048, Math.max(rows.length, 1));
+        rows.forEach(row => library.add(getMorganFingerprintWith(rdkit, row.smiles)));
+        const hits = rows.length === 0 ? [] : library.topK(query, Math.min(k, rows.length));
+        return {
+          fingerprint: 'Morgan, radius 2, 2048 bits (RDKit)',
+          hits: hits
+            .filter(hit => hit.similarity >= minSimilarity)
+            .map(hit => ({ molecule: toMolecule(rows[hit.index]), similarity: hit.similarity }))
+        };
+      });
     }
   );
 
@@ -210,12 +304,7 @@ export const moleculesRoutes: FastifyPluginAsync = async fastify => {
           .type('image/svg+xml')
           .send(await getSvg(molecule.smiles, { highlight, width, height }));
       } catch (error) {
-        if (error instanceof ChemistryError && error.code === 'invalid_smarts') {
-          throw new ProblemError(422, 'invalid-smarts', 'Invalid SMARTS', error.message, [
-            { path: 'querystring.highlight', message: error.reason ?? error.message }
-          ]);
-        }
-        throw error;
+        throw smartsProblem(error, 'querystring.highlight');
       }
     }
   );
