@@ -27,3 +27,19 @@ export const Cursor = {
 export function containsPattern(text: string | undefined): string | null {
   return text ? `%${text.toLowerCase().replace(/[\\%_]/g, c => `\\${c}`)}%` : null;
 }
+
+/**
+ * One page of a keyset query that fetched `limit + 1` rows ordered by (sort_name, id): the rows
+ * to return, and the cursor of the next page (null on the last).
+ */
+export function keysetPage<R extends { sort_name: string; id: string }>(
+  rows: R[],
+  limit: number
+): { page: R[]; nextCursor: string | null } {
+  const page = rows.slice(0, limit);
+  const last = page[page.length - 1];
+  return {
+    page,
+    nextCursor: rows.length > limit && last ? Cursor.encode(last.sort_name, last.id) : null
+  };
+}

@@ -1,11 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../app.js';
-import { DEFAULT_MIGRATIONS_DIR } from '../config.js';
-import { migrate } from '../db/migrations.js';
-import { loadReferenceData } from '../db/reference-data.js';
 import { newToken } from '../http/auth.js';
+import { createTestApp, countRows } from '../testing/app.js';
 import { databaseTargets, type TestDatabase } from '../testing/databases.js';
 
 for (const target of databaseTargets()) {
@@ -13,14 +10,7 @@ for (const target of databaseTargets()) {
     let t: TestDatabase;
     let app: FastifyInstance;
     let token: string;
-    const count = async () =>
-      Number(
-        (
-          await t.db.serviceTransaction(tx =>
-            tx.query<{ n: string }>('SELECT count(*) AS n FROM molecules')
-          )
-        ).rows[0].n
-      );
+    const count = () => countRows(t.db, 'molecules');
     const post = (payload: object, key?: string) =>
       app.inject({
         method: 'POST',
@@ -36,9 +26,7 @@ for (const target of databaseTargets()) {
     ];
 
     before(async () => {
-      t = await target.create();
-      await migrate(t.db, DEFAULT_MIGRATIONS_DIR);
-      await loadReferenceData(t.db);
+      ({ t, app } = await createTestApp(target));
       const created = newToken();
       token = created.token;
       await t.db.serviceTransaction(async tx => {
@@ -50,7 +38,6 @@ for (const target of databaseTargets()) {
           [users[0].id, created.hash]
         );
       });
-      app = await buildApp({ db: t.db, migrationsDir: DEFAULT_MIGRATIONS_DIR, logLevel: 'silent' });
     });
     after(async () => {
       await app?.close();

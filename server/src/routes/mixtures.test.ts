@@ -1,10 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../app.js';
-import { DEFAULT_MIGRATIONS_DIR } from '../config.js';
-import { migrate } from '../db/migrations.js';
-import { loadReferenceData } from '../db/reference-data.js';
+import { createTestApp, countRows } from '../testing/app.js';
 import { databaseTargets, type TestDatabase } from '../testing/databases.js';
 import { createUserWithToken } from '../testing/users.js';
 
@@ -16,22 +13,12 @@ for (const target of databaseTargets()) {
     let bob: { id: string; token: string };
     const ids: Record<string, string> = {};
     const as = (user: { token: string }) => ({ authorization: `Bearer ${user.token}` });
-    const mixtureCount = async () =>
-      Number(
-        (
-          await t.db.serviceTransaction(tx =>
-            tx.query<{ n: string }>('SELECT count(*) AS n FROM mixtures')
-          )
-        ).rows[0].n
-      );
+    const mixtureCount = () => countRows(t.db, 'mixtures');
 
     before(async () => {
-      t = await target.create();
-      await migrate(t.db, DEFAULT_MIGRATIONS_DIR);
-      await loadReferenceData(t.db);
+      ({ t, app } = await createTestApp(target));
       alice = await createUserWithToken(t.db, 'alice');
       bob = await createUserWithToken(t.db, 'bob');
-      app = await buildApp({ db: t.db, migrationsDir: DEFAULT_MIGRATIONS_DIR, logLevel: 'silent' });
       for (const name of ['glycerol', 'dimethyl sulfoxide', 'sucrose']) {
         const page = (
           await app.inject({ method: 'GET', url: `/api/molecules?q=${encodeURIComponent(name)}` })

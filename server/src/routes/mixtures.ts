@@ -13,7 +13,7 @@ import {
 } from '@cryoprotect/kernel';
 import type { Queryable } from '../db/database.js';
 import { requireScope } from '../http/auth.js';
-import { Cursor, containsPattern } from '../http/pagination.js';
+import { Cursor, containsPattern, keysetPage } from '../http/pagination.js';
 import { ProblemError, notFound, requireProjectForVisibility } from '../http/problem.js';
 
 type ComponentInput = z.infer<typeof CreateMixtureSchema>['components'][number];
@@ -288,12 +288,8 @@ export const mixturesRoutes: FastifyPluginAsync = async fastify => {
            ORDER BY lower(x.name), x.id LIMIT $4`,
           [containsPattern(q), after?.[0] ?? null, after?.[1] ?? null, limit + 1]
         );
-        const page = rows.slice(0, limit);
-        const last = page[page.length - 1];
-        return {
-          items: await loadMixtures(tx, page),
-          nextCursor: rows.length > limit && last ? Cursor.encode(last.sort_name, last.id) : null
-        };
+        const { page, nextCursor } = keysetPage(rows, limit);
+        return { items: await loadMixtures(tx, page), nextCursor };
       });
     }
   );

@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../app.js';
 import { DEFAULT_MIGRATIONS_DIR } from '../config.js';
 import { migrate } from '../db/migrations.js';
-import { loadReferenceData } from '../db/reference-data.js';
+import { createTestApp, countRows } from '../testing/app.js';
 import { databaseTargets, type TestDatabase } from '../testing/databases.js';
 import { createUserWithToken } from '../testing/users.js';
 
@@ -34,22 +34,12 @@ for (const target of databaseTargets()) {
     let app: FastifyInstance;
     let alice: { id: string; token: string };
     let bob: { id: string; token: string };
-    const count = async () =>
-      Number(
-        (
-          await t.db.serviceTransaction(tx =>
-            tx.query<{ n: string }>('SELECT count(*) AS n FROM molecules')
-          )
-        ).rows[0].n
-      );
+    const count = () => countRows(t.db, 'molecules');
 
     before(async () => {
-      t = await target.create();
-      await migrate(t.db, DEFAULT_MIGRATIONS_DIR);
-      await loadReferenceData(t.db);
+      ({ t, app } = await createTestApp(target));
       alice = await createUserWithToken(t.db, 'alice');
       bob = await createUserWithToken(t.db, 'bob');
-      app = await buildApp({ db: t.db, migrationsDir: DEFAULT_MIGRATIONS_DIR, logLevel: 'silent' });
     });
     after(async () => {
       await app?.close();
@@ -375,11 +365,8 @@ describe('molecule search endpoints', () => {
   let app: FastifyInstance;
   let alice: { id: string; token: string };
   before(async () => {
-    t = await databaseTargets()[0].create();
-    await migrate(t.db, DEFAULT_MIGRATIONS_DIR);
-    await loadReferenceData(t.db);
+    ({ t, app } = await createTestApp(databaseTargets()[0]));
     alice = await createUserWithToken(t.db, 'alice');
-    app = await buildApp({ db: t.db, migrationsDir: DEFAULT_MIGRATIONS_DIR, logLevel: 'silent' });
     await app.inject({
       method: 'POST',
       url: '/api/molecules',

@@ -26,7 +26,7 @@ import {
 import type { Queryable } from '../db/database.js';
 import { insertMolecule } from '../db/molecules.js';
 import { requireScope } from '../http/auth.js';
-import { Cursor, containsPattern } from '../http/pagination.js';
+import { Cursor, containsPattern, keysetPage } from '../http/pagination.js';
 import { ProblemError, notFound, requireProjectForVisibility } from '../http/problem.js';
 
 interface MoleculeRow {
@@ -268,12 +268,8 @@ export const moleculesRoutes: FastifyPluginAsync = async fastify => {
           [pattern, after?.[0] ?? null, after?.[1] ?? null, limit + 1]
         )
       );
-      const items = rows.slice(0, limit);
-      const last = items[items.length - 1];
-      return {
-        items: items.map(toMolecule),
-        nextCursor: rows.length > limit && last ? Cursor.encode(last.sort_name, last.id) : null
-      };
+      const { page, nextCursor } = keysetPage(rows, limit);
+      return { items: page.map(toMolecule), nextCursor };
     }
   );
 
