@@ -20,6 +20,7 @@ import rateLimit from '@fastify/rate-limit';
 import { batchRoutes } from './routes/batch.js';
 import { mixturesRoutes } from './routes/mixtures.js';
 import { moleculesRoutes } from './routes/molecules.js';
+import { moleculeEditsRoutes } from './routes/molecule-edits.js';
 
 export interface AppOptions {
   db: Database;
@@ -124,6 +125,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   );
 
   await app.register(moleculesRoutes);
+  await app.register(moleculeEditsRoutes);
   await app.register(batchRoutes);
   await app.register(mixturesRoutes);
   return app;

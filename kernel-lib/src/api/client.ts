@@ -4,7 +4,8 @@ import {
   RegistrationResultSchema,
   type Molecule,
   type RegisterMolecule,
-  type RegistrationResult
+  type RegistrationResult,
+  type UpdateMolecule
 } from './schemas';
 import { Transport, type ClientOptions } from './transport';
 
@@ -47,6 +48,21 @@ export class CryoProtectClient {
       `/api/molecules/${encodeURIComponent(id)}`,
       MoleculeSchema
     );
+  }
+
+  /** Rename, edit synonyms or share; the structure itself never changes. */
+  updateMolecule(id: string, changes: UpdateMolecule): Promise<Molecule> {
+    return this.transport.request(
+      'PATCH',
+      `/api/molecules/${encodeURIComponent(id)}`,
+      MoleculeSchema,
+      changes
+    );
+  }
+
+  /** Delete a molecule nothing refers to (owner or project admin). */
+  deleteMolecule(id: string): Promise<void> {
+    return this.transport.requestEmpty('DELETE', `/api/molecules/${encodeURIComponent(id)}`);
   }
 
   /** Every visible molecule matching `q` (name, synonym, InChIKey), page by page. */

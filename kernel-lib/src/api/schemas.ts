@@ -208,3 +208,17 @@ export const SubstructureHitsSchema = z.object({
   items: z.array(MoleculeSchema),
   truncated: z.boolean().describe('true when more molecules match than limit')
 });
+
+export const UpdateMoleculeSchema = z
+  .object({
+    name: z.string().min(1).max(500).nullable().optional(),
+    synonyms: z.array(z.string().min(1).max(500)).max(100).optional(),
+    visibility: VisibilitySchema.optional(),
+    projectId: UuidSchema.nullable().optional().describe('required when visibility is project')
+  })
+  .strict()
+  .refine(body => Object.keys(body).length > 0, {
+    message: 'give at least one of name, synonyms, visibility, projectId'
+  })
+  .describe('the structure itself never changes: register the new structure instead');
+export type UpdateMolecule = z.input<typeof UpdateMoleculeSchema>;

@@ -29,6 +29,7 @@ export function notFound(what: string): ProblemError {
 
 interface PgError {
   code?: string;
+  detail?: string;
   column?: string;
   table?: string;
   constraint?: string;
@@ -111,13 +112,20 @@ export function toProblem(error: unknown, production: boolean): Problem {
         status: 409,
         detail: `a record with the same ${pg.constraint ?? 'key'} exists`
       };
-    case '23503':
+    // 23001 restrict_violation: PostgreSQL 18 (PGlite) reports ON DELETE RESTRICT with its own code.
+    case '23001':
+    case '23503': {
+      // "Key (id)=(...) is (still) referenced from table "x"": say which records stand in the way.
+      const referrer = /referenced from table "([^"]+)"/.exec(pg.detail ?? '')?.[1];
       return {
         type: PROBLEM_TYPE_BASE + 'reference',
-        title: 'Unknown or referenced record',
+        title: referrer ? 'Record in use' : 'Unknown or referenced record',
         status: 409,
-        detail: pg.message
+        detail: referrer
+          ? `this record is still used by ${referrer.replace(/_/g, ' ')}; remove those first (nothing was deleted)`
+          : pg.message
       };
+    }
     case '23514':
     case '22P02':
     case '22003':

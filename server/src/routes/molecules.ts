@@ -70,7 +70,7 @@ function toMolecule(row: MoleculeRow): Molecule {
   };
 }
 
-async function findById(tx: Queryable, id: string): Promise<Molecule | undefined> {
+export async function findById(tx: Queryable, id: string): Promise<Molecule | undefined> {
   const { rows } = await tx.query<MoleculeRow>(`${SELECT} WHERE m.id = $1`, [id]);
   return rows[0] ? toMolecule(rows[0]) : undefined;
 }
