@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../app.js';
+import { buildApp, type AppOptions } from '../app.js';
 import { DEFAULT_MIGRATIONS_DIR } from '../config.js';
 import type { Database } from '../db/database.js';
 import { migrate } from '../db/migrations.js';
@@ -8,7 +8,8 @@ import type { DatabaseTarget, TestDatabase } from './databases.js';
 
 /** A fresh database of `target`, migrated and seeded, and an app over it (tests only). */
 export async function createTestApp(
-  target: DatabaseTarget
+  target: DatabaseTarget,
+  options: Partial<AppOptions> = {}
 ): Promise<{ t: TestDatabase; app: FastifyInstance }> {
   const t = await target.create();
   await migrate(t.db, DEFAULT_MIGRATIONS_DIR);
@@ -16,7 +17,8 @@ export async function createTestApp(
   const app = await buildApp({
     db: t.db,
     migrationsDir: DEFAULT_MIGRATIONS_DIR,
-    logLevel: 'silent'
+    logLevel: 'silent',
+    ...options
   });
   return { t, app };
 }
