@@ -114,7 +114,6 @@ for (const target of databaseTargets()) {
       after(async () => {
         await app?.close();
         await t?.dispose();
-        // eslint-disable-next-line no-console
         console.log(
           `fuzz on ${target.kind} (seed ${SEED}, ${RUNS} runs per operation): statuses ${JSON.stringify(Object.fromEntries([...statuses].sort()))}`
         );
