@@ -1,0 +1,258 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { FastifyInstance, InjectOptions } from 'fastify';
+import { newToken } from '../http/auth.js';
+import { createTestApp } from '../testing/app.js';
+import { databaseTargets, type TestDatabase } from '../testing/databases.js';
+import { createProject } from '../testing/projects.js';
+import { createUserWithToken } from '../testing/users.js';
+
+/**
+ * Who may do what, over every resource that carries owner / project / visibility: rows made by
+ * their owner as private, project and public (the project and public ones in the owner's
+ * project), then read, listed, changed and deleted by the owner, a project viewer, a project
+ * editor, an outsider, an anonymous caller and the owner's read-only token. The expected answer
+ * of each cell follows from the rules in migrations/003_security.sql: not visible is 404 (no
+ * existence leak), visible but not writable is 403, no credentials 401.
+ */
+
+type Visibility = 'private' | 'project' | 'public';
+type Actor = 'owner' | 'viewer' | 'editor' | 'outsider' | 'anonymous' | 'readOnly';
+const ACTORS: Actor[] = ['owner', 'viewer', 'editor', 'outsider', 'anonymous', 'readOnly'];
+const VISIBILITIES: Visibility[] = ['private', 'project', 'public'];
+
+interface Context {
+  app: FastifyInstance;
+  projectId: string;
+  /** Inject as the owner and return the parsed 2xx answer. */
+  asOwner(request: InjectOptions): Promise<Record<string, unknown>>;
+  /** A fresh counter, for unique names and structures. */
+  next(): number;
+}
+
+export interface MatrixResource {
+  name: string;
+  /** Create one row as the owner; `sharing` is { visibility, projectId? } to spread into the body. */
+  create(
+    context: Context,
+    sharing: { visibility: Visibility; projectId?: string }
+  ): Promise<string>;
+  read(id: string): InjectOptions;
+  list?: { url: string; itemsOf?: (body: Record<string, unknown>) => { id: string }[] };
+  update?(id: string, context: Context): InjectOptions;
+  remove?(id: string): InjectOptions;
+}
+
+const ORGANIC_ALCOHOLS = (n: number) => `${'C'.repeat(n + 2)}O`;
+
+const resources: MatrixResource[] = [
+  {
+    name: 'molecules',
+    create: async (context, sharing) => {
+      const body = await context.asOwner({
+        method: 'POST',
+        url: '/api/molecules',
+        payload: { structure: ORGANIC_ALCOHOLS(context.next()), ...sharing }
+      });
+      return (body.molecule as { id: string }).id;
+    },
+    read: id => ({ url: `/api/molecules/${id}` }),
+    list: { url: '/api/molecules?limit=200' },
+    update: id => ({ method: 'PATCH', url: `/api/molecules/${id}`, payload: { synonyms: ['x'] } }),
+    remove: id => ({ method: 'DELETE', url: `/api/molecules/${id}` })
+  },
+  {
+    name: 'mixtures',
+    create: async (context, sharing) => {
+      const water = await context.asOwner({ url: '/api/molecules?q=glycerol' });
+      const glycerol = (water.items as { id: string; name: string }[]).find(
+        m => m.name === 'glycerol'
+      )!;
+      const body = await context.asOwner({
+        method: 'POST',
+        url: '/api/mixtures',
+        payload: {
+          name: `mixture ${context.next()}`,
+          components: [{ moleculeId: glycerol.id, amount: 10, unit: '% w/w', role: 'penetrating' }],
+          ...sharing
+        }
+      });
+      return body.id as string;
+    },
+    read: id => ({ url: `/api/mixtures/${id}` }),
+    list: { url: '/api/mixtures?limit=200' },
+    remove: id => ({ method: 'DELETE', url: `/api/mixtures/${id}` })
+  }
+];
+
+/** The answer the rules give, as a status class: 2xx is written '2xx'. */
+function expected(
+  action: 'read' | 'update' | 'remove',
+  actor: Actor,
+  visibility: Visibility
+): string {
+  const member = actor === 'viewer' || actor === 'editor';
+  const sees =
+    actor === 'owner' ||
+    actor === 'readOnly' ||
+    visibility === 'public' ||
+    (visibility === 'project' && member);
+  if (action === 'read') {
+    return sees ? '2xx' : '404';
+  }
+  if (actor === 'anonymous') {
+    return '401';
+  }
+  if (!sees) {
+    return '404';
+  }
+  if (actor === 'readOnly') {
+    return '403';
+  }
+  if (actor === 'owner') {
+    return '2xx';
+  }
+  // Editors change project rows (and public rows of their project); only owners and project admins delete.
+  return action === 'update' && actor === 'editor' ? '2xx' : '403';
+}
+
+const statusClass = (status: number) => (status >= 200 && status < 300 ? '2xx' : String(status));
+
+for (const target of databaseTargets()) {
+  describe(
+    `owner / viewer / editor / outsider / anonymous x private / project / public on ${target.kind}`,
+    { skip: target.skip },
+    () => {
+      let t: TestDatabase;
+      let app: FastifyInstance;
+      let context: Context;
+      const headers: Record<Actor, Record<string, string>> = {} as never;
+
+      before(async () => {
+        ({ t, app } = await createTestApp(target, { rateLimitPerMinute: 1_000_000 }));
+        const owner = await createUserWithToken(t.db, 'owner');
+        const viewer = await createUserWithToken(t.db, 'viewer');
+        const editor = await createUserWithToken(t.db, 'editor');
+        const outsider = await createUserWithToken(t.db, 'outsider');
+        // A second token of the owner's with the read scope only: same rows, no writes.
+        const reader = newToken();
+        await t.db.serviceTransaction(tx =>
+          tx.query(
+            `INSERT INTO api_tokens (user_id, name, token_hash, scopes) VALUES ($1, 'read only', $2, '{read}')`,
+            [owner.id, reader.hash]
+          )
+        );
+        const projectId = await createProject(t.db, 'matrix', owner.id, [
+          { userId: viewer.id, role: 'viewer' },
+          { userId: editor.id, role: 'editor' }
+        ]);
+        const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+        Object.assign(headers, {
+          owner: bearer(owner.token),
+          viewer: bearer(viewer.token),
+          editor: bearer(editor.token),
+          outsider: bearer(outsider.token),
+          anonymous: {},
+          readOnly: bearer(reader.token)
+        });
+        let counter = 0;
+        context = {
+          app,
+          projectId,
+          next: () => ++counter,
+          asOwner: async request => {
+            const response = await app.inject({ ...request, headers: headers.owner });
+            assert.ok(response.statusCode < 300, `${request.url}: ${response.body}`);
+            return response.json();
+          }
+        };
+      });
+      after(async () => {
+        await app?.close();
+        await t?.dispose();
+      });
+
+      const sharing = (visibility: Visibility) =>
+        visibility === 'private' ? { visibility } : { visibility, projectId: context.projectId };
+
+      for (const resource of resources) {
+        it(`${resource.name}: read and list`, async () => {
+          const failures: string[] = [];
+          for (const visibility of VISIBILITIES) {
+            const id = await resource.create(context, sharing(visibility));
+            for (const actor of ACTORS) {
+              const want = expected('read', actor, visibility);
+              const read = await app.inject({ ...resource.read(id), headers: headers[actor] });
+              if (statusClass(read.statusCode) !== want) {
+                failures.push(
+                  `read ${visibility} as ${actor}: ${read.statusCode}, expected ${want}`
+                );
+              }
+              if (resource.list) {
+                const page = await app.inject({ url: resource.list.url, headers: headers[actor] });
+                const items =
+                  resource.list.itemsOf?.(page.json()) ?? (page.json().items as { id: string }[]);
+                const listed = items.some(item => item.id === id);
+                if (listed !== (want === '2xx')) {
+                  failures.push(
+                    `list ${visibility} as ${actor}: ${listed ? 'listed' : 'not listed'}`
+                  );
+                }
+              }
+            }
+          }
+          assert.deepEqual(failures, []);
+        });
+
+        if (resource.update) {
+          it(`${resource.name}: change`, async () => {
+            const failures: string[] = [];
+            for (const visibility of VISIBILITIES) {
+              const id = await resource.create(context, sharing(visibility));
+              for (const actor of ACTORS) {
+                const want = expected('update', actor, visibility);
+                const response = await app.inject({
+                  ...resource.update!(id, context),
+                  headers: headers[actor]
+                });
+                if (statusClass(response.statusCode) !== want) {
+                  failures.push(
+                    `change ${visibility} as ${actor}: ${response.statusCode}, expected ${want} (${response.body.slice(0, 120)})`
+                  );
+                }
+              }
+            }
+            assert.deepEqual(failures, []);
+          });
+        }
+
+        if (resource.remove) {
+          it(`${resource.name}: delete`, async () => {
+            const failures: string[] = [];
+            for (const visibility of VISIBILITIES) {
+              const id = await resource.create(context, sharing(visibility));
+              // The owner last: the others must fail on a row that still exists.
+              for (const actor of [...ACTORS.filter(a => a !== 'owner'), 'owner' as const]) {
+                const want = expected('remove', actor, visibility);
+                const response = await app.inject({
+                  ...resource.remove!(id),
+                  headers: headers[actor]
+                });
+                if (statusClass(response.statusCode) !== want) {
+                  failures.push(
+                    `delete ${visibility} as ${actor}: ${response.statusCode}, expected ${want} (${response.body.slice(0, 120)})`
+                  );
+                }
+              }
+              const gone = await app.inject({ ...resource.read(id), headers: headers.owner });
+              if (gone.statusCode !== 404) {
+                failures.push(`${visibility} row still readable after the owner deleted it`);
+              }
+            }
+            assert.deepEqual(failures, []);
+          });
+        }
+      }
+    }
+  );
+}
