@@ -14,21 +14,20 @@ export interface RetentionDecision {
   keptAs: string[];
 }
 
+/** ISO 8601 week (weeks start on Monday; week 1 holds the year's first Thursday), in UTC. */
+export function isoWeek(d: Date): string {
+  // The Thursday of d's week decides the week's year.
+  const thursday = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()));
+  thursday.setUTCDate(thursday.getUTCDate() + 4 - (thursday.getUTCDay() || 7));
+  const year = thursday.getUTCFullYear();
+  const week = Math.ceil(((thursday.getTime() - Date.UTC(year, 0, 1)) / 86_400_000 + 1) / 7);
+  return `${year}-W${String(week).padStart(2, '0')}`;
+}
+
 namespace Private {
   export const day = (d: Date): string => d.toISOString().slice(0, 10);
   export const month = (d: Date): string => d.toISOString().slice(0, 7);
-  /** ISO 8601 week (weeks start on Monday; week 1 holds the year's first Thursday), in UTC. */
-  export function isoWeek(d: Date): string {
-    // The Thursday of d's week decides the week's year.
-    const thursday = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()));
-    thursday.setUTCDate(thursday.getUTCDate() + 4 - (thursday.getUTCDay() || 7));
-    const year = thursday.getUTCFullYear();
-    const week = Math.ceil(((thursday.getTime() - Date.UTC(year, 0, 1)) / 86_400_000 + 1) / 7);
-    return `${year}-W${String(week).padStart(2, '0')}`;
-  }
 }
-
-export const isoWeek = Private.isoWeek;
 
 /**
  * Grandfather-father-son retention: keep the newest backup of each of the `daily` most recent
@@ -43,7 +42,7 @@ export function decideRetention(
   const decisions = newestFirst.map(b => ({ ...b, keptAs: [] as string[] }));
   const tiers: [string, number, (d: Date) => string][] = [
     ['daily', policy.daily, Private.day],
-    ['weekly', policy.weekly, Private.isoWeek],
+    ['weekly', policy.weekly, isoWeek],
     ['monthly', policy.monthly, Private.month]
   ];
   for (const [tier, count, period] of tiers) {
