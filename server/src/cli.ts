@@ -14,6 +14,7 @@ import { formatCsv, formatJson, type OutputFormat } from './describe/write.js';
 import { loadRDKit } from '@cryoprotect/kernel';
 import { writeFileSync } from 'node:fs';
 import cliProgress from 'cli-progress';
+import { addBackupCommands } from './backup/cli.js';
 
 const { SingleBar, Presets } = cliProgress;
 
@@ -266,6 +267,7 @@ export function buildCli(): Command {
       parseWorkers
     )
     .action(describeCommand);
+  addBackupCommands(program);
   return program;
 }
 

@@ -13,6 +13,12 @@ const port = z.coerce
   .min(1, 'must be between 1 and 65535')
   .max(65535, 'must be between 1 and 65535');
 
+const keepCount = z.coerce
+  .number({ message: 'must be a number of backups' })
+  .int('must be a whole number')
+  .min(0, 'must be 0 or more')
+  .max(1000, 'must be at most 1000');
+
 const ConfigSchema = z.object({
   DATABASE_URL: z
     .string()
@@ -56,6 +62,13 @@ const ConfigSchema = z.object({
     .min(1024, 'must be at least 1024 bytes')
     .default(1 << 20),
   CRYOPROTECT_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  // Where `cryoprotect backup` keeps its archives (default: <data dir>/backups).
+  CRYOPROTECT_BACKUP_DIR: z.string().min(1).optional(),
+  // Grandfather-father-son retention of `cryoprotect backup prune`: newest backup of each of the
+  // last N days, weeks and months.
+  CRYOPROTECT_BACKUP_KEEP_DAILY: keepCount.default(7),
+  CRYOPROTECT_BACKUP_KEEP_WEEKLY: keepCount.default(4),
+  CRYOPROTECT_BACKUP_KEEP_MONTHLY: keepCount.default(12),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development')
 });
