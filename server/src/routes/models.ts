@@ -7,6 +7,7 @@ import {
   ModelQuerySchema,
   ModelVersionPageSchema,
   ModelVersionSchema,
+  ProblemSchema,
   RegisterModelSchema,
   type ModelVersion
 } from '@cryoprotect/kernel';
@@ -209,6 +210,26 @@ export const modelsRoutes: FastifyPluginAsync = async fastify => {
         const { page, nextCursor } = keysetPage(rows, limit);
         return { items: page.map(({ sort_name: _, ...model }) => model), nextCursor };
       });
+    }
+  );
+
+  app.patch(
+    '/api/models/:id',
+    {
+      schema: {
+        tags: ['models'],
+        summary: 'Refused: model versions are immutable (register a new version instead)',
+        params: IdParams,
+        response: { 405: ProblemSchema }
+      }
+    },
+    async () => {
+      throw new ProblemError(
+        405,
+        'immutable',
+        'Model versions are immutable',
+        'a model version always means what it meant when it made its predictions; register a new version instead'
+      );
     }
   );
 

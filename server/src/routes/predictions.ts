@@ -57,10 +57,11 @@ export const predictionsRoutes: FastifyPluginAsync = async fastify => {
         const { rows } = await tx.query<{ id: string }>(
           `INSERT INTO predictions (model_version_id, molecule_id, mixture_id, conditions, value, lower, upper,
              interval_level, owner_id, project_id, visibility)
-           SELECT $1, i.molecule_id, i.mixture_id, i.conditions, i.value, i.lower, i.upper, i.interval_level, $2, $3, $4
-           FROM jsonb_to_recordset($5::jsonb) WITH ORDINALITY
-             AS i(molecule_id uuid, mixture_id uuid, conditions jsonb, value float8, lower float8, upper float8, interval_level float8, n int)
-           ORDER BY i.n
+           SELECT $1, (i->>'molecule_id')::uuid, (i->>'mixture_id')::uuid, i->'conditions',
+                  (i->>'value')::float8, (i->>'lower')::float8, (i->>'upper')::float8,
+                  (i->>'interval_level')::float8, $2, $3, $4
+           FROM jsonb_array_elements($5::jsonb) WITH ORDINALITY AS e(i, n)
+           ORDER BY e.n
            RETURNING id`,
           [
             body.modelVersionId,
