@@ -21,6 +21,10 @@ import { batchRoutes } from './routes/batch.js';
 import { mixturesRoutes } from './routes/mixtures.js';
 import { moleculesRoutes } from './routes/molecules.js';
 import { moleculeEditsRoutes } from './routes/molecule-edits.js';
+import { datasetsRoutes } from './routes/datasets.js';
+import { modelsRoutes } from './routes/models.js';
+import { predictionsRoutes } from './routes/predictions.js';
+import { verificationsRoutes } from './routes/verifications.js';
 
 export interface AppOptions {
   db: Database;
@@ -128,5 +132,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(moleculeEditsRoutes);
   await app.register(batchRoutes);
   await app.register(mixturesRoutes);
+  await app.register(datasetsRoutes);
+  await app.register(modelsRoutes);
+  await app.register(predictionsRoutes);
+  await app.register(verificationsRoutes);
   return app;
 }

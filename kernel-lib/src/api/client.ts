@@ -8,6 +8,13 @@ import {
   type UpdateMolecule
 } from './schemas';
 import { Transport, type ClientOptions } from './transport';
+import {
+  DatasetsApi,
+  ModelsApi,
+  PredictionsApi,
+  SnapshotsApi,
+  VerificationsApi
+} from './clients/models';
 
 export { ApiError, type ClientOptions } from './transport';
 
@@ -18,9 +25,19 @@ export { ApiError, type ClientOptions } from './transport';
  */
 export class CryoProtectClient {
   protected readonly transport: Transport;
+  readonly datasets: DatasetsApi;
+  readonly snapshots: SnapshotsApi;
+  readonly models: ModelsApi;
+  readonly predictions: PredictionsApi;
+  readonly verifications: VerificationsApi;
 
   constructor(options: ClientOptions) {
     this.transport = new Transport(options);
+    this.datasets = new DatasetsApi(this.transport);
+    this.snapshots = new SnapshotsApi(this.transport);
+    this.models = new ModelsApi(this.transport);
+    this.predictions = new PredictionsApi(this.transport);
+    this.verifications = new VerificationsApi(this.transport);
   }
 
   /**

@@ -1,3 +1,6 @@
 export * from './schemas';
 export * from './transport';
 export * from './client';
+export * from './models';
+export * from './clients/models';
+export * from '../datasets/canonical';

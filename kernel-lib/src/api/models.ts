@@ -1,0 +1,364 @@
+import { z } from 'zod';
+import { SNAPSHOT_COLUMN_TYPES } from '../datasets/canonical';
+import { UuidSchema, VisibilitySchema, pageSchema } from './schemas';
+
+/**
+ * Shapes of the model side of the API: datasets and their immutable snapshots (training data),
+ * model versions trained on a snapshot, predictions of a model version, and their lab
+ * verification (requested -> in_progress -> measured -> verified | rejected).
+ */
+
+const ListQuery = {
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().max(500).optional().describe('the nextCursor of the previous page')
+};
+
+const Owned = {
+  visibility: VisibilitySchema,
+  projectId: UuidSchema.nullable(),
+  ownerId: UuidSchema,
+  createdAt: z.string().describe('ISO 8601')
+};
+
+/** Free-form experimental conditions (temperatureKelvin, coolingRateKelvinPerMinute, ...). */
+export const ConditionsSchema = z
+  .record(z.string().min(1).max(200), z.unknown())
+  .describe('conditions as named values, e.g. {"temperatureKelvin": 293.15}');
+
+// ---------------------------------------------------------------------------- datasets
+
+export const CreateDatasetSchema = z.object({
+  name: z.string().min(1).max(500),
+  description: z.string().max(10_000).default(''),
+  visibility: VisibilitySchema.default('private'),
+  projectId: UuidSchema.optional().describe('required when visibility is project')
+});
+export type CreateDataset = z.input<typeof CreateDatasetSchema>;
+
+export const UpdateDatasetSchema = z
+  .object({
+    name: z.string().min(1).max(500).optional(),
+    description: z.string().max(10_000).optional(),
+    visibility: VisibilitySchema.optional(),
+    projectId: UuidSchema.nullable()
+      .optional()
+      .describe('null detaches the dataset from its project')
+  })
+  .strict();
+export type UpdateDataset = z.input<typeof UpdateDatasetSchema>;
+
+export const SnapshotColumnSchema = z.object({
+  name: z.string().min(1).max(200),
+  type: z.enum(SNAPSHOT_COLUMN_TYPES)
+});
+
+export const SnapshotSummarySchema = z.object({
+  id: UuidSchema,
+  datasetId: UuidSchema,
+  contentHash: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .describe('SHA-256 of the canonical serialization (cryoprotect-snapshot/1, see snapshotHash)'),
+  rowCount: z.number().int(),
+  columns: z.array(SnapshotColumnSchema),
+  source: z
+    .unknown()
+    .describe('how the rows were chosen: {"fromMeasurements": filters} or {"upload": true}'),
+  createdBy: UuidSchema,
+  createdAt: z.string()
+});
+export type SnapshotSummary = z.infer<typeof SnapshotSummarySchema>;
+
+export const DatasetSchema = z.object({
+  id: UuidSchema,
+  name: z.string(),
+  description: z.string(),
+  ...Owned,
+  snapshots: z.array(SnapshotSummarySchema).describe('oldest first')
+});
+export type Dataset = z.infer<typeof DatasetSchema>;
+export const DatasetPageSchema = pageSchema(DatasetSchema);
+
+export const DatasetQuerySchema = z.object({
+  q: z.string().max(200).optional().describe('text in the name (case-insensitive)'),
+  ...ListQuery
+});
+
+// ---------------------------------------------------------------------------- snapshots
+
+/** The most rows one snapshot may hold; larger requests get 413. */
+export const MAX_SNAPSHOT_ROWS = 100_000;
+
+export const MeasurementFiltersSchema = z
+  .object({
+    propertyType: z
+      .string()
+      .regex(/^[a-z][a-z0-9_]*$/)
+      .describe('key of the measured property, e.g. glass_transition'),
+    verifiedOnly: z.boolean().default(false).describe('only measurements verified in the lab'),
+    subject: z
+      .enum(['any', 'molecule', 'mixture'])
+      .default('any')
+      .describe('measurements of pure molecules, of mixtures, or both'),
+    moleculeIds: z.array(UuidSchema).max(10_000).optional(),
+    mixtureIds: z.array(UuidSchema).max(10_000).optional(),
+    projectId: UuidSchema.optional().describe('only measurements of this project'),
+    referenceId: UuidSchema.optional(),
+    experimentId: UuidSchema.optional()
+  })
+  .strict();
+export type MeasurementFilters = z.input<typeof MeasurementFiltersSchema>;
+
+/**
+ * Columns of a snapshot taken from measurements, in this order. `components` lists a mixture's
+ * components ([{inchikey, smiles, amount, unit, role}], by InChIKey) so a model can featurize
+ * mixtures offline; the structure columns are null where the molecule is not visible to you.
+ */
+export const MEASUREMENT_SNAPSHOT_COLUMNS = [
+  { name: 'measurement_id', type: 'text' },
+  { name: 'property_type', type: 'text' },
+  { name: 'molecule_id', type: 'text' },
+  { name: 'inchikey', type: 'text' },
+  { name: 'smiles', type: 'text' },
+  { name: 'mixture_id', type: 'text' },
+  { name: 'components', type: 'json' },
+  { name: 'value', type: 'number' },
+  { name: 'unit', type: 'text' },
+  { name: 'uncertainty', type: 'number' },
+  { name: 'conditions', type: 'json' },
+  { name: 'method', type: 'text' },
+  { name: 'verified', type: 'boolean' },
+  { name: 'reference_id', type: 'text' },
+  { name: 'experiment_id', type: 'text' }
+] as const;
+
+/**
+ * Either a table ({columns, rows}) or a selection of the measurements visible to you
+ * ({fromMeasurements}); exactly one of the two.
+ */
+export const CreateSnapshotSchema = z
+  .object({
+    columns: z.array(SnapshotColumnSchema).min(1).max(1000).optional(),
+    rows: z
+      .array(z.array(z.unknown()))
+      .optional()
+      .describe(`cells aligned with columns; at most ${MAX_SNAPSHOT_ROWS} rows`),
+    fromMeasurements: MeasurementFiltersSchema.optional()
+  })
+  .strict();
+export type CreateSnapshot = z.input<typeof CreateSnapshotSchema>;
+
+export const SnapshotSchema = SnapshotSummarySchema.extend({
+  rows: z.array(z.array(z.unknown())).describe('in canonical order (sorted by canonical text)')
+});
+export type Snapshot = z.infer<typeof SnapshotSchema>;
+
+export const SnapshotCreatedSchema = SnapshotSchema.extend({
+  existing: z
+    .boolean()
+    .describe('true when the dataset already had a snapshot with this content: it is returned')
+});
+export type SnapshotCreated = z.infer<typeof SnapshotCreatedSchema>;
+
+// ---------------------------------------------------------------------------- model versions
+
+const VersionText = z.string().min(1).max(200);
+
+export const RegisterModelSchema = z.object({
+  name: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,199}$/)
+    .describe('versions are numbered per (owner, name) by the server: 1, 2, ...'),
+  snapshotId: UuidSchema.describe('the training data: a snapshot visible to you'),
+  targetPropertyType: z
+    .string()
+    .regex(/^[a-z][a-z0-9_]*$/)
+    .describe('property type key'),
+  learner: z.string().min(1).max(200).describe('e.g. gaussian-process, random-forest, mlp'),
+  featurizerVersion: VersionText,
+  kernelVersion: VersionText.describe('@cryoprotect/kernel version that trained the model'),
+  rdkitVersion: VersionText,
+  tfjsVersion: VersionText.optional(),
+  backend: z.string().min(1).max(100).optional().describe('e.g. tfjs-node, wasm, cpu'),
+  params: z.record(z.string(), z.unknown()).default({}).describe('hyperparameters'),
+  seed: z
+    .number()
+    .int()
+    .min(-(2 ** 53) + 1)
+    .max(2 ** 53 - 1),
+  metrics: z
+    .record(z.string(), z.unknown())
+    .default({})
+    .describe('validation metrics, e.g. {"rmse": ..., "r2": ..., "split": "scaffold"}'),
+  codeCommit: z
+    .string()
+    .regex(/^[0-9a-f]{7,40}$/)
+    .optional(),
+  artifact: z
+    .unknown()
+    .optional()
+    .describe('the trained model (weights or where they are), JSON; at most the body limit'),
+  visibility: VisibilitySchema.default('private'),
+  projectId: UuidSchema.optional().describe('required when visibility is project')
+});
+export type RegisterModel = z.input<typeof RegisterModelSchema>;
+
+export const ModelVersionSchema = z.object({
+  id: UuidSchema,
+  name: z.string(),
+  version: z.number().int(),
+  snapshotId: UuidSchema,
+  snapshotHash: z.string().describe('content hash of the training snapshot'),
+  datasetId: UuidSchema,
+  targetPropertyType: z.string(),
+  targetUnit: z.string().describe('canonical unit of the target: predictions are in it'),
+  learner: z.string(),
+  featurizerVersion: z.string(),
+  kernelVersion: z.string(),
+  rdkitVersion: z.string(),
+  tfjsVersion: z.string().nullable(),
+  backend: z.string().nullable(),
+  params: z.record(z.string(), z.unknown()),
+  seed: z.number().int(),
+  metrics: z.record(z.string(), z.unknown()),
+  codeCommit: z.string().nullable(),
+  artifact: z.unknown(),
+  ...Owned
+});
+export type ModelVersion = z.infer<typeof ModelVersionSchema>;
+export const ModelVersionPageSchema = pageSchema(ModelVersionSchema);
+
+export const ModelQuerySchema = z.object({
+  name: z.string().max(200).optional().describe('exact model name'),
+  targetPropertyType: z.string().max(200).optional(),
+  ownerId: UuidSchema.optional(),
+  ...ListQuery
+});
+
+export const ModelByVersionParamsSchema = z.object({
+  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,199}$/),
+  version: z
+    .union([z.literal('latest'), z.coerce.number().int().positive()])
+    .describe('a version number, or latest')
+});
+
+export const ModelByVersionQuerySchema = z.object({
+  ownerId: UuidSchema.optional().describe(
+    'whose model; default: yours if you have one of that name, else the only visible one'
+  )
+});
+
+// ---------------------------------------------------------------------------- predictions
+
+export const PredictionItemSchema = z.object({
+  moleculeId: UuidSchema.optional(),
+  mixtureId: UuidSchema.optional(),
+  conditions: ConditionsSchema.default({}),
+  value: z.number().describe("in the model target's canonical unit"),
+  lower: z.number().optional(),
+  upper: z.number().optional(),
+  intervalLevel: z.number().gt(0).lt(1).optional().describe('coverage of [lower, upper], e.g. 0.95')
+});
+
+export const CreatePredictionsSchema = z.object({
+  modelVersionId: UuidSchema,
+  items: z.array(PredictionItemSchema).min(1).max(5000),
+  visibility: VisibilitySchema.default('private'),
+  projectId: UuidSchema.optional().describe('required when visibility is project')
+});
+export type CreatePredictions = z.input<typeof CreatePredictionsSchema>;
+
+export const PredictionSchema = z.object({
+  id: UuidSchema,
+  modelVersionId: UuidSchema,
+  moleculeId: UuidSchema.nullable(),
+  mixtureId: UuidSchema.nullable(),
+  conditions: z.record(z.string(), z.unknown()),
+  value: z.number(),
+  lower: z.number().nullable(),
+  upper: z.number().nullable(),
+  intervalLevel: z.number().nullable(),
+  ...Owned
+});
+export type Prediction = z.infer<typeof PredictionSchema>;
+export const PredictionPageSchema = pageSchema(PredictionSchema);
+export const PredictionsCreatedSchema = z.object({ items: z.array(PredictionSchema) });
+
+export const PredictionQuerySchema = z.object({
+  modelVersionId: UuidSchema.optional(),
+  moleculeId: UuidSchema.optional(),
+  mixtureId: UuidSchema.optional(),
+  ...ListQuery
+});
+
+// ---------------------------------------------------------------------------- verifications
+
+export const VERIFICATION_STATES = [
+  'requested',
+  'in_progress',
+  'measured',
+  'verified',
+  'rejected'
+] as const;
+export const VerificationStateSchema = z.enum(VERIFICATION_STATES);
+export type VerificationState = z.infer<typeof VerificationStateSchema>;
+
+/** The legal next states of each state (the database trigger enforces the same). */
+export const VERIFICATION_TRANSITIONS: Record<VerificationState, VerificationState[]> = {
+  requested: ['in_progress'],
+  in_progress: ['measured'],
+  measured: ['verified', 'rejected'],
+  verified: [],
+  rejected: []
+};
+
+export const CreateVerificationSchema = z.object({
+  predictionId: UuidSchema,
+  plannedExperiment: z.string().max(10_000).default(''),
+  conditions: ConditionsSchema.default({}),
+  assigneeId: UuidSchema.optional(),
+  visibility: VisibilitySchema.default('private'),
+  projectId: UuidSchema.optional().describe('required when visibility is project')
+});
+export type CreateVerification = z.input<typeof CreateVerificationSchema>;
+
+export const VerificationEventSchema = z.object({
+  fromState: VerificationStateSchema.nullable(),
+  toState: VerificationStateSchema,
+  actorId: UuidSchema.nullable(),
+  reason: z.string().nullable(),
+  at: z.string()
+});
+
+export const VerificationSchema = z.object({
+  id: UuidSchema,
+  predictionId: UuidSchema,
+  state: VerificationStateSchema,
+  plannedExperiment: z.string(),
+  conditions: z.record(z.string(), z.unknown()),
+  assigneeId: UuidSchema.nullable(),
+  measurementId: UuidSchema.nullable(),
+  measuredBy: UuidSchema.nullable(),
+  reviewedBy: UuidSchema.nullable(),
+  reviewReason: z.string().nullable(),
+  updatedAt: z.string(),
+  ...Owned,
+  events: z.array(VerificationEventSchema).describe('the history, oldest first')
+});
+export type Verification = z.infer<typeof VerificationSchema>;
+export const VerificationPageSchema = pageSchema(VerificationSchema);
+
+export const VerificationQuerySchema = z.object({
+  state: VerificationStateSchema.optional(),
+  predictionId: UuidSchema.optional(),
+  ...ListQuery
+});
+
+export const RecordMeasuredSchema = z.object({
+  measurementId: UuidSchema.describe(
+    'the measurement made for this verification: visible to you, same property and subject as the prediction'
+  )
+});
+export const RejectVerificationSchema = z.object({
+  reason: z.string().trim().min(1).max(10_000)
+});

@@ -1,0 +1,363 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import {
+  ModelByVersionParamsSchema,
+  ModelByVersionQuerySchema,
+  ModelQuerySchema,
+  ModelVersionPageSchema,
+  ModelVersionSchema,
+  ProblemSchema,
+  RegisterModelSchema,
+  type ModelVersion
+} from '@cryoprotect/kernel';
+import type { Queryable } from '../db/database.js';
+import { requireScope } from '../http/auth.js';
+import { Cursor, keysetPage } from '../http/pagination.js';
+import { ProblemError, notFound, requireProjectForVisibility } from '../http/problem.js';
+import { IdParams, auditDeletion, forbidden, invalid, iso, problems } from './model-shared.js';
+
+/** Trained artifacts may be sizeable JSON (weights); allowed up to this request size. */
+const MODEL_BODY_LIMIT = 32 << 20;
+
+/**
+ * Model versions: immutable records of a trained model (training snapshot, target, learner,
+ * software versions, parameters, seed, metrics, artifact). There is no PATCH: the database
+ * refuses every UPDATE of model_versions, so a version always means what it meant when it made
+ * its predictions; register a new version instead.
+ */
+export const modelsRoutes: FastifyPluginAsync = async fastify => {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
+
+  app.post(
+    '/api/models',
+    {
+      bodyLimit: MODEL_BODY_LIMIT,
+      schema: {
+        tags: ['models'],
+        summary:
+          'Register a trained model; the server numbers the version (1, 2, ... per owner and name)',
+        body: RegisterModelSchema,
+        response: { 201: ModelVersionSchema, ...problems }
+      }
+    },
+    async (request, reply) => {
+      const userId = requireScope(request, 'write');
+      const body = request.body;
+      requireProjectForVisibility(body);
+      const model = await app.db.userTransaction(userId, async tx => {
+        const errors: { path: string; message: string }[] = [];
+        const snapshot = await tx.query('SELECT 1 FROM dataset_snapshots WHERE id = $1', [
+          body.snapshotId
+        ]);
+        if (snapshot.rows.length === 0) {
+          errors.push({
+            path: 'body.snapshotId',
+            message: `snapshot ${body.snapshotId} does not exist or is not visible to you`
+          });
+        }
+        const target = await tx.query<{ id: string }>(
+          'SELECT id FROM property_types WHERE key = $1',
+          [body.targetPropertyType]
+        );
+        if (target.rows.length === 0) {
+          errors.push({
+            path: 'body.targetPropertyType',
+            message: `"${body.targetPropertyType}" is not a property type`
+          });
+        }
+        if (errors.length > 0) {
+          throw invalid('invalid-model', 'Invalid model registration', errors);
+        }
+        // Versions are max + 1 per (owner, name): the advisory lock makes concurrent
+        // registrations of one name wait for each other instead of colliding on the unique key.
+        await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [
+          `model_versions:${userId}:${body.name}`
+        ]);
+        const { rows } = await tx.query<{ id: string }>(
+          `INSERT INTO model_versions (name, version, snapshot_id, target_property_type_id, learner,
+             featurizer_version, kernel_version, rdkit_version, tfjs_version, backend, params, seed,
+             metrics, code_commit, artifact, owner_id, project_id, visibility)
+           SELECT $1, coalesce(max(version), 0) + 1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17
+           FROM model_versions WHERE owner_id = $15 AND name = $1
+           RETURNING id`,
+          [
+            body.name,
+            body.snapshotId,
+            target.rows[0].id,
+            body.learner,
+            body.featurizerVersion,
+            body.kernelVersion,
+            body.rdkitVersion,
+            body.tfjsVersion ?? null,
+            body.backend ?? null,
+            JSON.stringify(body.params),
+            body.seed,
+            JSON.stringify(body.metrics),
+            body.codeCommit ?? null,
+            body.artifact === undefined ? null : JSON.stringify(body.artifact),
+            userId,
+            body.projectId ?? null,
+            body.visibility
+          ]
+        );
+        return (await Private.load(tx, 'x.id = $1', [rows[0].id]))[0];
+      });
+      return reply.code(201).send(model);
+    }
+  );
+
+  app.get(
+    '/api/models/:id',
+    {
+      schema: {
+        tags: ['models'],
+        summary: 'One model version',
+        params: IdParams,
+        response: { 200: ModelVersionSchema, ...problems }
+      }
+    },
+    async request => {
+      const [model] = await app.db.userTransaction(request.actor.userId, tx =>
+        Private.load(tx, 'x.id = $1', [request.params.id])
+      );
+      if (!model) {
+        throw notFound(`model version ${request.params.id}`);
+      }
+      return model;
+    }
+  );
+
+  app.get(
+    '/api/models/:name/versions/:version',
+    {
+      schema: {
+        tags: ['models'],
+        summary: 'Load a model by name and version number (or latest)',
+        params: ModelByVersionParamsSchema,
+        querystring: ModelByVersionQuerySchema,
+        response: { 200: ModelVersionSchema, ...problems }
+      }
+    },
+    async request => {
+      const { name, version } = request.params;
+      const userId = request.actor.userId;
+      return app.db.userTransaction(userId, async tx => {
+        // Names are per owner: pick the owner first (asked for, else yours, else the only one).
+        const { rows: owners } = await tx.query<{ owner_id: string }>(
+          `SELECT DISTINCT owner_id FROM model_versions WHERE name = $1 AND ($2::uuid IS NULL OR owner_id = $2::uuid)`,
+          [name, request.query.ownerId ?? null]
+        );
+        const ownerIds = owners.map(o => o.owner_id);
+        const owner = ownerIds.includes(userId ?? '') ? userId! : ownerIds[0];
+        if (ownerIds.length > 1 && owner !== userId) {
+          throw new ProblemError(
+            409,
+            'ambiguous-model',
+            'Ambiguous model name',
+            `${ownerIds.length} users have a model named ${name}; pass ownerId (one of ${ownerIds.join(', ')})`,
+            [{ path: 'querystring.ownerId', message: 'required: several owners use this name' }]
+          );
+        }
+        const [model] = owner
+          ? await Private.load(
+              tx,
+              `x.owner_id = $1 AND x.name = $2 AND ($3::int IS NULL OR x.version = $3::int)`,
+              [owner, name, version === 'latest' ? null : version],
+              'ORDER BY x.version DESC LIMIT 1'
+            )
+          : [];
+        if (!model) {
+          throw notFound(`model ${name} version ${version}`);
+        }
+        return model;
+      });
+    }
+  );
+
+  app.get(
+    '/api/models',
+    {
+      schema: {
+        tags: ['models'],
+        summary: 'Model versions visible to you, by name then version',
+        querystring: ModelQuerySchema,
+        response: { 200: ModelVersionPageSchema, ...problems }
+      }
+    },
+    async request => {
+      const { name, targetPropertyType, ownerId, limit, cursor } = request.query;
+      const after = cursor ? Cursor.decode(cursor) : null;
+      return app.db.userTransaction(request.actor.userId, async tx => {
+        // The sort key is text so the one keyset cursor serves: name, then zero-padded version.
+        const sortKey = `x.name || chr(1) || lpad(x.version::text, 10, '0')`;
+        const rows = await Private.load(
+          tx,
+          `($1::text IS NULL OR x.name = $1)
+           AND ($2::text IS NULL OR t.key = $2)
+           AND ($3::uuid IS NULL OR x.owner_id = $3::uuid)
+           AND ($4::text IS NULL OR (${sortKey} COLLATE "C", x.id) > ($4::text COLLATE "C", $5::uuid))`,
+          [
+            name ?? null,
+            targetPropertyType ?? null,
+            ownerId ?? null,
+            after?.[0] ?? null,
+            after?.[1] ?? null
+          ],
+          `ORDER BY ${sortKey} COLLATE "C", x.id LIMIT ${limit + 1}`,
+          `${sortKey} AS sort_name`
+        );
+        const { page, nextCursor } = keysetPage(rows, limit);
+        return { items: page.map(({ sort_name: _, ...model }) => model), nextCursor };
+      });
+    }
+  );
+
+  app.patch(
+    '/api/models/:id',
+    {
+      schema: {
+        tags: ['models'],
+        summary: 'Refused: model versions are immutable (register a new version instead)',
+        params: IdParams,
+        response: { 405: ProblemSchema }
+      }
+    },
+    async () => {
+      throw new ProblemError(
+        405,
+        'immutable',
+        'Model versions are immutable',
+        'a model version always means what it meant when it made its predictions; register a new version instead'
+      );
+    }
+  );
+
+  app.delete(
+    '/api/models/:id',
+    {
+      schema: {
+        tags: ['models'],
+        summary: 'Delete a model version without predictions (owner or project admin)',
+        params: IdParams,
+        response: { 204: z.null(), ...problems }
+      }
+    },
+    async (request, reply) => {
+      const userId = requireScope(request, 'write');
+      const id = request.params.id;
+      await app.db.userTransaction(userId, async tx => {
+        const visible = await tx.query<{ name: string; version: number }>(
+          'SELECT name, version FROM model_versions WHERE id = $1',
+          [id]
+        );
+        if (visible.rows.length === 0) {
+          throw notFound(`model version ${id}`);
+        }
+        // Counted on the service side of RLS would leak; predictions by others that the caller
+        // cannot see still block the delete through the foreign key (mapped to 409 as well).
+        const { rows } = await tx.query<{ n: number }>(
+          'SELECT count(*)::int AS n FROM predictions WHERE model_version_id = $1',
+          [id]
+        );
+        if (rows[0].n > 0) {
+          throw new ProblemError(
+            409,
+            'has-predictions',
+            'Model has predictions',
+            `model version ${id} has ${rows[0].n} prediction(s) that refer to it; it is kept`
+          );
+        }
+        const deleted = await tx.query('DELETE FROM model_versions WHERE id = $1 RETURNING id', [
+          id
+        ]);
+        if (deleted.rows.length === 0) {
+          throw forbidden('only the owner or a project admin may delete this model version');
+        }
+        await auditDeletion(tx, userId, 'model_version.delete', 'model_versions', id, {
+          name: visible.rows[0].name,
+          version: visible.rows[0].version
+        });
+      });
+      return reply.code(204).send(null);
+    }
+  );
+};
+
+namespace Private {
+  interface ModelRow {
+    id: string;
+    name: string;
+    version: number;
+    snapshot_id: string;
+    content_hash: string;
+    dataset_id: string;
+    target: string;
+    target_unit: string;
+    learner: string;
+    featurizer_version: string;
+    kernel_version: string;
+    rdkit_version: string;
+    tfjs_version: string | null;
+    backend: string | null;
+    params: Record<string, unknown>;
+    seed: string | number;
+    metrics: Record<string, unknown>;
+    code_commit: string | null;
+    artifact: unknown;
+    owner_id: string;
+    project_id: string | null;
+    visibility: ModelVersion['visibility'];
+    created_at: Date | string;
+    sort_name: string;
+  }
+
+  /**
+   * Visible model versions matching `where` (over model_versions x and property_types t). The
+   * training snapshot's hash and dataset come from app.snapshot_identity, so a model shared more
+   * widely than its training data still names that data (the hash, not the rows).
+   */
+  export async function load(
+    tx: Queryable,
+    where: string,
+    params: unknown[],
+    tail = 'ORDER BY x.created_at',
+    extra = `''::text AS sort_name`
+  ): Promise<(ModelVersion & { sort_name: string; id: string })[]> {
+    const { rows } = await tx.query<ModelRow>(
+      `SELECT x.*, t.key AS target, t.canonical_unit AS target_unit,
+              h.content_hash, h.dataset_id, ${extra}
+       FROM model_versions x
+       JOIN property_types t ON t.id = x.target_property_type_id
+       CROSS JOIN LATERAL app.snapshot_identity(x.id) h
+       WHERE ${where} ${tail}`,
+      params
+    );
+    return rows.map(row => ({
+      id: row.id,
+      name: row.name,
+      version: row.version,
+      snapshotId: row.snapshot_id,
+      snapshotHash: row.content_hash,
+      datasetId: row.dataset_id,
+      targetPropertyType: row.target,
+      targetUnit: row.target_unit,
+      learner: row.learner,
+      featurizerVersion: row.featurizer_version,
+      kernelVersion: row.kernel_version,
+      rdkitVersion: row.rdkit_version,
+      tfjsVersion: row.tfjs_version,
+      backend: row.backend,
+      params: row.params,
+      seed: Number(row.seed),
+      metrics: row.metrics,
+      codeCommit: row.code_commit,
+      artifact: row.artifact,
+      visibility: row.visibility,
+      projectId: row.project_id,
+      ownerId: row.owner_id,
+      createdAt: iso(row.created_at),
+      sort_name: row.sort_name
+    }));
+  }
+}
