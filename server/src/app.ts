@@ -20,6 +20,9 @@ import rateLimit from '@fastify/rate-limit';
 import { batchRoutes } from './routes/batch.js';
 import { mixturesRoutes } from './routes/mixtures.js';
 import { moleculesRoutes } from './routes/molecules.js';
+import { accountsRoutes } from './routes/accounts.js';
+import { projectsRoutes } from './routes/projects.js';
+import { auditRoutes } from './routes/audit.js';
 
 export interface AppOptions {
   db: Database;
@@ -126,5 +129,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(moleculesRoutes);
   await app.register(batchRoutes);
   await app.register(mixturesRoutes);
+  await app.register(accountsRoutes);
+  await app.register(projectsRoutes);
+  await app.register(auditRoutes);
   return app;
 }

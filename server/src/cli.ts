@@ -8,6 +8,7 @@ import { openDatabase } from './db/open.js';
 import { loadReferenceData } from './db/reference-data.js';
 import { startJupyterLab, type RunningLab } from './lab.js';
 import { ensureLocalToken } from './db/local-user.js';
+import { registerUserCommands } from './accounts/cli.js';
 import { readStructures } from './describe/read.js';
 import { describeRows } from './describe/run.js';
 import { formatCsv, formatJson, type OutputFormat } from './describe/write.js';
@@ -266,6 +267,7 @@ export function buildCli(): Command {
       parseWorkers
     )
     .action(describeCommand);
+  registerUserCommands(program);
   return program;
 }
 
