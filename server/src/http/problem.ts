@@ -111,6 +111,8 @@ export function toProblem(error: unknown, production: boolean): Problem {
         status: 409,
         detail: `a record with the same ${pg.constraint ?? 'key'} exists`
       };
+    // 23001: PostgreSQL 16+ (and PGlite) report ON DELETE RESTRICT as restrict_violation.
+    case '23001':
     case '23503':
       return {
         type: PROBLEM_TYPE_BASE + 'reference',

@@ -283,7 +283,7 @@ export const projectsRoutes: FastifyPluginAsync = async fastify => {
         });
       } catch (error) {
         const pg = error as { code?: string; constraint?: string; message: string };
-        if (pg.code === '23503') {
+        if (pg.code === '23503' || pg.code === '23001') {
           // Content is never deleted with its project (the foreign keys are RESTRICT): records
           // of other members may be private to them, so the admin decides nothing about them.
           throw new ProblemError(
