@@ -25,6 +25,9 @@ import { datasetsRoutes } from './routes/datasets.js';
 import { modelsRoutes } from './routes/models.js';
 import { predictionsRoutes } from './routes/predictions.js';
 import { verificationsRoutes } from './routes/verifications.js';
+import { accountsRoutes } from './routes/accounts.js';
+import { projectsRoutes } from './routes/projects.js';
+import { auditRoutes } from './routes/audit.js';
 
 export interface AppOptions {
   db: Database;
@@ -136,5 +139,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(modelsRoutes);
   await app.register(predictionsRoutes);
   await app.register(verificationsRoutes);
+  await app.register(accountsRoutes);
+  await app.register(projectsRoutes);
+  await app.register(auditRoutes);
   return app;
 }

@@ -8,6 +8,7 @@ import { openDatabase } from './db/open.js';
 import { loadReferenceData } from './db/reference-data.js';
 import { startJupyterLab, type RunningLab } from './lab.js';
 import { ensureLocalToken } from './db/local-user.js';
+import { registerUserCommands } from './accounts/cli.js';
 import { readStructures } from './describe/read.js';
 import { describeRows } from './describe/run.js';
 import { formatCsv, formatJson, type OutputFormat } from './describe/write.js';
@@ -268,6 +269,7 @@ export function buildCli(): Command {
     )
     .action(describeCommand);
   addBackupCommands(program);
+  registerUserCommands(program);
   return program;
 }
 

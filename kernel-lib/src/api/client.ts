@@ -15,6 +15,15 @@ import {
   SnapshotsApi,
   VerificationsApi
 } from './clients/models';
+import {
+  AuditApi,
+  AuthApi,
+  ProjectsApi,
+  TokensApi,
+  UsersApi,
+  loginForToken
+} from './clients/accounts';
+import type { Login } from './accounts';
 
 export { ApiError, type ClientOptions } from './transport';
 
@@ -30,6 +39,11 @@ export class CryoProtectClient {
   readonly models: ModelsApi;
   readonly predictions: PredictionsApi;
   readonly verifications: VerificationsApi;
+  readonly auth: AuthApi;
+  readonly users: UsersApi;
+  readonly tokens: TokensApi;
+  readonly projects: ProjectsApi;
+  readonly audit: AuditApi;
 
   constructor(options: ClientOptions) {
     this.transport = new Transport(options);
@@ -38,6 +52,27 @@ export class CryoProtectClient {
     this.models = new ModelsApi(this.transport);
     this.predictions = new PredictionsApi(this.transport);
     this.verifications = new VerificationsApi(this.transport);
+    this.auth = new AuthApi(this.transport);
+    this.users = new UsersApi(this.transport);
+    this.tokens = new TokensApi(this.transport);
+    this.projects = new ProjectsApi(this.transport);
+    this.audit = new AuditApi(this.transport);
+  }
+
+  /**
+   * Sign in with a password: the server creates a new API token (30 days unless `options` say
+   * otherwise) and the returned client uses it. Keep `client.token` to reconnect later without the password.
+   */
+  static async login(
+    serverUrl: string,
+    username: string,
+    password: string,
+    options: Omit<Login, 'username' | 'password'> & { fetch?: typeof fetch } = {}
+  ): Promise<CryoProtectClient & { token: string; tokenId: string }> {
+    const { fetch: fetchImpl, ...rest } = options;
+    const created = await loginForToken(serverUrl, { username, password, ...rest }, fetchImpl);
+    const client = new CryoProtectClient({ serverUrl, token: created.token, fetch: fetchImpl });
+    return Object.assign(client, { token: created.token, tokenId: created.id });
   }
 
   /**

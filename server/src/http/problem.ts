@@ -126,6 +126,14 @@ export function toProblem(error: unknown, production: boolean): Problem {
           : pg.message
       };
     }
+    // Raised by triggers guarding an invariant across rows (e.g. a project keeps an admin, 007).
+    case '23000':
+      return {
+        type: PROBLEM_TYPE_BASE + 'conflict',
+        title: 'Conflict',
+        status: 409,
+        detail: pg.message
+      };
     case '23514':
     case '22P02':
     case '22003':
