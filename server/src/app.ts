@@ -20,6 +20,10 @@ import rateLimit from '@fastify/rate-limit';
 import { batchRoutes } from './routes/batch.js';
 import { mixturesRoutes } from './routes/mixtures.js';
 import { moleculesRoutes } from './routes/molecules.js';
+import { propertyTypesRoutes } from './routes/property-types.js';
+import { referencesRoutes } from './routes/references.js';
+import { experimentsRoutes } from './routes/experiments.js';
+import { measurementsRoutes } from './routes/measurements.js';
 
 export interface AppOptions {
   db: Database;
@@ -126,5 +130,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(moleculesRoutes);
   await app.register(batchRoutes);
   await app.register(mixturesRoutes);
+  await app.register(propertyTypesRoutes);
+  await app.register(referencesRoutes);
+  await app.register(experimentsRoutes);
+  await app.register(measurementsRoutes);
   return app;
 }

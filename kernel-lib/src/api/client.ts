@@ -7,6 +7,12 @@ import {
   type RegistrationResult
 } from './schemas';
 import { Transport, type ClientOptions } from './transport';
+import {
+  ExperimentsApi,
+  MeasurementsApi,
+  PropertyTypesApi,
+  ReferencesApi
+} from './clients/records';
 
 export { ApiError, type ClientOptions } from './transport';
 
@@ -17,9 +23,17 @@ export { ApiError, type ClientOptions } from './transport';
  */
 export class CryoProtectClient {
   protected readonly transport: Transport;
+  readonly propertyTypes: PropertyTypesApi;
+  readonly references: ReferencesApi;
+  readonly experiments: ExperimentsApi;
+  readonly measurements: MeasurementsApi;
 
   constructor(options: ClientOptions) {
     this.transport = new Transport(options);
+    this.propertyTypes = new PropertyTypesApi(this.transport);
+    this.references = new ReferencesApi(this.transport);
+    this.experiments = new ExperimentsApi(this.transport);
+    this.measurements = new MeasurementsApi(this.transport);
   }
 
   /**

@@ -112,6 +112,7 @@ export function toProblem(error: unknown, production: boolean): Problem {
         detail: `a record with the same ${pg.constraint ?? 'key'} exists`
       };
     case '23503':
+    case '23001':
       return {
         type: PROBLEM_TYPE_BASE + 'reference',
         title: 'Unknown or referenced record',
