@@ -28,6 +28,10 @@ import { verificationsRoutes } from './routes/verifications.js';
 import { accountsRoutes } from './routes/accounts.js';
 import { projectsRoutes } from './routes/projects.js';
 import { auditRoutes } from './routes/audit.js';
+import { propertyTypesRoutes } from './routes/property-types.js';
+import { referencesRoutes } from './routes/references.js';
+import { experimentsRoutes } from './routes/experiments.js';
+import { measurementsRoutes } from './routes/measurements.js';
 
 export interface AppOptions {
   db: Database;
@@ -142,5 +146,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(accountsRoutes);
   await app.register(projectsRoutes);
   await app.register(auditRoutes);
+  await app.register(propertyTypesRoutes);
+  await app.register(referencesRoutes);
+  await app.register(experimentsRoutes);
+  await app.register(measurementsRoutes);
   return app;
 }

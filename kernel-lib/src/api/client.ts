@@ -24,6 +24,12 @@ import {
   loginForToken
 } from './clients/accounts';
 import type { Login } from './accounts';
+import {
+  ExperimentsApi,
+  MeasurementsApi,
+  PropertyTypesApi,
+  ReferencesApi
+} from './clients/records';
 
 export { ApiError, type ClientOptions } from './transport';
 
@@ -44,6 +50,10 @@ export class CryoProtectClient {
   readonly tokens: TokensApi;
   readonly projects: ProjectsApi;
   readonly audit: AuditApi;
+  readonly propertyTypes: PropertyTypesApi;
+  readonly references: ReferencesApi;
+  readonly experiments: ExperimentsApi;
+  readonly measurements: MeasurementsApi;
 
   constructor(options: ClientOptions) {
     this.transport = new Transport(options);
@@ -57,6 +67,10 @@ export class CryoProtectClient {
     this.tokens = new TokensApi(this.transport);
     this.projects = new ProjectsApi(this.transport);
     this.audit = new AuditApi(this.transport);
+    this.propertyTypes = new PropertyTypesApi(this.transport);
+    this.references = new ReferencesApi(this.transport);
+    this.experiments = new ExperimentsApi(this.transport);
+    this.measurements = new MeasurementsApi(this.transport);
   }
 
   /**

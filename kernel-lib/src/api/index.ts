@@ -6,3 +6,5 @@ export * from './clients/models';
 export * from '../datasets/canonical';
 export * from './accounts';
 export * from './clients/accounts';
+export * from './records';
+export * from './clients/records';

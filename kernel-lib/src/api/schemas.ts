@@ -72,7 +72,14 @@ export const MoleculeQuerySchema = z.object({
     .optional()
     .describe('text in the name, a synonym or the InChIKey (case-insensitive)'),
   limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z.string().max(500).optional().describe('the nextCursor of the previous page')
+  cursor: z.string().max(500).optional().describe('the nextCursor of the previous page'),
+  property: z
+    .string()
+    .max(100)
+    .optional()
+    .describe('only molecules with a visible measurement of this property type (key)'),
+  min: z.coerce.number().optional().describe('with property: lowest value, canonical unit'),
+  max: z.coerce.number().optional().describe('with property: highest value, canonical unit')
 });
 
 export function pageSchema<T extends z.ZodType>(item: T) {

@@ -85,6 +85,38 @@ function smartsProblem(error: unknown, path = 'querystring.smarts'): unknown {
   return error;
 }
 
+/** The property type a molecule search filters on (null: none); min and max need it. */
+async function measuredPropertyFilter(
+  tx: Queryable,
+  filter: { property?: string; min?: number; max?: number }
+): Promise<string | null> {
+  const refuse = (path: string, message: string) =>
+    new ProblemError(422, 'validation', 'Invalid request', `${path}: ${message}`, [
+      { path, message }
+    ]);
+  if (filter.property === undefined) {
+    const bound = filter.min !== undefined ? 'min' : filter.max !== undefined ? 'max' : null;
+    if (bound) {
+      throw refuse(`querystring.${bound}`, 'needs property (the property type key)');
+    }
+    return null;
+  }
+  const { rows } = await tx.query<{ id: string }>('SELECT id FROM property_types WHERE key = $1', [
+    filter.property
+  ]);
+  if (!rows[0]) {
+    const known = await tx.query<{ key: string }>('SELECT key FROM property_types ORDER BY key');
+    throw refuse(
+      'querystring.property',
+      `unknown property type "${filter.property}" (known: ${known.rows.map(r => r.key).join(', ')})`
+    );
+  }
+  if (filter.min !== undefined && filter.max !== undefined && filter.min > filter.max) {
+    throw refuse('querystring.min', 'must not be greater than max');
+  }
+  return rows[0].id;
+}
+
 const IdParams = z.object({ id: z.string().uuid() });
 const problems = {
   400: ProblemSchema,
@@ -254,20 +286,33 @@ export const moleculesRoutes: FastifyPluginAsync = async fastify => {
       }
     },
     async request => {
-      const { q, limit, cursor } = request.query;
+      const { q, limit, cursor, property, min, max } = request.query;
       const after = cursor ? Cursor.decode(cursor) : null;
       const pattern = containsPattern(q);
-      const { rows } = await app.db.userTransaction(request.actor.userId, tx =>
-        tx.query<MoleculeRow & { sort_name: string }>(
+      const { rows } = await app.db.userTransaction(request.actor.userId, async tx => {
+        const propertyTypeId = await measuredPropertyFilter(tx, { property, min, max });
+        // With a property: only molecules having a measurement of it in range that the caller can see (RLS).
+        return tx.query<MoleculeRow & { sort_name: string }>(
           `SELECT * FROM (${SELECT.replace('SELECT m.id', "SELECT coalesce(lower(m.name), '') AS sort_name, m.id")}
              WHERE ($1::text IS NULL OR lower(coalesce(m.name, '')) LIKE $1 OR lower(m.inchikey) LIKE $1
-                    OR EXISTS (SELECT 1 FROM unnest(m.synonyms) s WHERE lower(s) LIKE $1))) page
+                    OR EXISTS (SELECT 1 FROM unnest(m.synonyms) s WHERE lower(s) LIKE $1))
+               AND ($5::uuid IS NULL OR EXISTS (
+                    SELECT 1 FROM measurements me WHERE me.molecule_id = m.id AND me.property_type_id = $5
+                      AND ($6::float8 IS NULL OR me.value >= $6) AND ($7::float8 IS NULL OR me.value <= $7)))) page
            WHERE ($2::text IS NULL OR (page.sort_name, page.id) > ($2::text, $3::uuid))
            ORDER BY page.sort_name, page.id
            LIMIT $4`,
-          [pattern, after?.[0] ?? null, after?.[1] ?? null, limit + 1]
-        )
-      );
+          [
+            pattern,
+            after?.[0] ?? null,
+            after?.[1] ?? null,
+            limit + 1,
+            propertyTypeId,
+            min ?? null,
+            max ?? null
+          ]
+        );
+      });
       const { page, nextCursor } = keysetPage(rows, limit);
       return { items: page.map(toMolecule), nextCursor };
     }

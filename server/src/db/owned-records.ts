@@ -1,0 +1,112 @@
+import type { Queryable } from './database.js';
+import { ProblemError, notFound } from '../http/problem.js';
+
+/**
+ * Update and delete of rows that carry owner_id, project_id and visibility (references,
+ * experiments, measurements), as the acting user: RLS decides, and these helpers turn its silent
+ * filtering into the API's answers (not visible: 404; visible but not writable: 403).
+ */
+export interface OwnedTable {
+  /** Table name (a constant of the caller, never user input). */
+  table: 'literature_references' | 'experiments' | 'measurements';
+  /** What a scientist calls one row, for messages: "reference", "experiment", "measurement". */
+  what: string;
+}
+
+/**
+ * Apply `changes` (column -> value; column names are the caller's constants) to one visible row.
+ * Visibility and project are checked together, as they will be after the update.
+ */
+export async function updateOwned(
+  tx: Queryable,
+  owned: OwnedTable,
+  id: string,
+  changes: Record<string, unknown>,
+  sharing: { visibility?: string; projectId?: string | null }
+): Promise<void> {
+  const current = await tx.query<{ visibility: string; project_id: string | null }>(
+    `SELECT visibility, project_id FROM ${owned.table} WHERE id = $1`,
+    [id]
+  );
+  if (!current.rows[0]) {
+    throw notFound(`${owned.what} ${id}`);
+  }
+  const visibility = sharing.visibility ?? current.rows[0].visibility;
+  const projectId =
+    sharing.projectId === undefined ? current.rows[0].project_id : sharing.projectId;
+  if (visibility === 'project' && !projectId) {
+    throw new ProblemError(
+      422,
+      'validation',
+      'Invalid request',
+      'body.projectId: required when visibility is project',
+      [{ path: 'body.projectId', message: 'required when visibility is project' }]
+    );
+  }
+  const all: Record<string, unknown> = { ...changes };
+  if (sharing.visibility !== undefined) {
+    all.visibility = sharing.visibility;
+  }
+  if (sharing.projectId !== undefined) {
+    all.project_id = sharing.projectId;
+  }
+  const columns = Object.keys(all);
+  // An empty change still asks the write policy, so a reader learns it may not write.
+  const set =
+    columns.length > 0
+      ? columns.map((column, i) => `${column} = $${i + 2}`).join(', ')
+      : 'visibility = visibility';
+  const updated = await tx.query(`UPDATE ${owned.table} SET ${set} WHERE id = $1 RETURNING id`, [
+    id,
+    ...columns.map(c => all[c])
+  ]);
+  if (updated.rows.length === 0) {
+    throw new ProblemError(
+      403,
+      'forbidden',
+      'Forbidden',
+      `only the owner or a project editor may change this ${owned.what}`
+    );
+  }
+}
+
+/**
+ * Delete one visible row (owner or project admin) and audit it. `inUse` explains a refusal by a
+ * RESTRICT foreign key: the rows that depend on it may be invisible to the caller, so the
+ * message names the kind of dependant, never the rows.
+ */
+export async function deleteOwned(
+  tx: Queryable,
+  owned: OwnedTable,
+  id: string,
+  userId: string,
+  inUse: string
+): Promise<void> {
+  const visible = await tx.query(`SELECT 1 FROM ${owned.table} WHERE id = $1`, [id]);
+  if (visible.rows.length === 0) {
+    throw notFound(`${owned.what} ${id}`);
+  }
+  let deleted;
+  try {
+    deleted = await tx.query(`DELETE FROM ${owned.table} WHERE id = $1 RETURNING id`, [id]);
+  } catch (error) {
+    // 23001 restrict_violation (PostgreSQL 16+, PGlite), 23503 foreign_key_violation (15).
+    const code = (error as { code?: string }).code;
+    if (code === '23001' || code === '23503') {
+      throw new ProblemError(409, 'in-use', `The ${owned.what} is in use`, inUse);
+    }
+    throw error;
+  }
+  if (deleted.rows.length === 0) {
+    throw new ProblemError(
+      403,
+      'forbidden',
+      'Forbidden',
+      `only the owner or a project admin may delete this ${owned.what}`
+    );
+  }
+  await tx.query(
+    `INSERT INTO audit_log (actor_id, action, entity, entity_id) VALUES ($1, $2, $3, $4)`,
+    [userId, `${owned.what}.delete`, owned.table, id]
+  );
+}
