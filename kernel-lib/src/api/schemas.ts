@@ -206,14 +206,22 @@ export const SimilarityQuerySchema = z.object({
   minSimilarity: z.coerce.number().min(0).max(1).default(0)
 });
 
+export const SearchEngineSchema = z
+  .enum(['cartridge', 'in-process'])
+  .describe(
+    'where the search ran: the RDKit cartridge inside PostgreSQL, or RDKit in the REST server process'
+  );
+
 export const SimilarityHitsSchema = z.object({
   fingerprint: z.string().describe('how similarity was computed'),
-  hits: z.array(z.object({ molecule: MoleculeSchema, similarity: z.number() }))
+  hits: z.array(z.object({ molecule: MoleculeSchema, similarity: z.number() })),
+  engine: SearchEngineSchema
 });
 
 export const SubstructureHitsSchema = z.object({
   items: z.array(MoleculeSchema),
-  truncated: z.boolean().describe('true when more molecules match than limit')
+  truncated: z.boolean().describe('true when more molecules match than limit'),
+  engine: SearchEngineSchema
 });
 
 export const UpdateMoleculeSchema = z

@@ -20,10 +20,12 @@ import {
   getSvg,
   loadRDKit,
   parseSmarts,
+  parseWith,
   standardize,
+  toRDKitInput,
   type Molecule
 } from '@cryoprotect/kernel';
-import type { Queryable } from '../db/database.js';
+import type { Database, Queryable } from '../db/database.js';
 import { insertMolecule } from '../db/molecules.js';
 import { requireScope } from '../http/auth.js';
 import { Cursor, containsPattern, keysetPage } from '../http/pagination.js';
@@ -117,6 +119,129 @@ async function measuredPropertyFilter(
   return rows[0].id;
 }
 
+/** An unreadable query structure is the caller's error (422 naming the parameter). */
+function structureProblem(error: unknown): unknown {
+  return error instanceof ChemistryError
+    ? new ProblemError(422, 'invalid-structure', 'Invalid structure', error.message, [
+        { path: 'querystring.structure', message: error.reason ?? error.message }
+      ])
+    : error;
+}
+
+namespace Private {
+  const cartridgeChecks = new WeakMap<Database, Promise<boolean>>();
+
+  /**
+   * Whether searches on `db` can run in the database: PostgreSQL with the RDKit cartridge created
+   * (migration 009 creates it where the server has the package). Asked once per Database, since
+   * the extension only comes and goes with migrations; a failed check is asked again next time.
+   */
+  export function hasCartridge(db: Database): Promise<boolean> {
+    if (db.kind !== 'postgres') {
+      return Promise.resolve(false);
+    }
+    let check = cartridgeChecks.get(db);
+    if (!check) {
+      check = db.userTransaction(null, async tx => {
+        const { rows } = await tx.query<{ present: boolean }>(
+          `SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'rdkit') AS present`
+        );
+        return rows[0].present;
+      });
+      cartridgeChecks.set(db, check);
+      check.catch(() => cartridgeChecks.delete(db));
+    }
+    return check;
+  }
+
+  /**
+   * The query structure as canonical SMILES, read by the server's RDKit: the cartridge reads only
+   * SMILES, while the API also accepts MOL blocks and InChI, and both paths then agree on what
+   * counts as a readable structure.
+   */
+  export async function querySmiles(structure: string): Promise<string> {
+    try {
+      const rdkit = await loadRDKit();
+      const mol = parseWith(rdkit, await toRDKitInput(structure));
+      try {
+        return mol.get_smiles();
+      } finally {
+        mol.delete();
+      }
+    } catch (error) {
+      throw structureProblem(error);
+    }
+  }
+
+  /** Molecules containing `smarts`, matched by the cartridge over the rows RLS lets `tx` see. */
+  export async function cartridgeSubstructure(
+    tx: Queryable,
+    smarts: string,
+    limit: number
+  ): Promise<{ rows: MoleculeRow[]; truncated: boolean }> {
+    // The cartridge's RDKit (2022.09 on Debian 12) is older than the server's: a pattern only the
+    // newer one reads must still be the caller's 422, not a NULL query matching nothing.
+    const { rows: check } = await tx.query<{ valid: boolean; version: string }>(
+      'SELECT is_valid_smarts($1::cstring) AS valid, rdkit_toolkit_version() AS version',
+      [smarts]
+    );
+    if (!check[0].valid) {
+      throw new ProblemError(
+        422,
+        'invalid-smarts',
+        'Invalid SMARTS',
+        `the database's RDKit cartridge (${check[0].version}) could not parse the SMARTS "${smarts}"`,
+        [{ path: 'querystring.smarts', message: 'not readable by the RDKit cartridge' }]
+      );
+    }
+    // Same order and limit as the in-process path (ascending id), so both give the same page.
+    const { rows } = await tx.query<MoleculeRow>(
+      `${SELECT} WHERE mol_from_smiles(m.smiles::cstring) @> qmol_from_smarts($1::cstring)
+       ORDER BY m.id LIMIT $2`,
+      [smarts, limit + 1]
+    );
+    return { rows: rows.slice(0, limit), truncated: rows.length > limit };
+  }
+
+  /** The k most similar molecules `tx` may see, by the cartridge's Morgan fingerprints. */
+  export async function cartridgeSimilar(
+    tx: Queryable,
+    smiles: string,
+    k: number,
+    minSimilarity: number
+  ): Promise<{ rows: (MoleculeRow & { similarity: number })[]; version: string }> {
+    // The cartridge folds Morgan fingerprints to 512 bits unless told otherwise; 2048 matches the
+    // in-process fingerprint (set for this transaction only).
+    const { rows: check } = await tx.query<{ valid: boolean; version: string }>(
+      `SELECT set_config('rdkit.morgan_fp_size', '2048', true),
+              mol_from_smiles($1::cstring) IS NOT NULL AS valid, rdkit_toolkit_version() AS version`,
+      [smiles]
+    );
+    if (!check[0].valid) {
+      throw new ProblemError(
+        422,
+        'invalid-structure',
+        'Invalid structure',
+        `the database's RDKit cartridge (${check[0].version}) could not read the structure (as SMILES "${smiles}")`,
+        [{ path: 'querystring.structure', message: 'not readable by the RDKit cartridge' }]
+      );
+    }
+    // Ties in similarity go to the smaller id, as in the in-process library (rows in id order).
+    const { rows } = await tx.query<MoleculeRow & { similarity: number }>(
+      `SELECT * FROM (${SELECT.replace(
+        'SELECT m.id',
+        `SELECT tanimoto_sml(morganbv_fp(mol_from_smiles(m.smiles::cstring), 2),
+                             morganbv_fp(mol_from_smiles($1::cstring), 2)) AS similarity, m.id`
+      )}) hits
+       WHERE hits.similarity >= $2
+       ORDER BY hits.similarity DESC, hits.id
+       LIMIT $3`,
+      [smiles, minSimilarity, k]
+    );
+    return { rows, version: check[0].version };
+  }
+}
+
 const IdParams = z.object({ id: z.string().uuid() });
 const problems = {
   400: ProblemSchema,
@@ -180,9 +305,10 @@ export const moleculesRoutes: FastifyPluginAsync = async fastify => {
     }
   );
 
-  // In-process search over the molecules visible to the caller: the RLS-filtered SMILES are
-  // indexed per request (RDKit SubstructLibrary / typed-array fingerprints), which suits the
-  // embedded database; the PostgreSQL RDKit cartridge path is not built yet.
+  // Two paths, chosen per database. With the RDKit cartridge (PostgreSQL), matching runs in the
+  // database over the rows RLS lets the caller see. Otherwise (PGlite, or PostgreSQL without the
+  // package) the RLS-filtered SMILES are indexed in process per request (RDKit SubstructLibrary /
+  // typed-array fingerprints). The answer's `engine` and the x-cryoprotect-search header say which.
   app.get(
     '/api/molecules/search/substructure',
     {
@@ -193,7 +319,7 @@ export const moleculesRoutes: FastifyPluginAsync = async fastify => {
         response: { 200: SubstructureHitsSchema, ...problems }
       }
     },
-    async request => {
+    async (request, reply) => {
       const { smarts, limit } = request.query;
       const rdkit = await loadRDKit();
       try {
@@ -201,6 +327,14 @@ export const moleculesRoutes: FastifyPluginAsync = async fastify => {
       } catch (error) {
         throw smartsProblem(error);
       }
+      if (await Private.hasCartridge(app.db)) {
+        const { rows, truncated } = await app.db.userTransaction(request.actor.userId, tx =>
+          Private.cartridgeSubstructure(tx, smarts, limit)
+        );
+        reply.header('x-cryoprotect-search', 'cartridge');
+        return { items: rows.map(toMolecule), truncated, engine: 'cartridge' as const };
+      }
+      reply.header('x-cryoprotect-search', 'in-process');
       return app.db.userTransaction(request.actor.userId, async tx => {
         const { rows } = await tx.query<MoleculeRow>(`${SELECT} ORDER BY m.id`);
         const index = new SubstructureIndex(rdkit);
@@ -209,7 +343,8 @@ export const moleculesRoutes: FastifyPluginAsync = async fastify => {
           const hits = index.search(smarts);
           return {
             items: hits.slice(0, limit).map(i => toMolecule(rows[i])),
-            truncated: hits.length > limit
+            truncated: hits.length > limit,
+            engine: 'in-process' as const
           };
         } finally {
           index.delete();
@@ -229,14 +364,23 @@ export const moleculesRoutes: FastifyPluginAsync = async fastify => {
         response: { 200: SimilarityHitsSchema, ...problems }
       }
     },
-    async request => {
+    async (request, reply) => {
       const { structure, k, minSimilarity } = request.query;
+      if (await Private.hasCartridge(app.db)) {
+        const smiles = await Private.querySmiles(structure);
+        const { rows, version } = await app.db.userTransaction(request.actor.userId, tx =>
+          Private.cartridgeSimilar(tx, smiles, k, minSimilarity)
+        );
+        reply.header('x-cryoprotect-search', 'cartridge');
+        return {
+          fingerprint: `Morgan, radius 2, 2048 bits (RDKit ${version} cartridge in PostgreSQL)`,
+          hits: rows.map(row => ({ molecule: toMolecule(row), similarity: row.similarity })),
+          engine: 'cartridge' as const
+        };
+      }
+      reply.header('x-cryoprotect-search', 'in-process');
       const query = await getMorganFingerprint(structure).catch((error: unknown) => {
-        throw error instanceof ChemistryError
-          ? new ProblemError(422, 'invalid-structure', 'Invalid structure', error.message, [
-              { path: 'querystring.structure', message: error.reason ?? error.message }
-            ])
-          : error;
+        throw structureProblem(error);
       });
       const rdkit = await loadRDKit();
       return app.db.userTransaction(request.actor.userId, async tx => {
@@ -248,7 +392,8 @@ export const moleculesRoutes: FastifyPluginAsync = async fastify => {
           fingerprint: 'Morgan, radius 2, 2048 bits (RDKit)',
           hits: hits
             .filter(hit => hit.similarity >= minSimilarity)
-            .map(hit => ({ molecule: toMolecule(rows[hit.index]), similarity: hit.similarity }))
+            .map(hit => ({ molecule: toMolecule(rows[hit.index]), similarity: hit.similarity })),
+          engine: 'in-process' as const
         };
       });
     }
