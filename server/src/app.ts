@@ -13,6 +13,7 @@ import { checkReadiness } from './health.js';
 import { hashToken, registerAuthentication } from './http/auth.js';
 import { instrument, registerMetrics } from './http/metrics.js';
 import { ProblemError, registerProblemHandler } from './http/problem.js';
+import { registerTextGuard } from './http/text-guard.js';
 import { randomUUID } from 'node:crypto';
 import helmet from '@fastify/helmet';
 import cors from '@fastify/cors';
@@ -69,6 +70,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerProblemHandler(app, options.production ?? false);
+  registerTextGuard(app);
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { SNAPSHOT_COLUMN_TYPES } from '../datasets/canonical';
 import { UuidSchema, VisibilitySchema, pageSchema } from './schemas';
+import { ConditionsSchema } from './records';
 
 /**
  * Shapes of the model side of the API: datasets and their immutable snapshots (training data),
@@ -19,11 +20,6 @@ const Owned = {
   ownerId: UuidSchema,
   createdAt: z.string().describe('ISO 8601')
 };
-
-/** Free-form experimental conditions (temperatureKelvin, coolingRateKelvinPerMinute, ...). */
-export const ConditionsSchema = z
-  .record(z.string().min(1).max(200), z.unknown())
-  .describe('conditions as named values, e.g. {"temperatureKelvin": 293.15}');
 
 // ---------------------------------------------------------------------------- datasets
 

@@ -56,6 +56,7 @@ for (const target of databaseTargets()) {
       let app: FastifyInstance;
       let vocabulary: Vocabulary;
       const statuses = new Map<number, number>();
+      const seconds = new Map<string, number>();
 
       before(async () => {
         // No rate limit: the fuzzer would only meet 429s.
@@ -115,7 +116,13 @@ for (const target of databaseTargets()) {
         await app?.close();
         await t?.dispose();
         console.log(
-          `fuzz on ${target.kind} (seed ${SEED}, ${RUNS} runs per operation): statuses ${JSON.stringify(Object.fromEntries([...statuses].sort()))}`
+          `fuzz on ${target.kind} (seed ${SEED}, ${RUNS} runs per operation): statuses ${JSON.stringify(Object.fromEntries([...statuses].sort()))}; slowest: ${[
+            ...seconds
+          ]
+            .sort((a, b) => b[1] - a[1])
+            .slice(0, 4)
+            .map(([operation, s]) => `${operation} ${s.toFixed(1)} s`)
+            .join(', ')}`
         );
       });
 

@@ -135,6 +135,7 @@ export function toProblem(error: unknown, production: boolean): Problem {
         detail: pg.message
       };
     case '23514':
+    case '22021': // a character the database encoding cannot hold
     case '22P02':
     case '22003':
       return {

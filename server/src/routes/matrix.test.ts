@@ -82,8 +82,197 @@ const resources: MatrixResource[] = [
     read: id => ({ url: `/api/mixtures/${id}` }),
     list: { url: '/api/mixtures?limit=200' },
     remove: id => ({ method: 'DELETE', url: `/api/mixtures/${id}` })
+  },
+  {
+    name: 'references',
+    create: async (context, sharing) =>
+      (
+        await context.asOwner({
+          method: 'POST',
+          url: '/api/references',
+          payload: { citation: `Author ${context.next()} (2024) J. Cryobiol.`, ...sharing }
+        })
+      ).id as string,
+    read: id => ({ url: `/api/references/${id}` }),
+    list: { url: '/api/references?limit=200' },
+    update: id => ({
+      method: 'PATCH',
+      url: `/api/references/${id}`,
+      payload: { licence: 'CC-BY-4.0' }
+    }),
+    remove: id => ({ method: 'DELETE', url: `/api/references/${id}` })
+  },
+  {
+    name: 'experiments',
+    create: async (context, sharing) =>
+      (
+        await context.asOwner({
+          method: 'POST',
+          url: '/api/experiments',
+          payload: { title: `DSC run ${context.next()}`, ...sharing }
+        })
+      ).id as string,
+    read: id => ({ url: `/api/experiments/${id}` }),
+    list: { url: '/api/experiments?limit=200' },
+    update: id => ({
+      method: 'PATCH',
+      url: `/api/experiments/${id}`,
+      payload: { protocol: 'cooled at 10 K/min' }
+    }),
+    remove: id => ({ method: 'DELETE', url: `/api/experiments/${id}` })
+  },
+  {
+    name: 'measurements',
+    create: async (context, sharing) => {
+      const { molecule, reference } = await Private.publicSubjects(context);
+      return (
+        await context.asOwner({
+          method: 'POST',
+          url: '/api/measurements',
+          payload: {
+            propertyType: 'glass_transition',
+            moleculeId: molecule,
+            referenceId: reference,
+            value: 150 + context.next() / 10,
+            unit: 'K',
+            ...sharing
+          }
+        })
+      ).id as string;
+    },
+    read: id => ({ url: `/api/measurements/${id}` }),
+    list: {
+      url: '/api/measurements?limit=200&propertyType=glass_transition&minValue=150&maxValue=170'
+    },
+    update: id => ({
+      method: 'PATCH',
+      url: `/api/measurements/${id}`,
+      payload: { note: 'checked' }
+    }),
+    remove: id => ({ method: 'DELETE', url: `/api/measurements/${id}` })
+  },
+  {
+    name: 'datasets',
+    create: async (context, sharing) =>
+      (
+        await context.asOwner({
+          method: 'POST',
+          url: '/api/datasets',
+          payload: { name: `Tg set ${context.next()}`, ...sharing }
+        })
+      ).id as string,
+    read: id => ({ url: `/api/datasets/${id}` }),
+    list: { url: '/api/datasets?limit=200' },
+    update: id => ({ method: 'PATCH', url: `/api/datasets/${id}`, payload: { description: 'x' } }),
+    remove: id => ({ method: 'DELETE', url: `/api/datasets/${id}` })
+  },
+  {
+    name: 'model versions',
+    create: async (context, sharing) => (await Private.model(context, sharing)).id,
+    read: id => ({ url: `/api/models/${id}` }),
+    list: { url: '/api/models?limit=200' },
+    remove: id => ({ method: 'DELETE', url: `/api/models/${id}` })
+  },
+  {
+    name: 'predictions',
+    create: async (context, sharing) => Private.prediction(context, sharing),
+    read: id => ({ url: `/api/predictions/${id}` }),
+    list: { url: '/api/predictions?limit=200' }
+  },
+  {
+    name: 'verifications',
+    create: async (context, sharing) =>
+      (
+        await context.asOwner({
+          method: 'POST',
+          url: '/api/verifications',
+          payload: {
+            predictionId: await Private.prediction(context, sharing),
+            plannedExperiment: 'DSC',
+            ...sharing
+          }
+        })
+      ).id as string,
+    read: id => ({ url: `/api/verifications/${id}` }),
+    list: { url: '/api/verifications?limit=200' }
   }
 ];
+
+namespace Private {
+  const cache = new WeakMap<Context, Promise<{ molecule: string; reference: string }>>();
+
+  /** A public molecule of the reference data and a public reference of the owner's. */
+  export function publicSubjects(
+    context: Context
+  ): Promise<{ molecule: string; reference: string }> {
+    let found = cache.get(context);
+    if (!found) {
+      found = (async () => {
+        const page = await context.asOwner({ url: '/api/molecules?q=glycerol' });
+        const molecule = (page.items as { id: string; name: string }[]).find(
+          m => m.name === 'glycerol'
+        )!.id;
+        const reference = (
+          await context.asOwner({
+            method: 'POST',
+            url: '/api/references',
+            payload: { citation: 'Matrix fixture (2026)', visibility: 'public' }
+          })
+        ).id as string;
+        return { molecule, reference };
+      })();
+      cache.set(context, found);
+    }
+    return found;
+  }
+
+  type Sharing = { visibility: Visibility; projectId?: string };
+
+  /** A model version trained on a one-row snapshot of its own dataset, shared like `sharing`. */
+  export async function model(context: Context, sharing: Sharing): Promise<{ id: string }> {
+    const dataset = await context.asOwner({
+      method: 'POST',
+      url: '/api/datasets',
+      payload: { name: `training ${context.next()}`, ...sharing }
+    });
+    const snapshot = await context.asOwner({
+      method: 'POST',
+      url: `/api/datasets/${dataset.id as string}/snapshots`,
+      payload: { columns: [{ name: 'value', type: 'number' }], rows: [[context.next()]] }
+    });
+    const model = await context.asOwner({
+      method: 'POST',
+      url: '/api/models',
+      payload: {
+        name: 'tg-model',
+        snapshotId: snapshot.id,
+        targetPropertyType: 'glass_transition',
+        learner: 'mean',
+        featurizerVersion: '1',
+        kernelVersion: '0.1.0',
+        rdkitVersion: '2026.09.1',
+        seed: 1,
+        ...sharing
+      }
+    });
+    return { id: model.id as string };
+  }
+
+  export async function prediction(context: Context, sharing: Sharing): Promise<string> {
+    const { molecule } = await publicSubjects(context);
+    const created = await context.asOwner({
+      method: 'POST',
+      url: '/api/predictions',
+      payload: {
+        modelVersionId: (await model(context, sharing)).id,
+        items: [{ moleculeId: molecule, value: 180 }],
+        ...sharing
+      }
+    });
+    const items = created.items as { id: string }[];
+    return items[0].id;
+  }
+}
 
 /** The answer the rules give, as a status class: 2xx is written '2xx'. */
 function expected(
