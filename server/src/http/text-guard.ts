@@ -42,7 +42,7 @@ namespace Private {
     }
     for (const [key, child] of Object.entries(value)) {
       const found =
-        (key.includes('\u0000') ? `${path}.${key.replace(/\u0000/g, '\\u0000')}` : undefined) ??
+        (key.includes('\u0000') ? `${path}.${key.split('\u0000').join('\\u0000')}` : undefined) ??
         findNul(child, `${path}.${key}`, depth + 1);
       if (found) {
         return found;
