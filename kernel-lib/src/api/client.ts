@@ -8,6 +8,7 @@ import {
   type UpdateMolecule
 } from './schemas';
 import { Transport, type ClientOptions } from './transport';
+import { MixturesApi, MoleculeSearchApi } from './clients/structures';
 import {
   DatasetsApi,
   ModelsApi,
@@ -40,6 +41,8 @@ export { ApiError, type ClientOptions } from './transport';
  */
 export class CryoProtectClient {
   protected readonly transport: Transport;
+  readonly moleculeSearch: MoleculeSearchApi;
+  readonly mixtures: MixturesApi;
   readonly datasets: DatasetsApi;
   readonly snapshots: SnapshotsApi;
   readonly models: ModelsApi;
@@ -57,6 +60,8 @@ export class CryoProtectClient {
 
   constructor(options: ClientOptions) {
     this.transport = new Transport(options);
+    this.moleculeSearch = new MoleculeSearchApi(this.transport);
+    this.mixtures = new MixturesApi(this.transport);
     this.datasets = new DatasetsApi(this.transport);
     this.snapshots = new SnapshotsApi(this.transport);
     this.models = new ModelsApi(this.transport);

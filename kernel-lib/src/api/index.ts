@@ -8,3 +8,4 @@ export * from './accounts';
 export * from './clients/accounts';
 export * from './records';
 export * from './clients/records';
+export * from './clients/structures';

@@ -237,3 +237,19 @@ export const UpdateMoleculeSchema = z
   })
   .describe('the structure itself never changes: register the new structure instead');
 export type UpdateMolecule = z.input<typeof UpdateMoleculeSchema>;
+
+export const UpdateMixtureSchema = z
+  .object({
+    name: z.string().min(1).max(500).optional(),
+    description: z.string().max(10_000).optional(),
+    visibility: VisibilitySchema.optional(),
+    projectId: UuidSchema.nullable().optional().describe('required when visibility is project')
+  })
+  .strict()
+  .refine(body => Object.keys(body).length > 0, {
+    message: 'give at least one of name, description, visibility, projectId'
+  })
+  .describe('components never change: create a new mixture for a new composition');
+export type UpdateMixture = z.input<typeof UpdateMixtureSchema>;
+export type SimilarityHits = z.infer<typeof SimilarityHitsSchema>;
+export type SubstructureHits = z.infer<typeof SubstructureHitsSchema>;

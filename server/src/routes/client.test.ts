@@ -80,6 +80,51 @@ describe('kernel-lib client against a listening server (embedded single-user mod
     });
   });
 
+  it('batch-registers, searches, draws, and keeps mixtures through typed groups', async () => {
+    const dry = await client.moleculeSearch.registerBatch({
+      rows: [{ structure: 'CCCCO' }, { structure: 'not a smiles' }],
+      dryRun: true
+    });
+    assert.deepEqual(
+      dry.rows.map(r => r.outcome),
+      ['new', 'invalid']
+    );
+    assert.equal(dry.written, false);
+    const real = await client.moleculeSearch.registerBatch(
+      { rows: [{ structure: 'CCCCO', name: 'butanol' }] },
+      { idempotencyKey: 'client-test-batch-1' }
+    );
+    const again = await client.moleculeSearch.registerBatch(
+      { rows: [{ structure: 'CCCCO', name: 'butanol' }] },
+      { idempotencyKey: 'client-test-batch-1' }
+    );
+    assert.deepEqual(again, real, 'the replay returns the first answer');
+    const butanol = real.rows[0].moleculeId!;
+
+    const hydroxyls = await client.moleculeSearch.substructure('[CX4][OX2H]');
+    assert.ok(hydroxyls.items.some(m => m.id === butanol));
+    const similar = await client.moleculeSearch.similar('CCCCO', { k: 3 });
+    assert.equal(similar.hits[0].molecule.id, butanol);
+    assert.equal(similar.hits[0].similarity, 1);
+    assert.match(await client.moleculeSearch.depiction(butanol, { highlight: '[OX2H]' }), /<svg/);
+
+    const glycerol = (await client.molecules({ q: 'glycerol' }).next()).value!;
+    const mixture = await client.mixtures.create({
+      name: 'glycerol 10 % w/w',
+      components: [{ moleculeId: glycerol.id, amount: 10, unit: '% w/w', role: 'penetrating' }]
+    });
+    assert.ok(Math.abs(mixture.composition.components[0].massFraction - 0.1) < 1e-12);
+    const renamed = await client.mixtures.update(mixture.id, { description: 'for DSC' });
+    assert.equal(renamed.description, 'for DSC');
+    const listed: string[] = [];
+    for await (const m of client.mixtures.list({ q: 'glycerol 10' })) {
+      listed.push(m.id);
+    }
+    assert.deepEqual(listed, [mixture.id]);
+    await client.mixtures.delete(mixture.id);
+    await assert.rejects(client.mixtures.get(mixture.id), { status: 404 });
+  });
+
   it('says how to connect when the environment names no server', () => {
     assert.throws(() => CryoProtectClient.fromEnvironment({}), /CRYOPROTECT_SERVER_URL is not set/);
   });

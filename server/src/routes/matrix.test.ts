@@ -81,6 +81,7 @@ const resources: MatrixResource[] = [
     },
     read: id => ({ url: `/api/mixtures/${id}` }),
     list: { url: '/api/mixtures?limit=200' },
+    update: id => ({ method: 'PATCH', url: `/api/mixtures/${id}`, payload: { description: 'x' } }),
     remove: id => ({ method: 'DELETE', url: `/api/mixtures/${id}` })
   },
   {

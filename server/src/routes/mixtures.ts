@@ -7,6 +7,7 @@ import {
   MixtureRecordPageSchema,
   MixtureRecordSchema,
   ProblemSchema,
+  UpdateMixtureSchema,
   composition,
   type Mixture,
   type MixtureRecord
@@ -328,6 +329,73 @@ export const mixturesRoutes: FastifyPluginAsync = async fastify => {
         );
       });
       return reply.code(204).send(null);
+    }
+  );
+
+  app.patch(
+    '/api/mixtures/:id',
+    {
+      schema: {
+        tags: ['mixtures'],
+        summary: 'Rename, describe or share a mixture (writers); its components never change',
+        params: IdParams,
+        body: UpdateMixtureSchema,
+        response: { 200: MixtureRecordSchema, ...problems }
+      }
+    },
+    async request => {
+      const userId = requireScope(request, 'write');
+      const { id } = request.params;
+      const body = request.body;
+      return app.db.userTransaction(userId, async tx => {
+        const current = (
+          await tx.query<MixtureRow>(`SELECT ${COLUMNS} FROM mixtures x WHERE x.id = $1`, [id])
+        ).rows[0];
+        if (!current) {
+          throw notFound(`mixture ${id}`);
+        }
+        const visibility = body.visibility ?? current.visibility;
+        const projectId = body.projectId !== undefined ? body.projectId : current.project_id;
+        requireProjectForVisibility({ visibility, projectId: projectId ?? undefined });
+        const updated = await tx.query(
+          `UPDATE mixtures SET name = $2, description = $3, visibility = $4, project_id = $5
+           WHERE id = $1 RETURNING id`,
+          [
+            id,
+            body.name ?? current.name,
+            body.description ?? current.description,
+            visibility,
+            projectId
+          ]
+        );
+        if (updated.rows.length === 0) {
+          throw new ProblemError(
+            403,
+            'forbidden',
+            'Forbidden',
+            'only the owner or an editor of its project may change this mixture'
+          );
+        }
+        if (visibility !== current.visibility || projectId !== current.project_id) {
+          await tx.query(
+            `INSERT INTO audit_log (actor_id, action, entity, entity_id, details)
+             VALUES ($1, 'mixture.share', 'mixtures', $2, $3)`,
+            [
+              userId,
+              id,
+              {
+                from: { visibility: current.visibility, projectId: current.project_id },
+                to: { visibility, projectId }
+              }
+            ]
+          );
+        }
+        const stored = await tx.query<MixtureRow>(
+          `SELECT ${COLUMNS} FROM mixtures x WHERE x.id = $1`,
+          [id]
+        );
+        return (await loadMixtures(tx, stored.rows))[0];
+      });
     }
   );
 };
