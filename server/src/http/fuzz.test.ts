@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { appendFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import type { FastifyInstance } from 'fastify';
@@ -139,6 +140,7 @@ for (const target of databaseTargets()) {
         const operations = operationsOf(document);
         assert.ok(operations.length >= 10, `only ${operations.length} operations in the document`);
         for (const operation of operations) {
+          const started = performance.now();
           await fc.assert(
             fc.asyncProperty(requestsFor(operation, vocabulary), async request => {
               const write = WRITES.has(request.method);
@@ -168,6 +170,15 @@ for (const target of databaseTargets()) {
             }),
             { numRuns: RUNS, seed: SEED, endOnFailure: true }
           );
+          const took = (performance.now() - started) / 1000;
+          seconds.set(`${operation.method} ${operation.path}`, took);
+          if (process.env.CRYOPROTECT_FUZZ_LOG) {
+            // Progress as it happens (the test runner holds console output until the end).
+            appendFileSync(
+              process.env.CRYOPROTECT_FUZZ_LOG,
+              `${target.kind} ${operation.method} ${operation.path}: ${took.toFixed(1)} s\n`
+            );
+          }
         }
       });
     }

@@ -21,8 +21,8 @@ export interface JsonSchema {
   maxLength?: number;
   minimum?: number;
   maximum?: number;
-  exclusiveMinimum?: number;
-  exclusiveMaximum?: number;
+  exclusiveMinimum?: number | boolean;
+  exclusiveMaximum?: number | boolean;
   minItems?: number;
   maxItems?: number;
   format?: string;
@@ -116,14 +116,27 @@ export function valueOf(
       return fc.oneof(fc.constantFrom(min, max), fc.integer({ min, max }));
     }
     case 'number': {
-      const min = schema.minimum ?? schema.exclusiveMinimum ?? -1e6;
-      const max = schema.maximum ?? schema.exclusiveMaximum ?? 1e6;
+      // Draft 4 (what the document uses) writes exclusive bounds as booleans beside minimum and
+      // maximum; later drafts as numbers of their own. Both are read.
+      const lowerOpen =
+        schema.exclusiveMinimum === true
+          ? schema.minimum
+          : typeof schema.exclusiveMinimum === 'number'
+            ? schema.exclusiveMinimum
+            : undefined;
+      const upperOpen =
+        schema.exclusiveMaximum === true
+          ? schema.maximum
+          : typeof schema.exclusiveMaximum === 'number'
+            ? schema.exclusiveMaximum
+            : undefined;
+      const min = lowerOpen ?? schema.minimum ?? -1e6;
+      const max = upperOpen ?? schema.maximum ?? 1e6;
       return fc
         .double({ min, max, noNaN: true, noDefaultInfinity: true })
         .filter(
           v =>
-            (schema.exclusiveMinimum === undefined || v > schema.exclusiveMinimum) &&
-            (schema.exclusiveMaximum === undefined || v < schema.exclusiveMaximum)
+            (lowerOpen === undefined || v > lowerOpen) && (upperOpen === undefined || v < upperOpen)
         );
     }
     case 'string':
