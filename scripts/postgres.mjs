@@ -69,21 +69,28 @@ export async function startPostgres() {
     '--encoding=UTF8',
     '--locale=C.UTF-8'
   ]);
-  await asOwner(join(bin, 'pg_ctl'), [
-    '-D',
-    join(dir, 'data'),
-    '-l',
-    join(dir, 'server.log'),
-    '-w',
-    '-t',
-    '60',
-    '-o',
-    `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`,
-    'start'
-  ]);
+  const start = () =>
+    asOwner(join(bin, 'pg_ctl'), [
+      '-D',
+      join(dir, 'data'),
+      '-l',
+      join(dir, 'server.log'),
+      '-w',
+      '-t',
+      '60',
+      '-o',
+      `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`,
+      'start'
+    ]);
+  await start();
   return {
     url: `postgresql://postgres@127.0.0.1:${port}/postgres`,
     version: bin.split('/').at(-2),
+    // An outage for fault tests: a fast shutdown (clients are disconnected with admin_shutdown),
+    // then a start on the same data folder and port.
+    pause: () =>
+      asOwner(join(bin, 'pg_ctl'), ['-D', join(dir, 'data'), '-m', 'fast', '-w', 'stop']),
+    resume: start,
     stop: async () => {
       try {
         await asOwner(join(bin, 'pg_ctl'), [
