@@ -28,6 +28,13 @@ export interface Database {
    * acting user (null = anonymous), so every policy applies.
    */
   userTransaction<T>(userId: string | null, fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * Check an API token (its SHA-256, 64 hex digits) with app.authenticate_token as
+   * cryoprotect_app, anonymous, in one transaction: the same as
+   * `userTransaction(null, tx => tx.query('SELECT ... FROM app.authenticate_token($1)'))`, in one
+   * round trip. Optional: without it, authentication uses that userTransaction.
+   */
+  authenticate?(tokenHash: string): Promise<{ user_id: string; scopes: string[] } | undefined>;
   close(): Promise<void>;
   /** Connection pool state (PostgreSQL only). */
   poolStats?(): { total: number; idle: number; waiting: number };
@@ -233,11 +240,14 @@ export async function openPostgres(
   // the next checkout connects anew.
   pool.on('error', () => undefined);
   servicePool.on('error', () => undefined);
-  const run = async <T>(
+  /**
+   * A pooled connection for `body`. Connection failures (at checkout or while in use) become
+   * DatabaseUnavailableError, and a connection that failed is discarded instead of reused.
+   */
+  const withClient = async <T>(
     from: pg.Pool,
-    userId: string | null | undefined,
-    fn: (tx: Queryable) => Promise<T>
-  ) => {
+    body: (client: pg.PoolClient, discard: () => void) => Promise<T>
+  ): Promise<T> => {
     let client: pg.PoolClient;
     try {
       client = await from.connect();
@@ -247,51 +257,80 @@ export async function openPostgres(
     // pg-pool listens for errors only on idle clients. A checked-out client whose server goes
     // away between two statements emits 'error' with nobody listening, which would end the
     // process; this listener keeps it and the client is discarded on release.
-    let lost: Error | undefined;
-    const onError = (error: Error): void => {
-      lost = error;
+    let broken = false;
+    const onError = (): void => {
+      broken = true;
     };
     client.on('error', onError);
-    const q: Queryable = {
-      query: async <Row>(sql: string, params?: unknown[]) => {
-        const result = await client.query(sql, params);
-        return { rows: result.rows as Row[] };
-      },
-      exec: async (sql: string) => {
-        await client.query(sql);
-      }
-    };
-    let broken = false;
     try {
-      // BEGIN and the role switch in one round trip (simple protocol, no parameters): the user id
-      // is a UUID from our own token table, quoted as a literal all the same.
-      await client.query(
-        userId === undefined
-          ? 'BEGIN'
-          : `BEGIN; SELECT set_config('role', '${APP_ROLE}', true), set_config('app.user_id', ${client.escapeLiteral(userId ?? '')}, true)`
-      );
-      const result = await fn(q);
-      await client.query('COMMIT');
-      return result;
+      return await body(client, () => (broken = true));
     } catch (error) {
-      if (lost !== undefined || isConnectionError(error)) {
+      if (isConnectionError(error)) {
         broken = true;
-      } else {
-        try {
-          await client.query('ROLLBACK');
-        } catch {
-          broken = true;
-        }
+        throw new DatabaseUnavailableError(error);
       }
-      throw isConnectionError(error) ? new DatabaseUnavailableError(error) : error;
+      throw error;
     } finally {
       client.removeListener('error', onError);
-      client.release(broken || lost !== undefined);
+      client.release(broken);
     }
+  };
+  const run = <T>(
+    from: pg.Pool,
+    userId: string | null | undefined,
+    fn: (tx: Queryable) => Promise<T>
+  ): Promise<T> =>
+    withClient(from, async (client, discard) => {
+      const q: Queryable = {
+        query: async <Row>(sql: string, params?: unknown[]) => {
+          const result = await client.query(sql, params);
+          return { rows: result.rows as Row[] };
+        },
+        exec: async (sql: string) => {
+          await client.query(sql);
+        }
+      };
+      try {
+        // BEGIN and the role switch in one round trip (simple protocol, no parameters): the user
+        // id is a UUID from our own token table, quoted as a literal all the same.
+        await client.query(
+          userId === undefined
+            ? 'BEGIN'
+            : `BEGIN; SELECT set_config('role', '${APP_ROLE}', true), set_config('app.user_id', ${client.escapeLiteral(userId ?? '')}, true)`
+        );
+        const result = await fn(q);
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        if (!isConnectionError(error)) {
+          try {
+            await client.query('ROLLBACK');
+          } catch {
+            discard();
+          }
+        }
+        throw error;
+      }
+    });
+  // Every request with a token checks it first, so it is worth one round trip instead of three
+  // (BEGIN with the role switch, the check, COMMIT). Several statements in one simple-protocol
+  // query form one implicit transaction: set_config(..., true) holds until its end, it commits
+  // when all succeed and rolls back otherwise, and the connection is left outside a transaction.
+  const authenticate = async (tokenHash: string) => {
+    if (!/^[0-9a-f]{64}$/.test(tokenHash)) {
+      throw new Error('a token hash is 64 lowercase hex digits');
+    }
+    return withClient(pool, async client => {
+      const results = (await client.query(
+        `SELECT set_config('role', '${APP_ROLE}', true), set_config('app.user_id', '', true); SELECT user_id, scopes FROM app.authenticate_token('${tokenHash}')`
+      )) as unknown as pg.QueryResult<{ user_id: string; scopes: string[] }>[];
+      return results[1].rows[0];
+    });
   };
   const url = new URL(connectionString);
   return {
     kind: 'postgres',
+    authenticate,
     location: `${url.hostname}:${url.port || 5432}${url.pathname}`,
     serviceTransaction: fn => run(servicePool, undefined, fn),
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
