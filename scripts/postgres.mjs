@@ -1,6 +1,6 @@
 // A throw-away PostgreSQL server for the tests: Debian's postgresql package (installed when
 // missing and running as root), a fresh cluster in a temporary folder, on 127.0.0.1 and a free port.
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,6 +40,30 @@ function freePort() {
       server.close(() => done(port));
     });
   });
+}
+
+/** Signal the cluster's postmaster (by its postmaster.pid) and its child processes. */
+function signalCluster(dataDir, signal) {
+  const postmaster = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  const children = readdirSync('/proc')
+    .filter(entry => /^\d+$/.test(entry))
+    .filter(pid => {
+      try {
+        // Field 4 of /proc/<pid>/stat is the parent's id (after "pid (comm) state").
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === postmaster;
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+  for (const pid of [postmaster, ...children]) {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // A backend that just exited.
+    }
+  }
 }
 
 /** Start a server; returns its superuser URL and a stop function. */
@@ -91,6 +115,10 @@ export async function startPostgres() {
     pause: () =>
       asOwner(join(bin, 'pg_ctl'), ['-D', join(dir, 'data'), '-m', 'fast', '-w', 'stop']),
     resume: start,
+    // A hang rather than a refusal: SIGSTOP the postmaster and its backends (connections are
+    // accepted by the kernel but never answered), SIGCONT to go on.
+    freeze: () => signalCluster(join(dir, 'data'), 'SIGSTOP'),
+    thaw: () => signalCluster(join(dir, 'data'), 'SIGCONT'),
     stop: async () => {
       try {
         await asOwner(join(bin, 'pg_ctl'), [

@@ -11,15 +11,16 @@ const CONNECT_TIMEOUT_MS = 2_000;
 // No request may hang: the longest any single request may take, outage or not.
 const REQUEST_LIMIT_MS = 8_000;
 const LOOPS = 4;
+const STATEMENT_TIMEOUT_MS = 2_000;
 
 const sleep = ms => new Promise(done => setTimeout(done, ms));
 
-async function get(base, path, headers = {}) {
+async function get(base, path, headers = {}, limitMs = REQUEST_LIMIT_MS) {
   const started = Date.now();
   try {
     const response = await fetch(base + path, {
       headers,
-      signal: AbortSignal.timeout(REQUEST_LIMIT_MS)
+      signal: AbortSignal.timeout(limitMs)
     });
     const text = await response.text();
     return {
@@ -62,6 +63,8 @@ describe('PostgreSQL outage under read load', { timeout: 60_000 }, () => {
         DATABASE_URL: postgres.url,
         DATABASE_SERVICE_URL: '',
         CRYOPROTECT_DB_CONNECT_TIMEOUT_MS: String(CONNECT_TIMEOUT_MS),
+        // A statement already sent to a hung server fails after this + 5 s (the second test).
+        CRYOPROTECT_DB_STATEMENT_TIMEOUT_MS: String(STATEMENT_TIMEOUT_MS),
         CRYOPROTECT_RATE_LIMIT: '1000000',
         LOG_LEVEL: 'warn'
       },
@@ -77,7 +80,8 @@ describe('PostgreSQL outage under read load', { timeout: 60_000 }, () => {
       await Promise.race([server.exited, sleep(5_000)]);
       server.child.kill('SIGKILL');
     }
-    // The cluster may be stopped already if the test failed during the outage.
+    // The cluster may be frozen or stopped if a test failed during its outage.
+    await Promise.resolve(postgres?.thaw()).catch(() => undefined);
     await postgres?.resume().catch(() => undefined);
     await postgres?.stop();
   });
@@ -210,5 +214,65 @@ describe('PostgreSQL outage under read load', { timeout: 60_000 }, () => {
       running = false;
       await Promise.all(loops);
     }
+  });
+  it('bounds every request when the database hangs instead of refusing, and recovers', async context => {
+    if (skip) {
+      context.skip(skip);
+      return;
+    }
+    // Connections are accepted by the kernel and never answered; statements in flight get no
+    // answer. Limits: a checkout waits CONNECT_TIMEOUT_MS, a sent statement STATEMENT_TIMEOUT_MS
+    // + 5 s (the client-side read timeout), readiness 3 s.
+    const bound = CONNECT_TIMEOUT_MS + STATEMENT_TIMEOUT_MS + 5_000 + 2_000;
+    const answers = [];
+    let frozen = false;
+    try {
+      postgres.freeze();
+      frozen = true;
+      const started = Date.now();
+      const [ready, ...reads] = await Promise.all([
+        get(base, '/health/ready'),
+        ...Array.from({ length: 6 }, () =>
+          get(base, '/api/molecules?q=glycerol', {}, bound + 3_000)
+        )
+      ]);
+      answers.push(...reads);
+      context.diagnostic(
+        `while frozen: readiness ${ready.status} in ${ready.ms} ms; reads ${reads.map(r => `${r.status} in ${r.ms} ms`).join(', ')}`
+      );
+      assert.equal(ready.status, 503, ready.body);
+      assert.ok(ready.ms < 5_000, `readiness took ${ready.ms} ms`);
+      for (const read of reads) {
+        assert.equal(read.status, 503, String(read.body));
+        assert.match(JSON.parse(read.body).type, /\/database-(unavailable|timeout)$/);
+        assert.ok(read.ms < bound, `a read took ${read.ms} ms (bound ${bound} ms)`);
+      }
+      assert.ok(Date.now() - started < bound + 3_000);
+      assert.equal(server.child.exitCode, null, `the server exited:\n${server.output()}`);
+    } finally {
+      if (frozen) {
+        postgres.thaw();
+      }
+    }
+    const thawedAt = Date.now();
+    let recovered;
+    while (Date.now() - thawedAt < 20_000) {
+      const probe = await get(base, '/health/ready');
+      const read = await get(base, '/api/molecules?q=glycerol');
+      if (probe.status === 200 && read.status === 200) {
+        recovered = Date.now() - thawedAt;
+        break;
+      }
+      await sleep(200);
+    }
+    assert.ok(recovered !== undefined, 'not serving again 20 s after the database went on');
+    context.diagnostic(`serving again ${recovered} ms after the database went on`);
+    const again = await Promise.all(
+      Array.from({ length: 8 }, () => get(base, '/api/molecules?q=glycerol'))
+    );
+    assert.deepEqual(
+      again.map(a => a.status),
+      Array(8).fill(200)
+    );
   });
 });
