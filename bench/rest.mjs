@@ -2,9 +2,12 @@
 // directly (pg for PostgreSQL, PGlite in process for the embedded database) in the same run.
 // Target: REST throughput >= 0.7 x direct, zero errors; p50/p99 latency reported.
 //
-//   node bench/rest.mjs [--seconds 10] [--connections 64]
+//   node bench/rest.mjs [--seconds 10] [--connections 64] [--postgres-only]
+// PostgreSQL also reports the same read with an API token (what authentication adds per request),
+// against the same anchor.
 // PostgreSQL: DATABASE_URL if set, else a throw-away server like npm test's.
 import { spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -39,8 +42,8 @@ function startServer(env, port) {
   });
 }
 
-async function load(url) {
-  const result = await autocannon({ url, connections, duration: seconds });
+async function load(url, headers = {}) {
+  const result = await autocannon({ url, connections, duration: seconds, headers });
   return {
     rps: result.requests.average,
     p50: result.latency.p50,
@@ -96,6 +99,19 @@ try {
   try {
     const id = await moleculeId(port);
     const rest = await load(`http://127.0.0.1:${port}/api/molecules/${id}`);
+    // A user with a read token, written straight into the bench database.
+    const token = `cpt_${randomBytes(32).toString('base64url')}`;
+    const owner = new pg.Client({ connectionString: url.toString() });
+    await owner.connect();
+    await owner.query(
+      `WITH u AS (INSERT INTO users (username, display_name) VALUES ('bench', 'bench') RETURNING id)
+       INSERT INTO api_tokens (user_id, name, token_hash, scopes) SELECT id, 'bench', $1, '{read}' FROM u`,
+      [createHash('sha256').update(token).digest('hex')]
+    );
+    await owner.end();
+    const authenticated = await load(`http://127.0.0.1:${port}/api/molecules/${id}`, {
+      authorization: `Bearer ${token}`
+    });
     const pool = new pg.Pool({ connectionString: url.toString(), max: 10 });
     // What the server does per request: one transaction as the application role, then the read.
     const anchor = await direct(async () => {
@@ -114,11 +130,16 @@ try {
     });
     await pool.end();
     report('PostgreSQL', rest, anchor);
+    report('PostgreSQL with an API token', authenticated, anchor);
   } finally {
     server.kill('SIGTERM');
   }
 } finally {
   await postgres.stop();
+}
+
+if (process.argv.includes('--postgres-only')) {
+  process.exit(0);
 }
 
 // Embedded PGlite: one process owns the folder, so the anchor runs after the server has stopped.

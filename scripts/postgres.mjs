@@ -1,7 +1,7 @@
 // A throw-away PostgreSQL server for the tests: Debian's postgresql package (installed when
 // missing and running as root), a fresh cluster in a temporary folder, on 127.0.0.1 and a free port.
 // Debian's RDKit cartridge (postgresql-NN-rdkit) comes with it, so database searches are tested too.
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -64,6 +64,30 @@ function freePort() {
   });
 }
 
+/** Signal the cluster's postmaster (by its postmaster.pid) and its child processes. */
+function signalCluster(dataDir, signal) {
+  const postmaster = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  const children = readdirSync('/proc')
+    .filter(entry => /^\d+$/.test(entry))
+    .filter(pid => {
+      try {
+        // Field 4 of /proc/<pid>/stat is the parent's id (after "pid (comm) state").
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === postmaster;
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+  for (const pid of [postmaster, ...children]) {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // A backend that just exited.
+    }
+  }
+}
+
 /** Start a server; returns its superuser URL and a stop function. */
 export async function startPostgres() {
   let bin = findBinaries();
@@ -92,21 +116,32 @@ export async function startPostgres() {
     '--encoding=UTF8',
     '--locale=C.UTF-8'
   ]);
-  await asOwner(join(bin, 'pg_ctl'), [
-    '-D',
-    join(dir, 'data'),
-    '-l',
-    join(dir, 'server.log'),
-    '-w',
-    '-t',
-    '60',
-    '-o',
-    `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`,
-    'start'
-  ]);
+  const start = () =>
+    asOwner(join(bin, 'pg_ctl'), [
+      '-D',
+      join(dir, 'data'),
+      '-l',
+      join(dir, 'server.log'),
+      '-w',
+      '-t',
+      '60',
+      '-o',
+      `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`,
+      'start'
+    ]);
+  await start();
   return {
     url: `postgresql://postgres@127.0.0.1:${port}/postgres`,
     version: bin.split('/').at(-2),
+    // An outage for fault tests: a fast shutdown (clients are disconnected with admin_shutdown),
+    // then a start on the same data folder and port.
+    pause: () =>
+      asOwner(join(bin, 'pg_ctl'), ['-D', join(dir, 'data'), '-m', 'fast', '-w', 'stop']),
+    resume: start,
+    // A hang rather than a refusal: SIGSTOP the postmaster and its backends (connections are
+    // accepted by the kernel but never answered), SIGCONT to go on.
+    freeze: () => signalCluster(join(dir, 'data'), 'SIGSTOP'),
+    thaw: () => signalCluster(join(dir, 'data'), 'SIGCONT'),
     stop: async () => {
       try {
         await asOwner(join(bin, 'pg_ctl'), [

@@ -45,4 +45,29 @@ describe('configuration from the environment', () => {
   it('treats empty variables as unset', () => {
     assert.equal(loadConfig({ DATABASE_URL: '', CRYOPROTECT_PORT: '' }).CRYOPROTECT_PORT, 8787);
   });
+
+  it('bounds the database pool: defaults, and bad values named', () => {
+    const config = loadConfig({});
+    assert.equal(config.CRYOPROTECT_DB_POOL_SIZE, 10);
+    assert.equal(config.CRYOPROTECT_DB_CONNECT_TIMEOUT_MS, 5_000);
+    assert.equal(config.CRYOPROTECT_DB_STATEMENT_TIMEOUT_MS, 60_000);
+    assert.throws(
+      () =>
+        loadConfig({
+          CRYOPROTECT_DB_POOL_SIZE: '0',
+          CRYOPROTECT_DB_CONNECT_TIMEOUT_MS: '50',
+          CRYOPROTECT_DB_STATEMENT_TIMEOUT_MS: 'soon'
+        }),
+      (error: unknown) => {
+        const message = (error as Error).message;
+        assert.match(message, /CRYOPROTECT_DB_POOL_SIZE: must be at least 1/);
+        assert.match(message, /CRYOPROTECT_DB_CONNECT_TIMEOUT_MS: must be at least 100 ms/);
+        assert.match(
+          message,
+          /CRYOPROTECT_DB_STATEMENT_TIMEOUT_MS: must be a number of milliseconds/
+        );
+        return true;
+      }
+    );
+  });
 });

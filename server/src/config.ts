@@ -61,6 +61,21 @@ const ConfigSchema = z.object({
     .int('must be a whole number of bytes')
     .min(1024, 'must be at least 1024 bytes')
     .default(1 << 20),
+  CRYOPROTECT_DB_POOL_SIZE: z.coerce
+    .number({ message: 'must be a number' })
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .default(10),
+  CRYOPROTECT_DB_CONNECT_TIMEOUT_MS: z.coerce
+    .number({ message: 'must be a number of milliseconds' })
+    .int('must be a whole number of milliseconds')
+    .min(100, 'must be at least 100 ms')
+    .default(5_000),
+  CRYOPROTECT_DB_STATEMENT_TIMEOUT_MS: z.coerce
+    .number({ message: 'must be a number of milliseconds' })
+    .int('must be a whole number of milliseconds')
+    .min(100, 'must be at least 100 ms')
+    .default(60_000),
   CRYOPROTECT_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   // Where `cryoprotect backup` keeps its archives (default: <data dir>/backups).
   CRYOPROTECT_BACKUP_DIR: z.string().min(1).optional(),

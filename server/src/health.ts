@@ -8,10 +8,27 @@ export interface Readiness {
   problems: string[];
 }
 
-/** Ready means: the database answers, and its schema is exactly the migrations of this code. */
-export async function checkReadiness(db: Database, migrationsDir: string): Promise<Readiness> {
+/** How long readiness waits for the database before it answers "not ready". */
+export const READINESS_TIMEOUT_MS = 3_000;
+
+/**
+ * Ready means: the database answers, and its schema is exactly the migrations of this code.
+ * The database check is bounded: a load balancer's probe must get an answer even when the
+ * database hangs rather than refuses.
+ */
+export async function checkReadiness(
+  db: Database,
+  migrationsDir: string,
+  timeoutMs = READINESS_TIMEOUT_MS
+): Promise<Readiness> {
+  let timer: NodeJS.Timeout | undefined;
   try {
-    await db.serviceTransaction(tx => tx.query('SELECT 1'));
+    await Promise.race([
+      db.serviceTransaction(tx => tx.query('SELECT 1')),
+      new Promise((_, fail) => {
+        timer = setTimeout(() => fail(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+      })
+    ]);
   } catch (error) {
     return {
       ready: false,
@@ -19,6 +36,8 @@ export async function checkReadiness(db: Database, migrationsDir: string): Promi
       schema: 'unknown',
       problems: [`database: ${(error as Error).message}`]
     };
+  } finally {
+    clearTimeout(timer);
   }
   const status = await migrationStatus(db, migrationsDir);
   const problems = [

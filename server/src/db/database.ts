@@ -28,6 +28,13 @@ export interface Database {
    * acting user (null = anonymous), so every policy applies.
    */
   userTransaction<T>(userId: string | null, fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * Check an API token (its SHA-256, 64 hex digits) with app.authenticate_token as
+   * cryoprotect_app, anonymous, in one transaction: the same as
+   * `userTransaction(null, tx => tx.query('SELECT ... FROM app.authenticate_token($1)'))`, in one
+   * round trip. Optional: without it, authentication uses that userTransaction.
+   */
+  authenticate?(tokenHash: string): Promise<{ user_id: string; scopes: string[] } | undefined>;
   close(): Promise<void>;
   /** Connection pool state (PostgreSQL only). */
   poolStats?(): { total: number; idle: number; waiting: number };
@@ -130,6 +137,76 @@ export async function openPGlite(dataDir: string): Promise<Database> {
 }
 
 /**
+ * The database cannot be reached, or lost the connection mid-transaction (server down or
+ * restarting, network cut, pool exhausted for too long). Requests answer 503 and may be retried;
+ * the pool reconnects by itself once the server is back.
+ */
+export class DatabaseUnavailableError extends Error {
+  constructor(cause: unknown) {
+    super(`the database is unavailable: ${(cause as Error)?.message ?? String(cause)}`, { cause });
+    this.name = 'DatabaseUnavailableError';
+  }
+}
+
+/** Timeouts and size of the PostgreSQL pool; every wait on the database is bounded. */
+export interface PoolOptions {
+  /** Connections of the request pool (default 10). */
+  maxConnections?: number;
+  /** The service path (migrations, health); default: the request connection string. */
+  serviceConnectionString?: string;
+  /** Longest wait for a connection, including the wait for a free one in the pool (default 5 s). */
+  connectTimeoutMs?: number;
+  /**
+   * Longest a request's statement may run: the server cancels it (statement_timeout) and the
+   * client gives up 5 s later in case the server does not answer at all (default 60 s).
+   */
+  statementTimeoutMs?: number;
+}
+
+export const POOL_DEFAULTS = {
+  maxConnections: 10,
+  connectTimeoutMs: 5_000,
+  statementTimeoutMs: 60_000
+} as const;
+
+/**
+ * Is this error about the connection rather than the statement? SQLSTATE classes 08 (connection
+ * exception) and 57P (operator intervention: admin_shutdown, crash_shutdown, cannot_connect_now),
+ * 53300 (too many connections), socket errors, and the pg driver's own connection messages.
+ */
+export function isConnectionError(error: unknown): boolean {
+  if (error instanceof DatabaseUnavailableError) {
+    return true;
+  }
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  if (typeof code === 'string') {
+    if (/^08...$/.test(code) || /^57P0[1-4]$/.test(code) || code === '53300') {
+      return true;
+    }
+    if (
+      [
+        'ECONNREFUSED',
+        'ECONNRESET',
+        'EPIPE',
+        'ETIMEDOUT',
+        'EHOSTUNREACH',
+        'ENOTFOUND',
+        'EAI_AGAIN',
+        'ENETUNREACH'
+      ].includes(code)
+    ) {
+      return true;
+    }
+  }
+  return (
+    typeof message === 'string' &&
+    /^(Connection terminated|timeout exceeded when trying to connect|Query read timeout|Client has encountered a connection error|Client was closed|Connection closed)/.test(
+      message
+    )
+  );
+}
+
+/**
  * Connect to PostgreSQL. `connectionString` is what requests use: in a shared deployment a login
  * role without BYPASSRLS that is a member of cryoprotect_app. `serviceConnectionString` (default:
  * the same) is used by the service path (migrations, reference data, health) and must be a
@@ -137,53 +214,123 @@ export async function openPGlite(dataDir: string): Promise<Database> {
  */
 export async function openPostgres(
   connectionString: string,
-  options: { maxConnections?: number; serviceConnectionString?: string } = {}
+  options: PoolOptions = {}
 ): Promise<Database> {
-  const pool = new pg.Pool({ connectionString, max: options.maxConnections ?? 10 });
+  const connectTimeoutMs = options.connectTimeoutMs ?? POOL_DEFAULTS.connectTimeoutMs;
+  const statementTimeoutMs = options.statementTimeoutMs ?? POOL_DEFAULTS.statementTimeoutMs;
+  const pool = new pg.Pool({
+    connectionString,
+    max: options.maxConnections ?? POOL_DEFAULTS.maxConnections,
+    connectionTimeoutMillis: connectTimeoutMs,
+    statement_timeout: statementTimeoutMs,
+    query_timeout: statementTimeoutMs + 5_000,
+    keepAlive: true
+  });
+  // The service path runs migrations, which may legitimately take long: only its connection wait
+  // is bounded here (readiness bounds its own check).
   const servicePool = options.serviceConnectionString
-    ? new pg.Pool({ connectionString: options.serviceConnectionString, max: 2 })
+    ? new pg.Pool({
+        connectionString: options.serviceConnectionString,
+        max: 2,
+        connectionTimeoutMillis: connectTimeoutMs,
+        keepAlive: true
+      })
     : pool;
-  // An idle client that loses its connection must not crash the process; the next query reconnects.
+  // An idle client that loses its connection must not crash the process; the pool drops it and
+  // the next checkout connects anew.
   pool.on('error', () => undefined);
   servicePool.on('error', () => undefined);
-  const run = async <T>(
+  /**
+   * A pooled connection for `body`. Connection failures (at checkout or while in use) become
+   * DatabaseUnavailableError, and a connection that failed is discarded instead of reused.
+   */
+  const withClient = async <T>(
     from: pg.Pool,
-    userId: string | null | undefined,
-    fn: (tx: Queryable) => Promise<T>
-  ) => {
-    const client = await from.connect();
-    const q: Queryable = {
-      query: async <Row>(sql: string, params?: unknown[]) => {
-        const result = await client.query(sql, params);
-        return { rows: result.rows as Row[] };
-      },
-      exec: async (sql: string) => {
-        await client.query(sql);
-      }
-    };
-    let broken = false;
+    body: (client: pg.PoolClient, discard: () => void) => Promise<T>
+  ): Promise<T> => {
+    let client: pg.PoolClient;
     try {
-      await client.query('BEGIN');
-      if (userId !== undefined) {
-        await actAs(q, userId);
-      }
-      const result = await fn(q);
-      await client.query('COMMIT');
-      return result;
+      client = await from.connect();
     } catch (error) {
-      try {
-        await client.query('ROLLBACK');
-      } catch {
+      throw isConnectionError(error) ? new DatabaseUnavailableError(error) : error;
+    }
+    // pg-pool listens for errors only on idle clients. A checked-out client whose server goes
+    // away between two statements emits 'error' with nobody listening, which would end the
+    // process; this listener keeps it and the client is discarded on release.
+    let broken = false;
+    const onError = (): void => {
+      broken = true;
+    };
+    client.on('error', onError);
+    try {
+      return await body(client, () => (broken = true));
+    } catch (error) {
+      if (isConnectionError(error)) {
         broken = true;
+        throw new DatabaseUnavailableError(error);
       }
       throw error;
     } finally {
+      client.removeListener('error', onError);
       client.release(broken);
     }
+  };
+  const run = <T>(
+    from: pg.Pool,
+    userId: string | null | undefined,
+    fn: (tx: Queryable) => Promise<T>
+  ): Promise<T> =>
+    withClient(from, async (client, discard) => {
+      const q: Queryable = {
+        query: async <Row>(sql: string, params?: unknown[]) => {
+          const result = await client.query(sql, params);
+          return { rows: result.rows as Row[] };
+        },
+        exec: async (sql: string) => {
+          await client.query(sql);
+        }
+      };
+      try {
+        // BEGIN and the role switch in one round trip (simple protocol, no parameters): the user
+        // id is a UUID from our own token table, quoted as a literal all the same.
+        await client.query(
+          userId === undefined
+            ? 'BEGIN'
+            : `BEGIN; SELECT set_config('role', '${APP_ROLE}', true), set_config('app.user_id', ${client.escapeLiteral(userId ?? '')}, true)`
+        );
+        const result = await fn(q);
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        if (!isConnectionError(error)) {
+          try {
+            await client.query('ROLLBACK');
+          } catch {
+            discard();
+          }
+        }
+        throw error;
+      }
+    });
+  // Every request with a token checks it first, so it is worth one round trip instead of three
+  // (BEGIN with the role switch, the check, COMMIT). Several statements in one simple-protocol
+  // query form one implicit transaction: set_config(..., true) holds until its end, it commits
+  // when all succeed and rolls back otherwise, and the connection is left outside a transaction.
+  const authenticate = async (tokenHash: string) => {
+    if (!/^[0-9a-f]{64}$/.test(tokenHash)) {
+      throw new Error('a token hash is 64 lowercase hex digits');
+    }
+    return withClient(pool, async client => {
+      const results = (await client.query(
+        `SELECT set_config('role', '${APP_ROLE}', true), set_config('app.user_id', '', true); SELECT user_id, scopes FROM app.authenticate_token('${tokenHash}')`
+      )) as unknown as pg.QueryResult<{ user_id: string; scopes: string[] }>[];
+      return results[1].rows[0];
+    });
   };
   const url = new URL(connectionString);
   return {
     kind: 'postgres',
+    authenticate,
     location: `${url.hostname}:${url.port || 5432}${url.pathname}`,
     serviceTransaction: fn => run(servicePool, undefined, fn),
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),

@@ -44,13 +44,17 @@ export function registerAuthentication(app: FastifyInstance, db: Database): void
       request.actor = { userId: null, scopes: [] };
       return;
     }
-    const rows = await db.userTransaction(null, tx =>
-      tx.query<{ user_id: string; scopes: Scope[] }>(
-        'SELECT user_id, scopes FROM app.authenticate_token($1)',
-        [hashToken(token)]
-      )
-    );
-    const found = rows.rows[0];
+    const found = db.authenticate
+      ? ((await db.authenticate(hashToken(token))) as
+          { user_id: string; scopes: Scope[] } | undefined)
+      : (
+          await db.userTransaction(null, tx =>
+            tx.query<{ user_id: string; scopes: Scope[] }>(
+              'SELECT user_id, scopes FROM app.authenticate_token($1)',
+              [hashToken(token)]
+            )
+          )
+        ).rows[0];
     if (!found) {
       throw new ProblemError(
         401,

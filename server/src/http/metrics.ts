@@ -73,6 +73,10 @@ export function instrument(db: Database): Instrumentation {
       location: db.location,
       userTransaction: (userId, fn) => user(() => db.userTransaction(userId, fn)),
       serviceTransaction: fn => service(() => db.serviceTransaction(fn)),
+      // Token checks count as the user transactions they replace.
+      authenticate: db.authenticate
+        ? tokenHash => user(() => db.authenticate!(tokenHash))
+        : undefined,
       close: () => db.close(),
       poolStats: db.poolStats
     }

@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { ChemistryError, type Problem } from '@cryoprotect/kernel';
+import { isConnectionError } from '../db/database.js';
 
 export const PROBLEM_TYPE_BASE = 'https://cryoprotect.invalid/problems/';
 
@@ -96,8 +97,25 @@ export function toProblem(error: unknown, production: boolean): Problem {
       detail: fastifyError.message
     };
   }
+  // The database is down, restarting or unreachable: a temporary condition the client may retry.
+  if (isConnectionError(error)) {
+    return {
+      type: PROBLEM_TYPE_BASE + 'database-unavailable',
+      title: 'Database unavailable',
+      status: 503,
+      detail: 'the database cannot be reached at the moment; retry later'
+    };
+  }
   const pg = error as PgError;
   switch (pg.code) {
+    // statement_timeout (57014, query_canceled): the statement ran too long and was cancelled.
+    case '57014':
+      return {
+        type: PROBLEM_TYPE_BASE + 'database-timeout',
+        title: 'Database timeout',
+        status: 503,
+        detail: 'the database took too long to answer; retry later or narrow the request'
+      };
     case '42501':
       return {
         type: PROBLEM_TYPE_BASE + 'forbidden',
@@ -160,7 +178,14 @@ export function toProblem(error: unknown, production: boolean): Problem {
 export function registerProblemHandler(app: FastifyInstance, production: boolean): void {
   app.setErrorHandler((error: unknown, request: FastifyRequest, reply: FastifyReply) => {
     const problem = toProblem(error, production);
-    if (problem.status >= 500) {
+    if (problem.status === 503) {
+      // A database outage fails every request; one warning line each, without the stack.
+      request.log.warn(
+        { problem: problem.type, cause: String((error as Error)?.message) },
+        'request failed'
+      );
+      reply.header('retry-after', '5');
+    } else if (problem.status >= 500) {
       request.log.error({ err: error }, 'request failed');
     }
     return reply
