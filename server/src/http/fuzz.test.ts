@@ -29,8 +29,8 @@ const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /**
  * A digest of every table's content. Two things may legitimately change on a refused request
- * and are left out: a token's last use (recorded whenever a token authenticates) and failed
- * logins in the audit log (a security record of the refusal itself).
+ * and are left out: a token's last use (recorded whenever a token authenticates) and the audit
+ * entries of refused sign-ins and password changes (security records of the refusal itself).
  */
 async function digest(db: Database): Promise<string> {
   return db.serviceTransaction(async tx => {
@@ -41,7 +41,7 @@ async function digest(db: Database): Promise<string> {
     const parts = tables.map(
       ({ name }) =>
         `SELECT '${name}' AS t, count(*) AS n, md5(coalesce(string_agg(md5((to_jsonb(x) - 'last_used_at')::text), '' ORDER BY md5((to_jsonb(x) - 'last_used_at')::text)), '')) AS h
-         FROM ${name} x${name === 'audit_log' ? ` WHERE x.action NOT LIKE '%login%fail%'` : ''}`
+         FROM ${name} x${name === 'audit_log' ? ` WHERE x.action NOT IN ('auth.login_failed', 'user.password_change_refused')` : ''}`
     );
     const { rows } = await tx.query<{ t: string; n: string; h: string }>(parts.join(' UNION ALL '));
     return rows.map(r => `${r.t}:${r.n}:${r.h}`).join('\n');
