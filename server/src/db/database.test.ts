@@ -98,6 +98,30 @@ for (const target of databaseTargets().filter(t => t.kind === 'postgres')) {
           'last use is recorded (the implicit transaction committed)'
         );
 
+        // Recorded at minute resolution: a second use within the minute writes nothing.
+        await db.authenticate(hashToken(alice.token));
+        const again = await db.serviceTransaction(tx =>
+          tx.query<{ last_used_at: Date | null }>(
+            'SELECT last_used_at FROM api_tokens WHERE user_id = $1',
+            [alice.id]
+          )
+        );
+        assert.deepEqual(again.rows[0].last_used_at, used.rows[0].last_used_at);
+        await db.serviceTransaction(tx =>
+          tx.query(
+            `UPDATE api_tokens SET last_used_at = now() - interval '2 minutes' WHERE user_id = $1`,
+            [alice.id]
+          )
+        );
+        await db.authenticate(hashToken(alice.token));
+        const later = await db.serviceTransaction(tx =>
+          tx.query<{ recent: boolean }>(
+            `SELECT last_used_at > now() - interval '1 minute' AS recent FROM api_tokens WHERE user_id = $1`,
+            [alice.id]
+          )
+        );
+        assert.equal(later.rows[0].recent, true, 'a use after the minute is recorded');
+
         assert.equal(await db.authenticate(hashToken('cpt_unknown')), undefined);
         await db.serviceTransaction(tx =>
           tx.query('UPDATE api_tokens SET revoked_at = now() WHERE user_id = $1', [alice.id])
