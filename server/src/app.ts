@@ -44,6 +44,11 @@ export interface AppOptions {
   corsOrigins?: string[];
   /** Requests per minute per API token (or per address when anonymous). */
   rateLimitPerMinute?: number;
+  /**
+   * How long a checked API token is trusted without asking the database again (default 0 = always
+   * ask). Any change to tokens or accounts through this server empties the cache at once.
+   */
+  tokenCacheMs?: number;
   /** Largest accepted request body in bytes. */
   bodyLimit?: number;
   /** Bearer token that may read /metrics from other hosts than loopback. */
@@ -80,7 +85,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } }
   });
   await app.register(cors, { origin: options.corsOrigins ?? [], credentials: false });
-  registerAuthentication(app, db);
+  registerAuthentication(app, db, { cacheMs: options.tokenCacheMs ?? 0 });
   await app.register(rateLimit, {
     max: options.rateLimitPerMinute ?? 600,
     timeWindow: 60_000,

@@ -87,6 +87,7 @@ async function serve(options: ServeOptions, withLab: boolean): Promise<void> {
         ]
       : config.CRYOPROTECT_CORS_ORIGINS,
     rateLimitPerMinute: config.CRYOPROTECT_RATE_LIMIT,
+    tokenCacheMs: config.CRYOPROTECT_TOKEN_CACHE_MS,
     bodyLimit: config.CRYOPROTECT_BODY_LIMIT,
     metricsToken: config.CRYOPROTECT_METRICS_TOKEN
   });

@@ -56,6 +56,12 @@ const ConfigSchema = z.object({
     .int('must be a whole number')
     .min(1, 'must be at least 1')
     .default(600),
+  CRYOPROTECT_TOKEN_CACHE_MS: z.coerce
+    .number({ message: 'must be a number of milliseconds' })
+    .int('must be a whole number of milliseconds')
+    .min(0, 'must be 0 (no cache) or more')
+    .max(60_000, 'must be at most 60000 (a revoked token elsewhere stays usable that long)')
+    .default(2000),
   CRYOPROTECT_BODY_LIMIT: z.coerce
     .number({ message: 'must be a number of bytes' })
     .int('must be a whole number of bytes')

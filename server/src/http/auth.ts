@@ -35,8 +35,25 @@ export function hashToken(token: string): string {
  * Authorization header carries Jupyter's own credentials (`token ...`). Other Authorization
  * schemes are not ours and count as anonymous; no token at all means anonymous.
  */
-export function registerAuthentication(app: FastifyInstance, db: Database): void {
+export function registerAuthentication(
+  app: FastifyInstance,
+  db: Database,
+  options: { cacheMs?: number } = {}
+): void {
+  const cacheMs = options.cacheMs ?? 0;
+  // Checked tokens (by hash), trusted for cacheMs: a notebook's burst of requests then costs one
+  // check instead of one per request. Unknown tokens are never cached, so a new token works at once.
+  const checked = new Map<string, { actor: Actor; until: number }>();
   app.decorateRequest('actor', null as unknown as Actor);
+  if (cacheMs > 0) {
+    // A revoked token, a deactivated account or a changed password takes effect at once on this
+    // server; other servers of a deployment follow within cacheMs.
+    app.addHook('onResponse', async request => {
+      if (request.method !== 'GET' && /^\/api\/(tokens|users|auth)\b/.test(request.url)) {
+        checked.clear();
+      }
+    });
+  }
   app.addHook('onRequest', async (request: FastifyRequest) => {
     // /metrics has its own bearer token (Prometheus scrape credentials), not an API token.
     const token = request.routeOptions.url === '/metrics' ? undefined : Private.tokenOf(request);
@@ -44,14 +61,19 @@ export function registerAuthentication(app: FastifyInstance, db: Database): void
       request.actor = { userId: null, scopes: [] };
       return;
     }
+    const hash = hashToken(token);
+    const known = checked.get(hash);
+    if (known && known.until > Date.now()) {
+      request.actor = known.actor;
+      return;
+    }
     const found = db.authenticate
-      ? ((await db.authenticate(hashToken(token))) as
-          { user_id: string; scopes: Scope[] } | undefined)
+      ? ((await db.authenticate(hash)) as { user_id: string; scopes: Scope[] } | undefined)
       : (
           await db.userTransaction(null, tx =>
             tx.query<{ user_id: string; scopes: Scope[] }>(
               'SELECT user_id, scopes FROM app.authenticate_token($1)',
-              [hashToken(token)]
+              [hash]
             )
           )
         ).rows[0];
@@ -64,6 +86,12 @@ export function registerAuthentication(app: FastifyInstance, db: Database): void
       );
     }
     request.actor = { userId: found.user_id, scopes: found.scopes };
+    if (cacheMs > 0) {
+      if (checked.size >= 10_000) {
+        checked.clear();
+      }
+      checked.set(hash, { actor: request.actor, until: Date.now() + cacheMs });
+    }
   });
 }
 
