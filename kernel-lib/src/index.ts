@@ -80,3 +80,6 @@ export type {
   WaterComposition
 } from './mixtures';
 export * from './api';
+export * from './models/types';
+export * from './models/random';
+export * from './models/validation';

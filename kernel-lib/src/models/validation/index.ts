@@ -1,0 +1,22 @@
+export { ModelValidationError } from './errors';
+export { kFold, groupKFold } from './splits';
+export type { Fold } from './splits';
+export { mae, rmse, r2, bootstrapInterval, quantile } from './metrics';
+export type { Metric, MetricInterval, BootstrapOptions } from './metrics';
+export {
+  conformalQuantile,
+  conformalIntervals,
+  outOfFoldConformal,
+  cvPlusIntervals,
+  coverageReport
+} from './conformal';
+export type { PredictionIntervals, CoverageReport } from './conformal';
+export { crossValidate } from './cross-validate';
+export type { CrossValidateOptions, CrossValidation, FoldScore } from './cross-validate';
+export { permutationImportance } from './importance';
+export type {
+  PermutationImportanceOptions,
+  PermutationImportance,
+  FamilyImportance
+} from './importance';
+export { MeanLearner } from './mean-learner';
