@@ -10,7 +10,7 @@ import {
   kFold,
   outOfFoldConformal
 } from './index';
-import { simulateLinear, SubsampleLeastSquaresLearner } from './test-helpers';
+import { simulateLinear, SubsampleLeastSquaresLearner } from './simulation.test-helpers';
 
 /** Four binomial standard errors of a coverage estimate from `draws` independent draws. */
 const tolerance = (level: number, draws: number) => 4 * Math.sqrt((level * (1 - level)) / draws);
