@@ -83,3 +83,4 @@ export * from './api';
 export * from './models/types';
 export * from './models/random';
 export * from './models/validation';
+export * from './models/plots';

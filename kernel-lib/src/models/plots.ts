@@ -1,0 +1,274 @@
+import type { CoverageReport, PermutationImportance } from './validation';
+
+/**
+ * Vega-Lite specifications of the plots that report a model (SPEC F5): plain JSON, so a notebook
+ * displays them with the Vega-Lite MIME type and a reviewer can read the numbers in them. Data are
+ * inlined; nothing is fetched.
+ */
+
+export type VegaLiteSpec = Record<string, unknown>;
+
+const SCHEMA = 'https://vega.github.io/schema/vega-lite/v5.json';
+
+export interface QuantityLabel {
+  /** What was predicted, e.g. "Tg". */
+  name: string;
+  /** Its unit, e.g. "K". */
+  unit: string;
+}
+
+const axisTitle = (label: QuantityLabel, what: string) => `${what} ${label.name} (${label.unit})`;
+
+/**
+ * Predicted against measured, one point per sample, with the prediction interval as a vertical
+ * rule when given, and the identity line: points on the line are perfect predictions.
+ */
+export function predictedVsMeasuredSpec(
+  measured: number[],
+  predicted: number[],
+  label: QuantityLabel,
+  options: { lower?: number[]; upper?: number[]; ids?: string[]; title?: string } = {}
+): VegaLiteSpec {
+  Private.sameLength({ measured, predicted, lower: options.lower, upper: options.upper });
+  const values = measured.map((m, i) => ({
+    measured: m,
+    predicted: predicted[i],
+    ...(options.lower && options.upper
+      ? {
+          lower: options.lower[i],
+          upper: options.upper[i],
+          covered: options.lower[i] <= m && m <= options.upper[i]
+        }
+      : {}),
+    ...(options.ids ? { id: options.ids[i] } : {})
+  }));
+  const all = [...measured, ...predicted, ...(options.lower ?? []), ...(options.upper ?? [])];
+  const domain = [Math.min(...all), Math.max(...all)];
+  const x = {
+    field: 'measured',
+    type: 'quantitative',
+    title: axisTitle(label, 'measured'),
+    scale: { domain, zero: false }
+  };
+  const layers: VegaLiteSpec[] = [];
+  if (options.lower && options.upper) {
+    layers.push({
+      mark: { type: 'rule', opacity: 0.35 },
+      encoding: {
+        x,
+        y: { field: 'lower', type: 'quantitative', scale: { domain, zero: false } },
+        y2: { field: 'upper' }
+      }
+    });
+  }
+  layers.push(
+    {
+      mark: { type: 'point', filled: true },
+      encoding: {
+        x,
+        y: {
+          field: 'predicted',
+          type: 'quantitative',
+          title: axisTitle(label, 'predicted'),
+          scale: { domain, zero: false }
+        },
+        tooltip: [
+          ...(options.ids ? [{ field: 'id', type: 'nominal' }] : []),
+          { field: 'measured', type: 'quantitative', format: '.4~g' },
+          { field: 'predicted', type: 'quantitative', format: '.4~g' }
+        ],
+        ...(options.lower
+          ? { color: { field: 'covered', type: 'nominal', title: 'inside interval' } }
+          : {})
+      }
+    },
+    {
+      data: { values: [{ v: domain[0] }, { v: domain[1] }] },
+      mark: { type: 'line', strokeDash: [4, 4], color: 'gray' },
+      encoding: { x: { field: 'v', type: 'quantitative' }, y: { field: 'v', type: 'quantitative' } }
+    }
+  );
+  return {
+    $schema: SCHEMA,
+    title: options.title ?? `Predicted vs measured ${label.name}`,
+    width: 360,
+    height: 360,
+    data: { values },
+    layer: layers
+  };
+}
+
+/** Residual (measured - predicted) against predicted: structure here is what the model missed. */
+export function residualsSpec(
+  measured: number[],
+  predicted: number[],
+  label: QuantityLabel,
+  options: { title?: string } = {}
+): VegaLiteSpec {
+  Private.sameLength({ measured, predicted });
+  return {
+    $schema: SCHEMA,
+    title: options.title ?? `Residuals of ${label.name}`,
+    width: 360,
+    height: 240,
+    data: {
+      values: measured.map((m, i) => ({ predicted: predicted[i], residual: m - predicted[i] }))
+    },
+    layer: [
+      {
+        mark: { type: 'point', filled: true },
+        encoding: {
+          x: {
+            field: 'predicted',
+            type: 'quantitative',
+            title: axisTitle(label, 'predicted'),
+            scale: { zero: false }
+          },
+          y: {
+            field: 'residual',
+            type: 'quantitative',
+            title: `measured - predicted (${label.unit})`
+          }
+        }
+      },
+      { mark: { type: 'rule', color: 'gray' }, encoding: { y: { datum: 0 } } }
+    ]
+  };
+}
+
+/** Permutation importance per feature family: mean increase of the error, with +-1 sd. */
+export function importanceSpec(
+  importance: PermutationImportance,
+  options: { metric?: string; title?: string } = {}
+): VegaLiteSpec {
+  const values = importance.families.map(f => ({
+    family: f.family,
+    mean: f.mean,
+    low: f.mean - f.sd,
+    high: f.mean + f.sd
+  }));
+  const metric = options.metric ?? 'RMSE';
+  return {
+    $schema: SCHEMA,
+    title:
+      options.title ??
+      `Permutation importance (increase of ${metric}, ${importance.repeats} repeats)`,
+    width: 360,
+    data: { values },
+    layer: [
+      {
+        mark: 'bar',
+        encoding: {
+          y: { field: 'family', type: 'nominal', sort: '-x', title: 'feature family' },
+          x: { field: 'mean', type: 'quantitative', title: `increase of ${metric}` }
+        }
+      },
+      {
+        mark: { type: 'rule' },
+        encoding: {
+          y: { field: 'family', type: 'nominal', sort: '-x' },
+          x: { field: 'low', type: 'quantitative' },
+          x2: { field: 'high' }
+        }
+      }
+    ]
+  };
+}
+
+export interface LearningCurvePoint {
+  trainSize: number;
+  /** Out-of-fold error at this training size. */
+  error: number;
+}
+
+/** Out-of-fold error against the number of training samples. */
+export function learningCurveSpec(
+  points: LearningCurvePoint[],
+  label: QuantityLabel,
+  options: { metric?: string; title?: string } = {}
+): VegaLiteSpec {
+  const metric = options.metric ?? 'RMSE';
+  return {
+    $schema: SCHEMA,
+    title: options.title ?? `Learning curve (${metric} of ${label.name})`,
+    width: 360,
+    height: 240,
+    data: { values: points },
+    mark: { type: 'line', point: true },
+    encoding: {
+      x: { field: 'trainSize', type: 'quantitative', title: 'training samples' },
+      y: {
+        field: 'error',
+        type: 'quantitative',
+        title: `${metric} (${label.unit})`,
+        scale: { zero: false }
+      }
+    }
+  };
+}
+
+/** Observed coverage of prediction intervals against their nominal level; the diagonal is ideal. */
+export function coverageSpec(
+  reports: CoverageReport[],
+  options: { title?: string } = {}
+): VegaLiteSpec {
+  const values = reports.map(r => ({
+    nominal: r.level,
+    observed: r.coverage,
+    low: Math.max(0, r.coverage - 2 * r.standardError),
+    high: Math.min(1, r.coverage + 2 * r.standardError),
+    count: r.count
+  }));
+  const scale = { domain: [0, 1] };
+  return {
+    $schema: SCHEMA,
+    title: options.title ?? 'Coverage of prediction intervals',
+    width: 300,
+    height: 300,
+    data: { values },
+    layer: [
+      {
+        mark: { type: 'rule' },
+        encoding: {
+          x: { field: 'nominal', type: 'quantitative', title: 'nominal coverage', scale },
+          y: { field: 'low', type: 'quantitative', title: 'observed coverage (+-2 SE)', scale },
+          y2: { field: 'high' }
+        }
+      },
+      {
+        mark: { type: 'point', filled: true },
+        encoding: {
+          x: { field: 'nominal', type: 'quantitative', scale },
+          y: { field: 'observed', type: 'quantitative', scale }
+        }
+      },
+      {
+        data: { values: [{ v: 0 }, { v: 1 }] },
+        mark: { type: 'line', strokeDash: [4, 4], color: 'gray' },
+        encoding: {
+          x: { field: 'v', type: 'quantitative' },
+          y: { field: 'v', type: 'quantitative' }
+        }
+      }
+    ]
+  };
+}
+
+namespace Private {
+  export function sameLength(arrays: Record<string, number[] | undefined>): void {
+    const entries = Object.entries(arrays).filter(
+      (e): e is [string, number[]] => e[1] !== undefined
+    );
+    const [first, n] = [entries[0][0], entries[0][1].length];
+    for (const [name, values] of entries) {
+      if (values.length !== n) {
+        throw new Error(`${name}: has ${values.length} values but ${first} has ${n}`);
+      }
+      values.forEach((v, i) => {
+        if (!Number.isFinite(v)) {
+          throw new Error(`${name}[${i}]: must be a finite number (got ${v})`);
+        }
+      });
+    }
+  }
+}
