@@ -80,3 +80,5 @@ export type {
   WaterComposition
 } from './mixtures';
 export * from './api';
+export * from './models/data';
+export * from './models/features';
