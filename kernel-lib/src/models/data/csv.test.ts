@@ -94,6 +94,16 @@ describe('readCsvTable', () => {
     assert.deepEqual(byLine[5], [10, 'tg', '"0x10" in "tg" is not a number']);
   });
 
+  it('counts blank lines and LF line endings in the line numbers', async () => {
+    const text = 'smiles,tg\n\nOCC(O)CO,190\n\n\nCC(C,100\nCS(C)=O,137\n\n';
+    const result = await readCsvTable({ text }, { smilesColumn: 'smiles', targetColumn: 'tg' });
+    assert.deepEqual(result.lines, [3, 7]);
+    assert.deepEqual(
+      result.rejected.map(r => r.line),
+      [6]
+    );
+  });
+
   it('refuses a request for a column the file does not have', async () => {
     await assert.rejects(
       readCsvTable({ text: 'a,SMILES\n1,C\n' }, { smilesColumn: 'SMILES', targetColumn: 'Tg' }),
