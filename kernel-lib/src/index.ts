@@ -84,3 +84,6 @@ export * from './models/types';
 export * from './models/random';
 export * from './models/validation';
 export * from './models/plots';
+export * from './models/pipeline';
+export * from './models/data';
+export * from './models/features';

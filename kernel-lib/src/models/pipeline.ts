@@ -65,12 +65,18 @@ export interface TrainedModel {
 }
 
 /** Cross-validate, explain and fit the final model. */
-export async function trainAndValidate(data: TrainingSet, options: TrainOptions): Promise<TrainedModel> {
+export async function trainAndValidate(
+  data: TrainingSet,
+  options: TrainOptions
+): Promise<TrainedModel> {
   const { X } = data.features;
   const k = options.folds ?? 5;
   const level = options.intervalLevel ?? 0.9;
   if (data.y.length !== X.length) {
-    throw new ModelValidationError('y', `has ${data.y.length} values for ${X.length} featurized rows`);
+    throw new ModelValidationError(
+      'y',
+      `has ${data.y.length} values for ${X.length} featurized rows`
+    );
   }
   const folds = data.groups
     ? groupKFold(data.groups, k, deriveSeed(options.seed, 'folds'))
@@ -84,7 +90,7 @@ export async function trainAndValidate(data: TrainingSet, options: TrainOptions)
     (options.importanceRepeats ?? 5) > 0
       ? await Private.heldOutImportance(cv, data, folds, options)
       : null;
-  const learningCurve = options.learningCurve?.length
+  const curve = options.learningCurve?.length
     ? await learningCurve(options.learner, X, data.y, folds, options.learningCurve, options.seed)
     : [];
   const final = options.learner.create(deriveSeed(options.seed, 'final'));
@@ -101,13 +107,14 @@ export async function trainAndValidate(data: TrainingSet, options: TrainOptions)
     folds,
     grouped: data.groups !== undefined,
     importance,
-    learningCurve,
+    learningCurve: curve,
     final,
     conformal: {
       level,
       halfWidth: conformalQuantile(residuals, level),
       calibrationSize: residuals.length,
-      method: 'split conformal on out-of-fold absolute residuals (Lei et al. 2018), applied to the final model'
+      method:
+        'split conformal on out-of-fold absolute residuals (Lei et al. 2018), applied to the final model'
     }
   };
 }
@@ -137,13 +144,20 @@ export async function learningCurve(
   const points: LearningCurvePoint[] = [];
   for (const fraction of fractions) {
     if (!(fraction > 0 && fraction <= 1)) {
-      throw new ModelValidationError('learningCurve', `fractions must be in (0, 1] (got ${fraction})`);
+      throw new ModelValidationError(
+        'learningCurve',
+        `fractions must be in (0, 1] (got ${fraction})`
+      );
     }
     const predicted: number[] = [];
     const measured: number[] = [];
     let trainSize = 0;
     for (let f = 0; f < folds.length; f++) {
-      const train = Private.seededPrefix(folds[f].train, fraction, deriveSeed(seed, 'curve', fraction, f));
+      const train = Private.seededPrefix(
+        folds[f].train,
+        fraction,
+        deriveSeed(seed, 'curve', String(fraction), f)
+      );
       trainSize += train.length / folds.length;
       const regressor = learner.create(deriveSeed(seed, 'fold', f));
       await regressor.fit(
@@ -230,7 +244,10 @@ namespace Private {
           test.map(i => data.features.X[i]),
           test.map(i => data.y[i]),
           data.features.families,
-          { seed: deriveSeed(options.seed, 'importance', f), repeats: options.importanceRepeats ?? 5 }
+          {
+            seed: deriveSeed(options.seed, 'importance', f),
+            repeats: options.importanceRepeats ?? 5
+          }
         )
       );
     }
@@ -241,7 +258,9 @@ namespace Private {
       families: first.families.map((family, j) => {
         const increases = perFold.flatMap(p => p.families[j].increases);
         const mean = increases.reduce((s, v) => s + v, 0) / increases.length;
-        const sd = Math.sqrt(increases.reduce((s, v) => s + (v - mean) ** 2, 0) / Math.max(1, increases.length - 1));
+        const sd = Math.sqrt(
+          increases.reduce((s, v) => s + (v - mean) ** 2, 0) / Math.max(1, increases.length - 1)
+        );
         return { ...family, mean, sd, increases };
       })
     };
