@@ -87,3 +87,4 @@ export * from './models/plots';
 export * from './models/pipeline';
 export * from './models/data';
 export * from './models/features';
+export * from './models/run';
