@@ -80,3 +80,4 @@ export type {
   WaterComposition
 } from './mixtures';
 export * from './api';
+export * from './models/learners';
