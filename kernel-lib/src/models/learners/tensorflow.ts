@@ -24,7 +24,7 @@ export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 export async function loadTensorFlow(): Promise<{ tf: TensorFlow; runtime: TensorFlowRuntime }> {
   Private.loading ??= Private.load();
   const tf = await Private.loading;
-  return { tf, runtime: Private.runtimeOf(tf) };
+  return { tf, runtime: await Private.runtimeOf(tf) };
 }
 
 /**
@@ -39,7 +39,7 @@ export async function useBackend(
     throw new Error(`TensorFlow.js backend '${name}' could not be initialized`);
   }
   await tf.ready();
-  return { tf, runtime: Private.runtimeOf(tf) };
+  return { tf, runtime: await Private.runtimeOf(tf) };
 }
 
 namespace Private {
@@ -76,6 +76,7 @@ namespace Private {
       const wasm = await import('@tensorflow/tfjs-backend-wasm');
       const binary = require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm');
       wasm.setWasmPaths(dirname(binary) + sep);
+      wasmThreads = wasm.getThreadsCount;
       if (!(await tf.setBackend('wasm'))) {
         return false;
       }
@@ -86,7 +87,15 @@ namespace Private {
     }
   }
 
-  export function runtimeOf(tf: TensorFlow): TensorFlowRuntime {
-    return { backend: tf.getBackend(), tfjsVersion: tf.version.tfjs };
+  let wasmThreads: (() => number) | undefined;
+
+  /** Backend and version; for wasm also SIMD and threads, since either can change the last bits. */
+  export async function runtimeOf(tf: TensorFlow): Promise<TensorFlowRuntime> {
+    const runtime: TensorFlowRuntime = { backend: tf.getBackend(), tfjsVersion: tf.version.tfjs };
+    if (runtime.backend === 'wasm') {
+      runtime.wasmSimd = String(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
+      runtime.wasmThreads = String(wasmThreads?.() ?? 1);
+    }
+    return runtime;
   }
 }
