@@ -88,3 +88,4 @@ export * from './models/pipeline';
 export * from './models/data';
 export * from './models/features';
 export * from './models/run';
+export * from './models/learners';

@@ -15,6 +15,7 @@ import {
 } from './plots';
 import type { FeatureSet, Learner } from './types';
 import { MeanLearner } from './validation';
+import { forestLearner, mlpEnsembleLearner, ridgeLearner } from './learners';
 
 /**
  * Batch training and prediction from CSV files (what `cryoprotect model train|predict` runs):
@@ -26,7 +27,10 @@ export type GroupByOption = 'inchikey' | 'scaffold' | 'none';
 
 /** Learners by name; parameters are the learner's own (e.g. {"alpha": 1} for ridge). */
 const LEARNERS = new Map<string, (params: Record<string, unknown>) => Learner>([
-  ['mean', () => new MeanLearner()]
+  ['mean', () => new MeanLearner()],
+  ['ridge', params => ridgeLearner(params)],
+  ['forest', params => forestLearner(params)],
+  ['mlp-ensemble', params => mlpEnsembleLearner(params)]
 ]);
 
 /** Make a learner known to train/predict by name (the learners module registers its own). */
