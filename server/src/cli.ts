@@ -16,6 +16,7 @@ import { loadRDKit } from '@cryoprotect/kernel';
 import { writeFileSync } from 'node:fs';
 import cliProgress from 'cli-progress';
 import { addBackupCommands } from './backup/cli.js';
+import { addModelCommands } from './models/cli.js';
 
 const { SingleBar, Presets } = cliProgress;
 
@@ -270,6 +271,7 @@ export function buildCli(): Command {
     )
     .action(describeCommand);
   addBackupCommands(program);
+  addModelCommands(program);
   registerUserCommands(program);
   return program;
 }

@@ -1,0 +1,129 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, it } from 'node:test';
+import type { FastifyInstance } from 'fastify';
+import { createTestApp, countRows } from '../testing/app.js';
+import { databaseTargets, type TestDatabase } from '../testing/databases.js';
+import { createUserWithToken } from '../testing/users.js';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const CLI = join(ROOT, 'server', 'bin', 'cryoprotect.js');
+const TG = join(ROOT, 'data', 'science-data', 'tg_pure_compounds.csv');
+
+function cryoprotect(args: string[], env: Record<string, string> = {}) {
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((done, fail) => {
+    const child = spawn(process.execPath, [CLI, ...args], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe']
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', c => (stdout += c));
+    child.stderr.on('data', c => (stderr += c));
+    child.on('error', fail);
+    child.on('exit', code => done({ code, stdout, stderr }));
+  });
+}
+
+describe('cryoprotect model train and predict on the shared Tg data', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cryoprotect-model-'));
+  let t: TestDatabase;
+  let app: FastifyInstance;
+  let serverUrl: string;
+  let token: string;
+
+  before(async () => {
+    ({ t, app } = await createTestApp(databaseTargets()[0]));
+    serverUrl = await app.listen({ port: 0, host: '127.0.0.1' });
+    token = (await createUserWithToken(t.db, 'modeller')).token;
+  });
+  after(async () => {
+    await app?.close();
+    await t?.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const train = (out: string, extra: string[] = []) =>
+    cryoprotect(
+      ['model', 'train', '--data', TG, '--target', 'Tg (K)', '--seed', '3', '--out', out, ...extra],
+      { CRYOPROTECT_SERVER_URL: serverUrl, CRYOPROTECT_TOKEN: token }
+    );
+
+  it('writes a reproducible model directory, registers it, and predicts with intervals', async () => {
+    const first = await train(join(dir, 'a'), ['--params', '{"alpha": 100}', '--register']);
+    assert.equal(first.code, 0, first.stderr);
+    const model = JSON.parse(readFileSync(join(dir, 'a', 'model.json'), 'utf8'));
+    assert.equal(model.trainingRows, 314);
+    assert.equal(model.groupBy, 'inchikey');
+    assert.equal(model.learner.name, 'ridge');
+    // Ridge beats the mean predictor by far on held-out molecules (its MAE is about a third).
+    const mean = await train(join(dir, 'mean'), ['--learner', 'mean']);
+    assert.equal(mean.code, 0, mean.stderr);
+    const baseline = JSON.parse(readFileSync(join(dir, 'mean', 'model.json'), 'utf8'));
+    assert.ok(model.metrics.mae.value < 0.5 * baseline.metrics.mae.value);
+    assert.ok(
+      Math.abs(model.coverage.coverage - 0.9) < 0.05,
+      `coverage ${model.coverage.coverage}`
+    );
+
+    // Registered: a snapshot whose hash the server computed identically, and a model version.
+    assert.match(first.stdout, /registered as Tg-K-ridge version 1/);
+    assert.equal(await countRows(t.db, 'model_versions'), 1);
+    const stored = await t.db.serviceTransaction(tx =>
+      tx.query<{ content_hash: string; seed: string }>(
+        `SELECT s.content_hash, m.seed FROM model_versions m JOIN dataset_snapshots s ON s.id = m.snapshot_id`
+      )
+    );
+    assert.equal(stored.rows[0].content_hash, model.snapshotHash);
+    assert.equal(Number(stored.rows[0].seed), 3);
+
+    // Same data, seed and learner: the same numbers.
+    const again = await train(join(dir, 'b'), ['--params', '{"alpha": 100}']);
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(
+      readFileSync(join(dir, 'b', 'oof.csv'), 'utf8'),
+      readFileSync(join(dir, 'a', 'oof.csv'), 'utf8')
+    );
+
+    const input = join(dir, 'input.csv');
+    writeFileSync(input, 'SMILES\nOCC(O)CO\nC1CC\nCS(C)=O\n');
+    const predicted = await cryoprotect([
+      'model',
+      'predict',
+      '--model',
+      join(dir, 'a'),
+      '--input',
+      input,
+      '--out',
+      join(dir, 'out.csv')
+    ]);
+    assert.equal(predicted.code, 0, predicted.stderr);
+    assert.match(predicted.stderr, /input\.csv:3: SMILES: RDKit could not parse the SMILES "C1CC"/);
+    const rows = readFileSync(join(dir, 'out.csv'), 'utf8').trim().split('\n');
+    assert.equal(rows[0], 'SMILES,prediction,lower,upper');
+    assert.deepEqual(
+      rows.slice(1).map(r => r.split(',')[0]),
+      ['OCC(O)CO', 'CS(C)=O']
+    );
+    for (const row of rows.slice(1)) {
+      const [, prediction, lower, upper] = row.split(',').map(Number);
+      assert.ok(lower < prediction && prediction < upper);
+    }
+  });
+
+  it('refuses bad options naming them', async () => {
+    const missing = await cryoprotect(['model', 'train', '--data', TG, '--out', join(dir, 'x')]);
+    assert.notEqual(missing.code, 0);
+    assert.match(missing.stderr, /--target/);
+    const column = await train(join(dir, 'y'), ['--smiles-column', 'Smiles']);
+    assert.notEqual(column.code, 0);
+    assert.match(column.stderr, /no column "Smiles"/);
+    const learner = await train(join(dir, 'z'), ['--learner', 'oracle']);
+    assert.notEqual(learner.code, 0);
+    assert.match(learner.stderr, /learner: unknown "oracle"/);
+  });
+});
