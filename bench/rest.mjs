@@ -22,6 +22,8 @@ const arg = (name, fallback) =>
 const seconds = arg('--seconds', 10);
 // Rounds alternate REST and anchor, so a slow spell of the machine hits both; medians are reported.
 const rounds = arg('--rounds', 3);
+// Both sides get the same warm-up (JIT, connection pools), measured and thrown away.
+const warmup = arg('--warmup', 3);
 const connections = arg('--connections', 64);
 const CLI = join(ROOT, 'server', 'bin', 'cryoprotect.js');
 const QUERY = `SELECT m.id, m.inchikey, m.inchi, m.smiles, m.name, m.synonyms, m.visibility, m.created_at,
@@ -44,8 +46,8 @@ function startServer(env, port) {
   });
 }
 
-async function load(url, headers = {}) {
-  const result = await autocannon({ url, connections, duration: seconds, headers });
+async function load(url, headers = {}, duration = seconds) {
+  const result = await autocannon({ url, connections, duration, headers });
   return {
     rps: result.requests.average,
     p50: result.latency.p50,
@@ -55,9 +57,9 @@ async function load(url, headers = {}) {
 }
 
 /** The same read, `connections` at a time, for the same duration, straight to the database. */
-async function direct(run) {
+async function direct(run, duration = seconds) {
   let count = 0;
-  const stop = Date.now() + seconds * 1000;
+  const stop = Date.now() + duration * 1000;
   await Promise.all(
     Array.from({ length: connections }, async () => {
       while (Date.now() < stop) {
@@ -66,7 +68,7 @@ async function direct(run) {
       }
     })
   );
-  return count / seconds;
+  return count / duration;
 }
 
 async function moleculeId(port) {
@@ -85,7 +87,7 @@ function report(kind, rests, anchors) {
 }
 
 console.log(
-  `bench/rest: GET /api/molecules/{id} (public reference molecule), ${connections} connections, ${seconds} s x ${rounds} rounds, loopback`
+  `bench/rest: GET /api/molecules/{id} (public reference molecule), ${connections} connections, ${seconds} s x ${rounds} rounds after ${warmup} s warm-up each side, loopback`
 );
 
 // PostgreSQL
@@ -130,6 +132,8 @@ try {
         client.release();
       }
     };
+    await load(`http://127.0.0.1:${port}/api/molecules/${id}`, {}, warmup);
+    await direct(once, warmup);
     const rests = [];
     const authenticated = [];
     const anchors = [];
@@ -165,21 +169,21 @@ try {
     const port = 19000 + Math.floor(Math.random() * 1000);
     const server = await startServer({ CRYOPROTECT_DATA_DIR: dataDir, DATABASE_URL: '' }, port);
     const id = await moleculeId(port);
+    await load(`http://127.0.0.1:${port}/api/molecules/${id}`, {}, warmup);
     rests.push(await load(`http://127.0.0.1:${port}/api/molecules/${id}`));
     server.kill('SIGTERM');
     await new Promise(r => server.on('exit', r));
     const db = await PGlite.create(join(dataDir, 'pgdata'));
-    anchors.push(
-      await direct(() =>
-        db.transaction(async tx => {
-          await tx.query(
-            `SELECT set_config('role', 'cryoprotect_app', true), set_config('app.user_id', $1, true)`,
-            ['']
-          );
-          await tx.query(QUERY, [id]);
-        })
-      )
-    );
+    const read = () =>
+      db.transaction(async tx => {
+        await tx.query(
+          `SELECT set_config('role', 'cryoprotect_app', true), set_config('app.user_id', $1, true)`,
+          ['']
+        );
+        await tx.query(QUERY, [id]);
+      });
+    await direct(read, warmup);
+    anchors.push(await direct(read));
     await db.close();
   }
   report('PGlite, anonymous', rests, anchors);
