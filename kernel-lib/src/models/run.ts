@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { snapshotHash } from '../datasets/canonical';
 import { loadRDKit } from '../chemistry';
 import { KERNEL_VERSION } from '../version';
-import { readCsvTable, snapshotTable, type RejectedRow } from './data';
+import { readCsvTable, type CsvTable, type RejectedRow } from './data';
 import { combine, descriptorFeaturizer, groupKeys, morganCountFeaturizer } from './features';
 import { trainAndValidate, type TrainedModel } from './pipeline';
 import {
@@ -29,7 +29,7 @@ export type GroupByOption = 'inchikey' | 'scaffold' | 'none';
 const LEARNERS = new Map<string, (params: Record<string, unknown>) => Learner>([
   ['mean', () => new MeanLearner()],
   ['ridge', params => ridgeLearner(params)],
-  ['forest', params => forestLearner(params)],
+  ['random-forest', params => forestLearner(params)],
   ['mlp-ensemble', params => mlpEnsembleLearner(params)]
 ]);
 
@@ -57,6 +57,8 @@ export function makeLearner(name: string, params: Record<string, unknown> = {}):
 export interface FeaturizerSpec {
   descriptors: boolean;
   morgan: { radius: number; nBits: number } | null;
+  /** Numeric CSV columns used as inputs as they are (e.g. "Concentration (mM)"); family "conditions". */
+  conditions?: string[];
 }
 
 export const DEFAULT_FEATURIZER: FeaturizerSpec = {
@@ -67,9 +69,11 @@ export const DEFAULT_FEATURIZER: FeaturizerSpec = {
 export async function featurizeSmiles(
   smiles: readonly string[],
   spec: FeaturizerSpec,
-  rowLabels?: string[]
+  rowLabels?: string[],
+  conditionValues?: number[][]
 ): Promise<FeatureSet> {
   const sets: FeatureSet[] = [];
+  const conditions = spec.conditions ?? [];
   if (spec.descriptors) {
     sets.push(await descriptorFeaturizer().featurize(smiles, { rowLabels }));
   }
@@ -78,6 +82,19 @@ export async function featurizeSmiles(
   }
   if (sets.length === 0) {
     throw new Error('featurizer: choose descriptors, Morgan counts or both');
+  }
+  if (conditions.length > 0) {
+    if (!conditionValues || conditionValues.length !== smiles.length) {
+      throw new Error(
+        `featurizer: the model needs the columns ${conditions.map(c => `"${c}"`).join(', ')}`
+      );
+    }
+    sets.push({
+      names: conditions.map(c => `condition:${c}`),
+      families: conditions.map(() => 'conditions'),
+      X: conditionValues,
+      version: `conditions@1(${conditions.join('|')})`
+    });
   }
   return sets.length === 1 ? sets[0] : combine(...sets);
 }
@@ -125,20 +142,28 @@ export async function trainFromCsv(options: TrainCsvOptions): Promise<TrainCsvRe
     featurizer: options.featurizer ?? DEFAULT_FEATURIZER
   };
   const learner = makeLearner(settings.learner, settings.learnerParams);
+  const conditions = settings.featurizer.conditions ?? [];
   const csv = await readCsvTable(options.data, {
     smilesColumn,
     targetColumn: options.target,
-    columns: [smilesColumn, options.target]
+    numberColumns: conditions,
+    columns: [smilesColumn, options.target, ...conditions]
   });
-  const smiles = csv.table.array(smilesColumn) as string[];
-  const y = Array.from(csv.table.array(options.target) as ArrayLike<number>);
-  // The snapshot a registered model names: exactly the (SMILES, target) rows it was trained on.
-  const snapshot = snapshotTable(csv.table.select(smilesColumn, options.target), {
-    [smilesColumn]: 'text',
-    [options.target]: 'number'
-  });
-  const labels = csv.lines.map(line => `line ${line}`);
-  const features = await featurizeSmiles(smiles, settings.featurizer, labels);
+  const read = Private.withConditions(csv, smilesColumn, conditions);
+  const { smiles, lines, conditionValues } = read;
+  const rejected = [...csv.rejected, ...read.rejected].sort((a, b) => a.line - b.line);
+  const y = read.keep.map(i => (csv.table.array(options.target) as ArrayLike<number>)[i]);
+  // The snapshot a registered model names: exactly the rows (SMILES, target, conditions) it was trained on.
+  const snapshot = {
+    columns: [
+      { name: smilesColumn, type: 'text' as const },
+      { name: options.target, type: 'number' as const },
+      ...conditions.map(name => ({ name, type: 'number' as const }))
+    ],
+    rows: smiles.map((s, i) => [s, y[i], ...conditionValues[i]])
+  };
+  const labels = lines.map(line => `line ${line}`);
+  const features = await featurizeSmiles(smiles, settings.featurizer, labels, conditionValues);
   const groups =
     settings.groupBy === 'none'
       ? undefined
@@ -150,12 +175,12 @@ export async function trainFromCsv(options: TrainCsvOptions): Promise<TrainCsvRe
   return {
     model,
     learner,
-    rejected: csv.rejected,
+    rejected,
     smiles,
-    lines: csv.lines,
+    lines,
     y,
     snapshot: {
-      columns: snapshot.columns as TrainCsvResult['snapshot']['columns'],
+      columns: snapshot.columns,
       rows: snapshot.rows,
       hash: snapshotHash(snapshot)
     },
@@ -285,12 +310,19 @@ export async function predictCsv(
     );
   }
   const smilesColumn = options.smilesColumn ?? saved.smilesColumn;
-  const csv = await readCsvTable(input, { smilesColumn, columns: [smilesColumn] });
-  const smiles = csv.table.array(smilesColumn) as string[];
+  const conditions = saved.featurizer.conditions ?? [];
+  const csv = await readCsvTable(input, {
+    smilesColumn,
+    numberColumns: conditions,
+    columns: [smilesColumn, ...conditions]
+  });
+  const read = Private.withConditions(csv, smilesColumn, conditions);
+  const { smiles } = read;
   const features = await featurizeSmiles(
     smiles,
     saved.featurizer,
-    csv.lines.map(line => `line ${line}`)
+    read.lines.map(line => `line ${line}`),
+    read.conditionValues
   );
   if (features.version !== saved.featurizerVersion) {
     throw new Error(
@@ -302,18 +334,56 @@ export async function predictCsv(
   const h = saved.conformal.halfWidth;
   return {
     rows: predicted.map((p, i) => ({
-      line: csv.lines[i],
+      line: read.lines[i],
       smiles: smiles[i],
       prediction: p,
       lower: p - h,
       upper: p + h
     })),
-    rejected: csv.rejected,
+    rejected: [...csv.rejected, ...read.rejected].sort((a, b) => a.line - b.line),
     model: saved
   };
 }
 
 namespace Private {
+  /** Rows whose condition columns all hold a number; the others are rejected by line. */
+  export function withConditions(
+    csv: CsvTable,
+    smilesColumn: string,
+    conditions: string[]
+  ): {
+    keep: number[];
+    smiles: string[];
+    lines: number[];
+    conditionValues: number[][];
+    rejected: RejectedRow[];
+  } {
+    const allSmiles = csv.table.array(smilesColumn) as string[];
+    const columns = conditions.map(c => csv.table.array(c) as ArrayLike<number | null>);
+    const keep: number[] = [];
+    const rejected: RejectedRow[] = [];
+    allSmiles.forEach((smiles, i) => {
+      const missing = conditions.find((_, j) => columns[j][i] === null);
+      if (missing) {
+        rejected.push({
+          line: csv.lines[i],
+          column: missing,
+          reason: 'has no value, and the model needs it as an input',
+          values: { [smilesColumn]: smiles }
+        } as RejectedRow);
+      } else {
+        keep.push(i);
+      }
+    });
+    return {
+      keep,
+      smiles: keep.map(i => allSmiles[i]),
+      lines: keep.map(i => csv.lines[i]),
+      conditionValues: keep.map(i => columns.map(c => c[i] as number)),
+      rejected
+    };
+  }
+
   export function csvCell(text: string): string {
     return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
   }

@@ -115,6 +115,46 @@ describe('cryoprotect model train and predict on the shared Tg data', () => {
     }
   });
 
+  it('takes condition columns as inputs, and refuses rows without them by line', async () => {
+    const iri = join(ROOT, 'data', 'science-data', 'iri_amino.csv');
+    const out = join(dir, 'iri');
+    const trained = await cryoprotect([
+      'model',
+      'train',
+      '--data',
+      iri,
+      '--target',
+      'Exp. % MGS',
+      '--conditions',
+      'Concentration (mM)',
+      '--features',
+      'descriptors',
+      '--learner',
+      'ridge',
+      '--out',
+      out
+    ]);
+    assert.equal(trained.code, 0, trained.stderr);
+    const model = JSON.parse(readFileSync(join(out, 'model.json'), 'utf8'));
+    assert.deepEqual(model.featurizer.conditions, ['Concentration (mM)']);
+    assert.match(model.featurizerVersion, /conditions@1\(Concentration \(mM\)\)/);
+    const input = join(dir, 'iri-input.csv');
+    writeFileSync(input, 'SMILES,Concentration (mM)\nNCC(=O)O,20\nNCC(=O)O,\n');
+    const predicted = await cryoprotect([
+      'model',
+      'predict',
+      '--model',
+      out,
+      '--input',
+      input,
+      '--out',
+      join(dir, 'iri-out.csv')
+    ]);
+    assert.equal(predicted.code, 0, predicted.stderr);
+    assert.match(predicted.stderr, /iri-input\.csv:3: Concentration \(mM\): has no value/);
+    assert.equal(readFileSync(join(dir, 'iri-out.csv'), 'utf8').trim().split('\n').length, 2);
+  });
+
   it('refuses bad options naming them', async () => {
     const missing = await cryoprotect(['model', 'train', '--data', TG, '--out', join(dir, 'x')]);
     assert.notEqual(missing.code, 0);

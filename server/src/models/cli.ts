@@ -33,6 +33,21 @@ export function addModelCommands(program: Command): void {
     )
     .option('--seed <n>', 'seed of folds, learners and bootstrap', Private.parseInteger, 0)
     .option('--folds <k>', 'number of folds', Private.parseInteger, 5)
+    .addOption(
+      new Option('--features <set>', 'structure features')
+        .choices(['descriptors', 'morgan', 'descriptors+morgan'])
+        .default('descriptors+morgan')
+    )
+    .option(
+      '--conditions <columns>',
+      'numeric columns used as inputs as they are, separated by commas (e.g. "Concentration (mM)")',
+      (value: string) =>
+        value
+          .split(',')
+          .map(c => c.trim())
+          .filter(Boolean),
+      []
+    )
     .option('--learner <name>', `one of ${learnerNames().join(', ')}`, 'ridge')
     .option(
       '--params <json>',
@@ -60,7 +75,12 @@ export function addModelCommands(program: Command): void {
         seed: options.seed,
         folds: options.folds,
         learner: options.learner,
-        learnerParams: options.params
+        learnerParams: options.params,
+        featurizer: {
+          descriptors: options.features.includes('descriptors'),
+          morgan: options.features.includes('morgan') ? { radius: 2, nBits: 2048 } : null,
+          conditions: options.conditions
+        }
       });
       Private.reportRejected(options.data, result.rejected);
       const saved = await saveTrainedModel(resolve(options.out), result);
@@ -174,6 +194,8 @@ interface TrainOptions {
   folds: number;
   learner: string;
   params: Record<string, unknown>;
+  features: string;
+  conditions: string[];
   out: string;
   register?: boolean;
   name?: string;
