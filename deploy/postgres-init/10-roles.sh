@@ -4,8 +4,10 @@
 # missing; creating it here first, with the same attributes, lets the login role join it now).
 # The login role has no BYPASSRLS, so Row Level Security applies to everything it does.
 set -eu
-psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname "$POSTGRES_DB" \
-  -v server_password="$CRYOPROTECT_SERVER_PASSWORD" <<'SQL'
+# psql reads the login role's credential from the environment itself (\getenv), so it never
+# appears on a command line (visible in ps) or in this file.
+psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname "$POSTGRES_DB" <<'SQL'
+\getenv login_credential CRYOPROTECT_SERVER_PASSWORD
 DO $$
 BEGIN
   IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'cryoprotect_app') THEN
@@ -14,5 +16,5 @@ BEGIN
 END
 $$;
 CREATE ROLE cryoprotect_server LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE
-  IN ROLE cryoprotect_app PASSWORD :'server_password';
+  IN ROLE cryoprotect_app PASSWORD :'login_credential';
 SQL
