@@ -8,9 +8,11 @@ import { ProblemError, notFound } from '../http/problem.js';
  */
 export interface OwnedTable {
   /** Table name (a constant of the caller, never user input). */
-  table: 'literature_references' | 'experiments' | 'measurements';
+  table: 'literature_references' | 'experiments' | 'measurements' | 'molecules' | 'mixtures';
   /** What a scientist calls one row, for messages: "reference", "experiment", "measurement". */
   what: string;
+  /** Audit a change of visibility or project as `<what>.share` with {from, to}. */
+  auditSharing?: boolean;
 }
 
 /**
@@ -31,9 +33,9 @@ export async function updateOwned(
   if (!current.rows[0]) {
     throw notFound(`${owned.what} ${id}`);
   }
-  const visibility = sharing.visibility ?? current.rows[0].visibility;
-  const projectId =
-    sharing.projectId === undefined ? current.rows[0].project_id : sharing.projectId;
+  const before = current.rows[0];
+  const visibility = sharing.visibility ?? before.visibility;
+  const projectId = sharing.projectId === undefined ? before.project_id : sharing.projectId;
   if (visibility === 'project' && !projectId) {
     throw new ProblemError(
       422,
@@ -68,6 +70,21 @@ export async function updateOwned(
       `only the owner or a project editor may change this ${owned.what}`
     );
   }
+  if (owned.auditSharing && (visibility !== before.visibility || projectId !== before.project_id)) {
+    await tx.query(
+      `INSERT INTO audit_log (actor_id, action, entity, entity_id, details)
+       VALUES (app.current_user_id(), $1, $2, $3, $4)`,
+      [
+        `${owned.what}.share`,
+        owned.table,
+        id,
+        {
+          from: { visibility: before.visibility, projectId: before.project_id },
+          to: { visibility, projectId }
+        }
+      ]
+    );
+  }
 }
 
 /**
@@ -80,7 +97,8 @@ export async function deleteOwned(
   owned: OwnedTable,
   id: string,
   userId: string,
-  inUse: string
+  inUse: string,
+  details: Record<string, unknown> = {}
 ): Promise<void> {
   const visible = await tx.query(`SELECT 1 FROM ${owned.table} WHERE id = $1`, [id]);
   if (visible.rows.length === 0) {
@@ -106,7 +124,7 @@ export async function deleteOwned(
     );
   }
   await tx.query(
-    `INSERT INTO audit_log (actor_id, action, entity, entity_id) VALUES ($1, $2, $3, $4)`,
-    [userId, `${owned.what}.delete`, owned.table, id]
+    `INSERT INTO audit_log (actor_id, action, entity, entity_id, details) VALUES ($1, $2, $3, $4, $5)`,
+    [userId, `${owned.what}.delete`, owned.table, id, details]
   );
 }

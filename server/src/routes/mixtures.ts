@@ -15,6 +15,7 @@ import {
 import type { Queryable } from '../db/database.js';
 import { requireScope } from '../http/auth.js';
 import { Cursor, containsPattern, keysetPage } from '../http/pagination.js';
+import { deleteOwned, updateOwned, type OwnedTable } from '../db/owned-records.js';
 import { ProblemError, notFound, requireProjectForVisibility } from '../http/problem.js';
 
 type ComponentInput = z.infer<typeof CreateMixtureSchema>['components'][number];
@@ -165,6 +166,7 @@ async function loadMixtures(tx: Queryable, rows: MixtureRow[]): Promise<MixtureR
 }
 
 const IdParams = z.object({ id: z.string().uuid() });
+const OWNED: OwnedTable = { table: 'mixtures', what: 'mixture', auditSharing: true };
 const problems = {
   400: ProblemSchema,
   401: ProblemSchema,
@@ -307,27 +309,15 @@ export const mixturesRoutes: FastifyPluginAsync = async fastify => {
     },
     async (request, reply) => {
       const userId = requireScope(request, 'write');
-      await app.db.userTransaction(userId, async tx => {
-        const visible = await tx.query('SELECT 1 FROM mixtures WHERE id = $1', [request.params.id]);
-        if (visible.rows.length === 0) {
-          throw notFound(`mixture ${request.params.id}`);
-        }
-        const deleted = await tx.query('DELETE FROM mixtures WHERE id = $1 RETURNING id', [
-          request.params.id
-        ]);
-        if (deleted.rows.length === 0) {
-          throw new ProblemError(
-            403,
-            'forbidden',
-            'Forbidden',
-            'only the owner or a project admin may delete this mixture'
-          );
-        }
-        await tx.query(
-          `INSERT INTO audit_log (actor_id, action, entity, entity_id) VALUES ($1, 'mixture.delete', 'mixtures', $2)`,
-          [userId, request.params.id]
-        );
-      });
+      await app.db.userTransaction(userId, tx =>
+        deleteOwned(
+          tx,
+          OWNED,
+          request.params.id,
+          userId,
+          'measurements or predictions refer to this mixture (some may not be visible to you); it cannot be deleted while they do'
+        )
+      );
       return reply.code(204).send(null);
     }
   );
@@ -346,50 +336,16 @@ export const mixturesRoutes: FastifyPluginAsync = async fastify => {
     async request => {
       const userId = requireScope(request, 'write');
       const { id } = request.params;
-      const body = request.body;
+      const { name, description, visibility, projectId } = request.body;
+      const columns: Record<string, unknown> = {};
+      if (name !== undefined) {
+        columns.name = name;
+      }
+      if (description !== undefined) {
+        columns.description = description;
+      }
       return app.db.userTransaction(userId, async tx => {
-        const current = (
-          await tx.query<MixtureRow>(`SELECT ${COLUMNS} FROM mixtures x WHERE x.id = $1`, [id])
-        ).rows[0];
-        if (!current) {
-          throw notFound(`mixture ${id}`);
-        }
-        const visibility = body.visibility ?? current.visibility;
-        const projectId = body.projectId !== undefined ? body.projectId : current.project_id;
-        requireProjectForVisibility({ visibility, projectId: projectId ?? undefined });
-        const updated = await tx.query(
-          `UPDATE mixtures SET name = $2, description = $3, visibility = $4, project_id = $5
-           WHERE id = $1 RETURNING id`,
-          [
-            id,
-            body.name ?? current.name,
-            body.description ?? current.description,
-            visibility,
-            projectId
-          ]
-        );
-        if (updated.rows.length === 0) {
-          throw new ProblemError(
-            403,
-            'forbidden',
-            'Forbidden',
-            'only the owner or an editor of its project may change this mixture'
-          );
-        }
-        if (visibility !== current.visibility || projectId !== current.project_id) {
-          await tx.query(
-            `INSERT INTO audit_log (actor_id, action, entity, entity_id, details)
-             VALUES ($1, 'mixture.share', 'mixtures', $2, $3)`,
-            [
-              userId,
-              id,
-              {
-                from: { visibility: current.visibility, projectId: current.project_id },
-                to: { visibility, projectId }
-              }
-            ]
-          );
-        }
+        await updateOwned(tx, OWNED, id, columns, { visibility, projectId });
         const stored = await tx.query<MixtureRow>(
           `SELECT ${COLUMNS} FROM mixtures x WHERE x.id = $1`,
           [id]

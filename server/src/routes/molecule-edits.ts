@@ -3,10 +3,11 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { MoleculeSchema, ProblemSchema, UpdateMoleculeSchema } from '@cryoprotect/kernel';
 import { requireScope } from '../http/auth.js';
-import { ProblemError, notFound } from '../http/problem.js';
+import { deleteOwned, updateOwned, type OwnedTable } from '../db/owned-records.js';
 import { findById } from './molecules.js';
 
 const IdParams = z.object({ id: z.string().uuid() });
+const OWNED: OwnedTable = { table: 'molecules', what: 'molecule', auditSharing: true };
 const problems = {
   400: ProblemSchema,
   401: ProblemSchema,
@@ -37,56 +38,16 @@ export const moleculeEditsRoutes: FastifyPluginAsync = async fastify => {
     async request => {
       const userId = requireScope(request, 'write');
       const { id } = request.params;
-      const body = request.body;
+      const { name, synonyms, visibility, projectId } = request.body;
+      const columns: Record<string, unknown> = {};
+      if (name !== undefined) {
+        columns.name = name;
+      }
+      if (synonyms !== undefined) {
+        columns.synonyms = synonyms;
+      }
       return app.db.userTransaction(userId, async tx => {
-        const current = await findById(tx, id);
-        if (!current) {
-          throw notFound(`molecule ${id}`);
-        }
-        const visibility = body.visibility ?? current.visibility;
-        const projectId = body.projectId !== undefined ? body.projectId : current.projectId;
-        if (visibility === 'project' && !projectId) {
-          throw new ProblemError(
-            422,
-            'validation',
-            'Invalid request',
-            'body.projectId: required when visibility is project',
-            [{ path: 'body.projectId', message: 'required when visibility is project' }]
-          );
-        }
-        const updated = await tx.query(
-          `UPDATE molecules SET name = $2, synonyms = $3, visibility = $4, project_id = $5
-           WHERE id = $1 RETURNING id`,
-          [
-            id,
-            body.name !== undefined ? body.name : current.name,
-            body.synonyms ?? current.synonyms,
-            visibility,
-            projectId
-          ]
-        );
-        if (updated.rows.length === 0) {
-          throw new ProblemError(
-            403,
-            'forbidden',
-            'Forbidden',
-            'only the owner or an editor of its project may change this molecule'
-          );
-        }
-        if (visibility !== current.visibility || projectId !== current.projectId) {
-          await tx.query(
-            `INSERT INTO audit_log (actor_id, action, entity, entity_id, details)
-             VALUES ($1, 'molecule.share', 'molecules', $2, $3)`,
-            [
-              userId,
-              id,
-              {
-                from: { visibility: current.visibility, projectId: current.projectId },
-                to: { visibility, projectId }
-              }
-            ]
-          );
-        }
+        await updateOwned(tx, OWNED, id, columns, { visibility, projectId });
         return (await findById(tx, id))!;
       });
     }
@@ -108,22 +69,13 @@ export const moleculeEditsRoutes: FastifyPluginAsync = async fastify => {
       const { id } = request.params;
       await app.db.userTransaction(userId, async tx => {
         const current = await findById(tx, id);
-        if (!current) {
-          throw notFound(`molecule ${id}`);
-        }
-        const deleted = await tx.query('DELETE FROM molecules WHERE id = $1 RETURNING id', [id]);
-        if (deleted.rows.length === 0) {
-          throw new ProblemError(
-            403,
-            'forbidden',
-            'Forbidden',
-            'only the owner or a project admin may delete this molecule'
-          );
-        }
-        await tx.query(
-          `INSERT INTO audit_log (actor_id, action, entity, entity_id, details)
-           VALUES ($1, 'molecule.delete', 'molecules', $2, $3)`,
-          [userId, id, { inchikey: current.inchikey, name: current.name }]
+        await deleteOwned(
+          tx,
+          OWNED,
+          id,
+          userId,
+          'mixture components, measurements or predictions use this molecule (some may not be visible to you); it cannot be deleted while they do',
+          current ? { inchikey: current.inchikey, name: current.name } : {}
         );
       });
       return reply.code(204).send(null);
