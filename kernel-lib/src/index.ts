@@ -89,3 +89,4 @@ export * from './models/data';
 export * from './models/features';
 export * from './models/run';
 export * from './models/learners';
+export * from './models/toxicity';
