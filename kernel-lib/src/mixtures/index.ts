@@ -16,6 +16,9 @@
  * (`components[1].amount: must be positive (got -5)`). Listing order never changes a result:
  * components are solved and summed in a canonical order (by name, then SMILES).
  *
+ * As one line of text (CSV cells, command lines): `parseMixtureText("DMSO: 10 % w/w; ethylene
+ * glycol: 1.5 mol/kg")`, components by reference name or synonym or by SMILES (see text.ts).
+ *
  * ## Solution density
  *
  * Per-volume units (`% w/v`, `% v/v`, `mol/L`, `mg/mL`, `g/L`) need the solution density:
@@ -66,6 +69,7 @@ export type {
   MixtureMolecule,
   PureDensity
 } from './types';
+export { mixtureText, parseMixtureText, parseMixtureTextWith } from './text';
 export {
   moleculeFromReference,
   moleculeFromReferenceWith,
