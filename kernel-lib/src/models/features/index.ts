@@ -7,7 +7,12 @@ export {
   morganCountFeaturizer
 } from './molecules';
 export type { MorganCountOptions } from './molecules';
-export { MIXTURE_FEATURIZER_VERSION, mixtureFeaturizer } from './mixture';
+export {
+  MIXTURE_FEATURIZER_VERSION,
+  mixtureFeaturizer,
+  mixtureGroupKeyWith,
+  mixtureSample
+} from './mixture';
 export type {
   MixtureCondition,
   MixtureFeaturizerOptions,

@@ -1,4 +1,5 @@
-import { DESCRIPTORS, loadRDKit } from '../../chemistry';
+import { DESCRIPTORS, loadRDKit, withMol, type RDKitModule } from '../../chemistry';
+import { composition, type CompositionOptions, type Mixture } from '../../mixtures';
 import type { FeatureSet } from '../types';
 import { rowLabel, type Featurizer } from './featurizer';
 import { descriptorVector, namedError, withParsed } from './molecules';
@@ -98,6 +99,40 @@ export function mixtureFeaturizer(
       return { names, families, X, version: this.version };
     }
   };
+}
+
+/**
+ * The featurizer's sample of a mixture from the mixtures module (e.g. parsed by parseMixtureText):
+ * the mole fraction of every component and of water, the balance, from `composition` (so any
+ * concentration unit works, per-volume units with the solution density it documents).
+ */
+export function mixtureSample(
+  mixture: Mixture,
+  conditions?: MixtureSample['conditions'],
+  options: CompositionOptions = {}
+): MixtureSample {
+  const solved = composition(mixture, options);
+  const components: MixtureSampleComponent[] = solved.components.map(c => ({
+    smiles: c.smiles,
+    fraction: c.moleFraction
+  }));
+  if (solved.water.moleFraction > 0) {
+    components.push({ smiles: 'O', fraction: solved.water.moleFraction });
+  }
+  return conditions === undefined ? { components } : { components, conditions };
+}
+
+/**
+ * The group of a mixture for grouped cross-validation: the canonical SMILES of its components
+ * (water, the balance, aside), sorted and joined by " + ", whatever their amounts. Rows of the same
+ * cryoprotectants at other concentrations share the group, so a model is scored on combinations of
+ * cryoprotectants it has not seen.
+ */
+export function mixtureGroupKeyWith(rdkit: RDKitModule, mixture: Mixture): string {
+  return mixture.components
+    .map(c => withMol(rdkit, c.molecule.smiles, mol => mol.get_smiles()))
+    .sort()
+    .join(' + ');
 }
 
 namespace Private {
