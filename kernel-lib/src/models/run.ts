@@ -1,10 +1,20 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { snapshotHash } from '../datasets/canonical';
-import { loadRDKit } from '../chemistry';
+import { loadRDKit, type RDKitModule } from '../chemistry';
+import { MixtureError, parseMixtureTextWith } from '../mixtures';
 import { KERNEL_VERSION } from '../version';
-import { readCsvTable, type CsvTable, type RejectedRow } from './data';
-import { combine, descriptorFeaturizer, groupKeys, morganCountFeaturizer } from './features';
+import { readCsvTable, type RejectedRow } from './data';
+import {
+  combine,
+  descriptorFeaturizer,
+  groupKeys,
+  mixtureFeaturizer,
+  mixtureGroupKeyWith,
+  mixtureSample,
+  morganCountFeaturizer,
+  type MixtureSample
+} from './features';
 import { trainAndValidate, type TrainedModel } from './pipeline';
 import {
   coverageSpec,
@@ -23,7 +33,8 @@ import { forestLearner, mlpEnsembleLearner, ridgeLearner } from './learners';
  * to re-run and check the numbers (snapshot hash, seed, versions, out-of-fold predictions, plots).
  */
 
-export type GroupByOption = 'inchikey' | 'scaffold' | 'none';
+/** inchikey and scaffold group SMILES rows; mixture groups mixture rows by their set of components. */
+export type GroupByOption = 'inchikey' | 'scaffold' | 'mixture' | 'none';
 
 /** Learners by name; parameters are the learner's own (e.g. {"alpha": 1} for ridge). */
 const LEARNERS = new Map<string, (params: Record<string, unknown>) => Learner>([
@@ -59,11 +70,25 @@ export interface FeaturizerSpec {
   morgan: { radius: number; nBits: number } | null;
   /** Numeric CSV columns used as inputs as they are (e.g. "Concentration (mM)"); family "conditions". */
   conditions?: string[];
+  /**
+   * The rows are mixtures (a mixture column in parseMixtureText's form), featurized by
+   * mixtureFeaturizer: mole-fraction-weighted means and variances of the descriptors over the
+   * components, water included, and the water fractions. Descriptors and Morgan counts of a single
+   * SMILES are then off.
+   */
+  mixture?: boolean;
 }
 
 export const DEFAULT_FEATURIZER: FeaturizerSpec = {
   descriptors: true,
   morgan: { radius: 2, nBits: 2048 }
+};
+
+/** The features of a mixture model (conditions added by the caller). */
+export const DEFAULT_MIXTURE_FEATURIZER: FeaturizerSpec = {
+  descriptors: false,
+  morgan: null,
+  mixture: true
 };
 
 export async function featurizeSmiles(
@@ -73,7 +98,9 @@ export async function featurizeSmiles(
   conditionValues?: number[][]
 ): Promise<FeatureSet> {
   const sets: FeatureSet[] = [];
-  const conditions = spec.conditions ?? [];
+  if (spec.mixture) {
+    throw new Error('featurizer: this model reads mixtures, not SMILES');
+  }
   if (spec.descriptors) {
     sets.push(await descriptorFeaturizer().featurize(smiles, { rowLabels }));
   }
@@ -83,26 +110,31 @@ export async function featurizeSmiles(
   if (sets.length === 0) {
     throw new Error('featurizer: choose descriptors, Morgan counts or both');
   }
-  if (conditions.length > 0) {
-    if (!conditionValues || conditionValues.length !== smiles.length) {
-      throw new Error(
-        `featurizer: the model needs the columns ${conditions.map(c => `"${c}"`).join(', ')}`
-      );
-    }
-    sets.push({
-      names: conditions.map(c => `condition:${c}`),
-      families: conditions.map(() => 'conditions'),
-      X: conditionValues,
-      version: `conditions@1(${conditions.join('|')})`
-    });
+  return Private.withConditionColumns(sets, spec, smiles.length, conditionValues);
+}
+
+/** Composition features of mixtures (mixtureFeaturizer, no built-in conditions) and the condition columns. */
+export async function featurizeMixtures(
+  samples: readonly MixtureSample[],
+  spec: FeaturizerSpec,
+  rowLabels?: string[],
+  conditionValues?: number[][]
+): Promise<FeatureSet> {
+  if (!spec.mixture || spec.descriptors || spec.morgan) {
+    throw new Error(
+      'featurizer: a mixture model uses the mixture features only (no single-SMILES descriptors or Morgan counts)'
+    );
   }
-  return sets.length === 1 ? sets[0] : combine(...sets);
+  const composition = await mixtureFeaturizer({ conditions: [] }).featurize(samples, { rowLabels });
+  return Private.withConditionColumns([composition], spec, samples.length, conditionValues);
 }
 
 export interface TrainCsvOptions {
   data: string;
   target: string;
   smilesColumn?: string;
+  /** Column of mixtures in parseMixtureText's form; when given, the rows are mixtures and no SMILES column is read. */
+  mixtureColumn?: string;
   groupBy?: GroupByOption;
   seed?: number;
   learner?: string;
@@ -115,7 +147,8 @@ export interface TrainCsvResult {
   model: TrainedModel;
   learner: Learner;
   rejected: RejectedRow[];
-  smiles: string[];
+  /** Each training row's SMILES, or its mixture text for a mixture model. */
+  inputs: string[];
   lines: number[];
   y: number[];
   snapshot: {
@@ -123,51 +156,70 @@ export interface TrainCsvResult {
     rows: unknown[][];
     hash: string;
   };
-  options: Required<Omit<TrainCsvOptions, 'learnerParams'>> & {
+  options: Required<Omit<TrainCsvOptions, 'learnerParams' | 'mixtureColumn'>> & {
     learnerParams: Record<string, unknown>;
+    mixtureColumn: string | null;
   };
 }
 
 export async function trainFromCsv(options: TrainCsvOptions): Promise<TrainCsvResult> {
   const smilesColumn = options.smilesColumn ?? 'SMILES';
+  const mixtureColumn = options.mixtureColumn ?? null;
   const settings = {
     data: options.data,
     target: options.target,
     smilesColumn,
-    groupBy: options.groupBy ?? 'inchikey',
+    mixtureColumn,
+    groupBy: options.groupBy ?? (mixtureColumn !== null ? 'mixture' : 'inchikey'),
     seed: options.seed ?? 0,
     learner: options.learner ?? 'mean',
     learnerParams: options.learnerParams ?? {},
     folds: options.folds ?? 5,
-    featurizer: options.featurizer ?? DEFAULT_FEATURIZER
+    featurizer:
+      options.featurizer ??
+      (mixtureColumn !== null ? DEFAULT_MIXTURE_FEATURIZER : DEFAULT_FEATURIZER)
   };
+  Private.checkKind(settings.featurizer, mixtureColumn, settings.groupBy);
   const learner = makeLearner(settings.learner, settings.learnerParams);
   const conditions = settings.featurizer.conditions ?? [];
-  const csv = await readCsvTable(options.data, {
-    smilesColumn,
-    targetColumn: options.target,
-    numberColumns: conditions,
-    columns: [smilesColumn, options.target, ...conditions]
+  const inputColumn = mixtureColumn ?? smilesColumn;
+  const read = await Private.readInputs(options.data, {
+    inputColumn,
+    mixtures: mixtureColumn !== null,
+    target: options.target,
+    conditions
   });
-  const read = Private.withConditions(csv, smilesColumn, conditions);
-  const { smiles, lines, conditionValues } = read;
-  const rejected = [...csv.rejected, ...read.rejected].sort((a, b) => a.line - b.line);
-  const y = read.keep.map(i => (csv.table.array(options.target) as ArrayLike<number>)[i]);
-  // The snapshot a registered model names: exactly the rows (SMILES, target, conditions) it was trained on.
+  const { inputs, lines, conditionValues, rejected } = read;
+  const y = read.y!;
+  // The snapshot a registered model names: exactly the rows (input, target, conditions) it was trained on.
   const snapshot = {
     columns: [
-      { name: smilesColumn, type: 'text' as const },
+      { name: inputColumn, type: 'text' as const },
       { name: options.target, type: 'number' as const },
       ...conditions.map(name => ({ name, type: 'number' as const }))
     ],
-    rows: smiles.map((s, i) => [s, y[i], ...conditionValues[i]])
+    rows: inputs.map((s, i) => [s, y[i], ...conditionValues[i]])
   };
   const labels = lines.map(line => `line ${line}`);
-  const features = await featurizeSmiles(smiles, settings.featurizer, labels, conditionValues);
-  const groups =
-    settings.groupBy === 'none'
-      ? undefined
-      : await groupKeys(smiles, settings.groupBy, { rowLabels: labels });
+  let features: FeatureSet;
+  let groups: string[] | undefined;
+  if (read.mixtures) {
+    features = await featurizeMixtures(
+      read.mixtures.map(m => m.sample),
+      settings.featurizer,
+      labels,
+      conditionValues
+    );
+    groups = settings.groupBy === 'none' ? undefined : read.mixtures.map(m => m.group);
+  } else {
+    features = await featurizeSmiles(inputs, settings.featurizer, labels, conditionValues);
+    groups =
+      settings.groupBy === 'none'
+        ? undefined
+        : await groupKeys(inputs, settings.groupBy as 'inchikey' | 'scaffold', {
+            rowLabels: labels
+          });
+  }
   const model = await trainAndValidate(
     { features, y, groups },
     { learner, seed: settings.seed, folds: settings.folds, learningCurve: [0.25, 0.5, 0.75, 1] }
@@ -176,7 +228,7 @@ export async function trainFromCsv(options: TrainCsvOptions): Promise<TrainCsvRe
     model,
     learner,
     rejected,
-    smiles,
+    inputs,
     lines,
     y,
     snapshot: {
@@ -193,6 +245,8 @@ export interface SavedModel {
   format: 'cryoprotect-model/1';
   target: string;
   smilesColumn: string;
+  /** The mixture column of a mixture model (absent for SMILES models). */
+  mixtureColumn?: string;
   learner: { name: string; params: Record<string, unknown> };
   seed: number;
   groupBy: GroupByOption;
@@ -217,6 +271,7 @@ export async function saveTrainedModel(dir: string, result: TrainCsvResult): Pro
     format: 'cryoprotect-model/1',
     target: options.target,
     smilesColumn: options.smilesColumn,
+    ...(options.mixtureColumn !== null ? { mixtureColumn: options.mixtureColumn } : {}),
     learner: model.learner,
     seed: model.seed,
     groupBy: options.groupBy,
@@ -238,11 +293,11 @@ export async function saveTrainedModel(dir: string, result: TrainCsvResult): Pro
   writeFileSync(join(dir, 'model.json'), JSON.stringify(saved, null, 2) + '\n');
   const intervals = model.validation.intervals;
   const oof = [
-    'line,smiles,measured,predicted,lower,upper,fold',
+    `line,${options.mixtureColumn !== null ? 'mixture' : 'smiles'},measured,predicted,lower,upper,fold`,
     ...result.y.map((measured, i) =>
       [
         result.lines[i],
-        Private.csvCell(result.smiles[i]),
+        Private.csvCell(result.inputs[i]),
         measured,
         model.validation.predictions[i],
         intervals?.lower[i] ?? '',
@@ -275,7 +330,7 @@ export async function saveTrainedModel(dir: string, result: TrainCsvResult): Pro
       {
         lower: intervals?.lower,
         upper: intervals?.upper,
-        ids: result.smiles
+        ids: result.inputs
       }
     ),
     residuals: residualsSpec(result.y, model.validation.predictions, label),
@@ -291,7 +346,8 @@ export async function saveTrainedModel(dir: string, result: TrainCsvResult): Pro
 
 export interface PredictedRow {
   line: number;
-  smiles: string;
+  /** The row's SMILES, or its mixture text for a mixture model. */
+  input: string;
   prediction: number;
   lower: number;
   upper: number;
@@ -301,87 +357,196 @@ export interface PredictedRow {
 export async function predictCsv(
   modelDir: string,
   input: string,
-  options: { smilesColumn?: string } = {}
-): Promise<{ rows: PredictedRow[]; rejected: RejectedRow[]; model: SavedModel }> {
+  options: { smilesColumn?: string; mixtureColumn?: string } = {}
+): Promise<{
+  rows: PredictedRow[];
+  rejected: RejectedRow[];
+  model: SavedModel;
+  inputColumn: string;
+}> {
   const saved = JSON.parse(readFileSync(join(modelDir, 'model.json'), 'utf8')) as SavedModel;
   if (saved.format !== 'cryoprotect-model/1') {
     throw new Error(
       `${modelDir}/model.json: not a CryoProtect model (format ${String(saved.format)})`
     );
   }
-  const smilesColumn = options.smilesColumn ?? saved.smilesColumn;
+  const mixtures = saved.featurizer.mixture === true;
+  const inputColumn = mixtures
+    ? (options.mixtureColumn ?? saved.mixtureColumn ?? 'Mixture')
+    : (options.smilesColumn ?? saved.smilesColumn);
   const conditions = saved.featurizer.conditions ?? [];
-  const csv = await readCsvTable(input, {
-    smilesColumn,
-    numberColumns: conditions,
-    columns: [smilesColumn, ...conditions]
-  });
-  const read = Private.withConditions(csv, smilesColumn, conditions);
-  const { smiles } = read;
-  const features = await featurizeSmiles(
-    smiles,
-    saved.featurizer,
-    read.lines.map(line => `line ${line}`),
-    read.conditionValues
-  );
+  const read = await Private.readInputs(input, { inputColumn, mixtures, conditions });
+  const labels = read.lines.map(line => `line ${line}`);
+  const features = read.mixtures
+    ? await featurizeMixtures(
+        read.mixtures.map(m => m.sample),
+        saved.featurizer,
+        labels,
+        read.conditionValues
+      )
+    : await featurizeSmiles(read.inputs, saved.featurizer, labels, read.conditionValues);
   if (features.version !== saved.featurizerVersion) {
     throw new Error(
       `featurizer: this kernel makes "${features.version}" but the model was trained on "${saved.featurizerVersion}"`
     );
   }
   const regressor = makeLearner(saved.learner.name, saved.learner.params).fromJSON(saved.regressor);
-  const predicted = await regressor.predict(features.X);
+  const predicted = read.inputs.length > 0 ? await regressor.predict(features.X) : [];
   const h = saved.conformal.halfWidth;
   return {
     rows: predicted.map((p, i) => ({
       line: read.lines[i],
-      smiles: smiles[i],
+      input: read.inputs[i],
       prediction: p,
       lower: p - h,
       upper: p + h
     })),
-    rejected: [...csv.rejected, ...read.rejected].sort((a, b) => a.line - b.line),
-    model: saved
+    rejected: read.rejected,
+    model: saved,
+    inputColumn
   };
 }
 
 namespace Private {
-  /** Rows whose condition columns all hold a number; the others are rejected by line. */
-  export function withConditions(
-    csv: CsvTable,
-    smilesColumn: string,
-    conditions: string[]
-  ): {
-    keep: number[];
-    smiles: string[];
+  export interface ReadInputs {
+    inputs: string[];
     lines: number[];
     conditionValues: number[][];
+    /** Target values, when a target column was read. */
+    y?: number[];
+    /** Parsed mixtures and their groups, for a mixture column. */
+    mixtures?: { sample: MixtureSample; group: string }[];
+    /** Every row left out, by line: CSV problems, missing conditions, unreadable mixtures. */
     rejected: RejectedRow[];
-  } {
-    const allSmiles = csv.table.array(smilesColumn) as string[];
+  }
+
+  /**
+   * The usable rows of a CSV: a valid SMILES (or mixture), a number in every condition column and
+   * (for training) in the target column. Every other row is rejected by line, with its reason.
+   */
+  export async function readInputs(
+    source: string,
+    options: { inputColumn: string; mixtures: boolean; target?: string; conditions: string[] }
+  ): Promise<ReadInputs> {
+    const { inputColumn, conditions, target } = options;
+    const csv = await readCsvTable(source, {
+      ...(options.mixtures ? {} : { smilesColumn: inputColumn }),
+      ...(target !== undefined ? { targetColumn: target } : {}),
+      numberColumns: conditions,
+      columns: [inputColumn, ...(target !== undefined ? [target] : []), ...conditions]
+    });
+    const all = csv.table.array(inputColumn) as (string | null)[];
     const columns = conditions.map(c => csv.table.array(c) as ArrayLike<number | null>);
-    const keep: number[] = [];
-    const rejected: RejectedRow[] = [];
-    allSmiles.forEach((smiles, i) => {
+    const targets =
+      target !== undefined ? (csv.table.array(target) as ArrayLike<number>) : undefined;
+    const rdkit = options.mixtures ? await loadRDKit() : undefined;
+    const rejected: RejectedRow[] = [...csv.rejected];
+    const read: ReadInputs = {
+      inputs: [],
+      lines: [],
+      conditionValues: [],
+      ...(targets ? { y: [] } : {}),
+      ...(options.mixtures ? { mixtures: [] } : {}),
+      rejected
+    };
+    all.forEach((text, i) => {
+      const line = csv.lines[i];
+      const values = { [inputColumn]: text ?? '' };
       const missing = conditions.find((_, j) => columns[j][i] === null);
       if (missing) {
         rejected.push({
-          line: csv.lines[i],
+          line,
           column: missing,
           reason: 'has no value, and the model needs it as an input',
-          values: { [smilesColumn]: smiles }
-        } as RejectedRow);
-      } else {
-        keep.push(i);
+          values
+        });
+        return;
+      }
+      if (rdkit) {
+        const parsed = mixtureOf(rdkit, text);
+        if ('reason' in parsed) {
+          rejected.push({ line, column: inputColumn, reason: parsed.reason, values });
+          return;
+        }
+        read.mixtures!.push(parsed);
+      }
+      read.inputs.push((text ?? '').trim());
+      read.lines.push(line);
+      read.conditionValues.push(columns.map(c => c[i] as number));
+      if (targets) {
+        read.y!.push(targets[i]);
       }
     });
-    return {
-      keep,
-      smiles: keep.map(i => allSmiles[i]),
-      lines: keep.map(i => csv.lines[i]),
-      conditionValues: keep.map(i => columns.map(c => c[i] as number)),
-      rejected
-    };
+    rejected.sort((a, b) => a.line - b.line);
+    return read;
+  }
+
+  /** A mixture cell as featurizer sample and group, or why it cannot be read. */
+  function mixtureOf(
+    rdkit: RDKitModule,
+    text: string | null
+  ): { sample: MixtureSample; group: string } | { reason: string } {
+    if (text === null || text.trim() === '') {
+      return { reason: 'the mixture is missing' };
+    }
+    try {
+      const mixture = parseMixtureTextWith(rdkit, text);
+      return { sample: mixtureSample(mixture), group: mixtureGroupKeyWith(rdkit, mixture) };
+    } catch (error) {
+      if (error instanceof MixtureError) {
+        return { reason: error.message };
+      }
+      throw error;
+    }
+  }
+
+  /** A mixture column goes with the mixture features and grouping, a SMILES column with the others. */
+  export function checkKind(
+    featurizer: FeaturizerSpec,
+    mixtureColumn: string | null,
+    groupBy: GroupByOption
+  ): void {
+    if (mixtureColumn !== null) {
+      if (!featurizer.mixture) {
+        throw new Error('featurizer: a mixture column needs the mixture features (mixture: true)');
+      }
+      if (groupBy !== 'mixture' && groupBy !== 'none') {
+        throw new Error(
+          `group by "${groupBy}": rows of a mixture column are grouped by "mixture" or "none"`
+        );
+      }
+    } else {
+      if (featurizer.mixture) {
+        throw new Error('featurizer: the mixture features need a mixture column');
+      }
+      if (groupBy === 'mixture') {
+        throw new Error('group by "mixture": give a mixture column');
+      }
+    }
+  }
+
+  /** The feature sets with the condition columns appended (family "conditions"). */
+  export function withConditionColumns(
+    sets: FeatureSet[],
+    spec: FeaturizerSpec,
+    rows: number,
+    conditionValues?: number[][]
+  ): FeatureSet {
+    const conditions = spec.conditions ?? [];
+    if (conditions.length > 0) {
+      if (!conditionValues || conditionValues.length !== rows) {
+        throw new Error(
+          `featurizer: the model needs the columns ${conditions.map(c => `"${c}"`).join(', ')}`
+        );
+      }
+      sets.push({
+        names: conditions.map(c => `condition:${c}`),
+        families: conditions.map(() => 'conditions'),
+        X: conditionValues,
+        version: `conditions@1(${conditions.join('|')})`
+      });
+    }
+    return sets.length === 1 ? sets[0] : combine(...sets);
   }
 
   export function csvCell(text: string): string {

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
+import { simulatedViabilityCsv, simulateViability } from '@cryoprotect/kernel';
 import type { FastifyInstance } from 'fastify';
 import { createTestApp, countRows } from '../testing/app.js';
 import { databaseTargets, type TestDatabase } from '../testing/databases.js';
@@ -165,5 +166,150 @@ describe('cryoprotect model train and predict on the shared Tg data', () => {
     const learner = await train(join(dir, 'z'), ['--learner', 'oracle']);
     assert.notEqual(learner.code, 0);
     assert.match(learner.stderr, /learner: unknown "oracle"/);
+  });
+});
+
+describe('cryoprotect model train and predict on mixtures (SIMULATED viability data)', () => {
+  // The CSV is SIMULATED at test time from the assumed toxicity-kinetics model with simulation
+  // parameters (kernel-lib models/toxicity), its Provenance column says so on every row: it checks
+  // the mixture pipeline of the command, never anything about real cryoprotectant toxicity.
+  const dir = mkdtempSync(join(tmpdir(), 'cryoprotect-viability-'));
+  const data = join(dir, 'viability-simulated.csv');
+  const conditions = 'Concentration (% w/w),Temperature (K),Exposure (min)';
+  before(() => {
+    const lines = simulatedViabilityCsv(simulateViability({ seed: 31, rows: 240 }))
+      .trim()
+      .split('\n');
+    const provenance = '"simulated (seed 31); not a measurement"';
+    // Invalid rows at known lines: an unknown component (line 4), no exposure time (line 7), a
+    // viability that is not a number (line 9), an unknown unit (line 12).
+    lines.splice(3, 0, `"unobtainium: 5 % w/w",5,295.15,10,0.5,${provenance}`);
+    lines.splice(6, 0, `"glycerol: 10 % w/w",10,295.15,,0.9,${provenance}`);
+    lines.splice(8, 0, `"glycerol: 10 % w/w",10,295.15,10,n/a,${provenance}`);
+    lines.splice(11, 0, `"glycerol: 10 percent",10,295.15,10,0.9,${provenance}`);
+    writeFileSync(data, lines.join('\n') + '\n');
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  const train = (out: string, learner: string) =>
+    cryoprotect([
+      'model',
+      'train',
+      '--data',
+      data,
+      '--target',
+      'Viability',
+      '--mixture-column',
+      'Mixture',
+      '--conditions',
+      conditions,
+      '--learner',
+      learner,
+      '--seed',
+      '2',
+      '--out',
+      out
+    ]);
+
+  it('learns viability from mixtures and conditions better than the mean, reporting bad rows by line', async () => {
+    const ridge = await train(join(dir, 'ridge'), 'ridge');
+    assert.equal(ridge.code, 0, ridge.stderr);
+    assert.match(
+      ridge.stderr,
+      /viability-simulated\.csv:4: Mixture: components\[0\]\.molecule \(unobtainium\): "unobtainium" is neither a reference cryoprotectant nor a SMILES/
+    );
+    assert.match(ridge.stderr, /viability-simulated\.csv:7: Exposure \(min\): has no value/);
+    assert.match(
+      ridge.stderr,
+      /viability-simulated\.csv:9: Viability: "n\/a" in "Viability" is not a number/
+    );
+    assert.match(
+      ridge.stderr,
+      /viability-simulated\.csv:12: Mixture: components\[0\]\.unit .*unknown unit "percent"/
+    );
+    assert.equal(ridge.stderr.trim().split('\n').length, 4, ridge.stderr);
+    const model = JSON.parse(readFileSync(join(dir, 'ridge', 'model.json'), 'utf8'));
+    assert.equal(model.trainingRows, 240);
+    assert.equal(model.mixtureColumn, 'Mixture');
+    assert.equal(model.groupBy, 'mixture');
+    assert.match(
+      model.featurizerVersion,
+      /^mixture@1\(basis=mole,conditions=\)\+conditions@1\(Concentration \(% w\/w\)\|Temperature \(K\)\|Exposure \(min\)\)$/
+    );
+    const oof = readFileSync(join(dir, 'ridge', 'oof.csv'), 'utf8').split('\n');
+    assert.equal(oof[0], 'line,mixture,measured,predicted,lower,upper,fold');
+
+    const mean = await train(join(dir, 'mean'), 'mean');
+    assert.equal(mean.code, 0, mean.stderr);
+    const baseline = JSON.parse(readFileSync(join(dir, 'mean', 'model.json'), 'utf8'));
+    // Scored on held-out component sets; the learned model's RMSE is well under the mean's.
+    assert.ok(
+      model.metrics.rmse.value < 0.6 * baseline.metrics.rmse.value,
+      `ridge RMSE ${model.metrics.rmse.value} vs mean ${baseline.metrics.rmse.value}`
+    );
+
+    const input = join(dir, 'to-predict.csv');
+    writeFileSync(
+      input,
+      [
+        'Mixture,Concentration (% w/w),Temperature (K),Exposure (min)',
+        '"DMSO: 10 % w/w; glycerol: 5 % w/w",15,277.15,5',
+        '"DMSO: 10 % w/w",10,277.15,',
+        '"ethylene glycol: 30 % w/w",30,310.15,60'
+      ].join('\n') + '\n'
+    );
+    const predicted = await cryoprotect([
+      'model',
+      'predict',
+      '--model',
+      join(dir, 'ridge'),
+      '--input',
+      input,
+      '--out',
+      join(dir, 'predicted.csv')
+    ]);
+    assert.equal(predicted.code, 0, predicted.stderr);
+    assert.match(predicted.stderr, /to-predict\.csv:3: Exposure \(min\): has no value/);
+    const rows = readFileSync(join(dir, 'predicted.csv'), 'utf8').trim().split('\n');
+    assert.equal(rows[0], 'Mixture,prediction,lower,upper');
+    assert.equal(rows.length, 3);
+    const [mild, harsh] = rows.slice(1).map(r => Number(r.split(',').at(-3)));
+    // Short, cold and dilute against long, warm and concentrated: the model must rank them.
+    assert.ok(mild > harsh, `mild ${mild} vs harsh ${harsh}`);
+  });
+
+  it('refuses SMILES-only options with a mixture column', async () => {
+    const result = await cryoprotect([
+      'model',
+      'train',
+      '--data',
+      data,
+      '--target',
+      'Viability',
+      '--mixture-column',
+      'Mixture',
+      '--features',
+      'descriptors',
+      '--out',
+      join(dir, 'x')
+    ]);
+    assert.notEqual(result.code, 0);
+    assert.match(result.stderr, /--features chooses features of a SMILES column/);
+    const grouped = await cryoprotect([
+      'model',
+      'train',
+      '--data',
+      data,
+      '--target',
+      'Viability',
+      '--mixture-column',
+      'Mixture',
+      '--group-by',
+      'inchikey',
+      '--out',
+      join(dir, 'y')
+    ]);
+    assert.notEqual(grouped.code, 0);
+    assert.match(grouped.stderr, /rows of a mixture column are grouped by "mixture" or "none"/);
   });
 });

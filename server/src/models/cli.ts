@@ -23,18 +23,23 @@ export function addModelCommands(program: Command): void {
     .description(
       'cross-validate a learner on a CSV, fit it on every row and write the model directory'
     )
-    .requiredOption('--data <file>', 'CSV with a SMILES column and the target column')
+    .requiredOption('--data <file>', 'CSV with a SMILES (or mixture) column and the target column')
     .requiredOption('--target <column>', 'column with the measured values to learn')
     .option('--smiles-column <column>', 'column with the structures', 'SMILES')
+    .option(
+      '--mixture-column <column>',
+      'column with mixtures instead of SMILES, each cell as "<component>: <amount> <unit>; ..." (e.g. "DMSO: 10 % w/w; ethylene glycol: 5 % w/w"; components by reference name or SMILES, water the balance); featurized by composition, water included'
+    )
     .addOption(
-      new Option('--group-by <key>', 'keep each group in one fold')
-        .choices(['inchikey', 'scaffold', 'none'])
-        .default('inchikey')
+      new Option(
+        '--group-by <key>',
+        'keep each group in one fold (default inchikey; mixture with --mixture-column: rows with the same components, whatever their amounts)'
+      ).choices(['inchikey', 'scaffold', 'mixture', 'none'])
     )
     .option('--seed <n>', 'seed of folds, learners and bootstrap', Private.parseInteger, 0)
     .option('--folds <k>', 'number of folds', Private.parseInteger, 5)
     .addOption(
-      new Option('--features <set>', 'structure features')
+      new Option('--features <set>', 'structure features of a SMILES column')
         .choices(['descriptors', 'morgan', 'descriptors+morgan'])
         .default('descriptors+morgan')
     )
@@ -66,21 +71,30 @@ export function addModelCommands(program: Command): void {
       '--register',
       'also store the snapshot, the model version and its metrics on the server (CRYOPROTECT_SERVER_URL, CRYOPROTECT_TOKEN)'
     )
-    .action(async (options: TrainOptions) => {
+    .action(async (options: TrainOptions, command: Command) => {
+      const mixtures = options.mixtureColumn !== undefined;
+      if (mixtures && command.getOptionValueSource('features') === 'cli') {
+        throw new InvalidArgumentError(
+          '--features chooses features of a SMILES column; a --mixture-column model uses the mixture composition features'
+        );
+      }
       const result = await trainFromCsv({
         data: options.data,
         target: options.target,
         smilesColumn: options.smilesColumn,
+        mixtureColumn: options.mixtureColumn,
         groupBy: options.groupBy,
         seed: options.seed,
         folds: options.folds,
         learner: options.learner,
         learnerParams: options.params,
-        featurizer: {
-          descriptors: options.features.includes('descriptors'),
-          morgan: options.features.includes('morgan') ? { radius: 2, nBits: 2048 } : null,
-          conditions: options.conditions
-        }
+        featurizer: mixtures
+          ? { descriptors: false, morgan: null, mixture: true, conditions: options.conditions }
+          : {
+              descriptors: options.features.includes('descriptors'),
+              morgan: options.features.includes('morgan') ? { radius: 2, nBits: 2048 } : null,
+              conditions: options.conditions
+            }
       });
       Private.reportRejected(options.data, result.rejected);
       const saved = await saveTrainedModel(resolve(options.out), result);
@@ -156,26 +170,40 @@ export function addModelCommands(program: Command): void {
       'predict every row of a CSV with a model directory; intervals from its conformal calibration'
     )
     .requiredOption('--model <dir>', 'directory written by model train')
-    .requiredOption('--input <file>', 'CSV with a SMILES column')
+    .requiredOption(
+      '--input <file>',
+      'CSV with a SMILES column (a mixture column for a mixture model) and any condition columns'
+    )
     .option(
       '--smiles-column <column>',
       'column with the structures (default: the one the model was trained with)'
     )
-    .requiredOption('--out <file>', 'CSV to write: SMILES, prediction, lower, upper')
+    .option(
+      '--mixture-column <column>',
+      'column with the mixtures, for a mixture model (default: the one it was trained with)'
+    )
+    .requiredOption('--out <file>', 'CSV to write: SMILES (or mixture), prediction, lower, upper')
     .action(
-      async (options: { model: string; input: string; smilesColumn?: string; out: string }) => {
+      async (options: {
+        model: string;
+        input: string;
+        smilesColumn?: string;
+        mixtureColumn?: string;
+        out: string;
+      }) => {
         const {
           rows,
           rejected,
-          model: saved
+          model: saved,
+          inputColumn
         } = await predictCsv(resolve(options.model), options.input, {
-          smilesColumn: options.smilesColumn
+          smilesColumn: options.smilesColumn,
+          mixtureColumn: options.mixtureColumn
         });
         Private.reportRejected(options.input, rejected);
-        const column = options.smilesColumn ?? saved.smilesColumn;
         const lines = [
-          `${Private.cell(column)},prediction,lower,upper`,
-          ...rows.map(r => [Private.cell(r.smiles), r.prediction, r.lower, r.upper].join(','))
+          `${Private.cell(inputColumn)},prediction,lower,upper`,
+          ...rows.map(r => [Private.cell(r.input), r.prediction, r.lower, r.upper].join(','))
         ];
         writeFileSync(options.out, lines.join('\n') + '\n');
         Private.say(
@@ -189,7 +217,8 @@ interface TrainOptions {
   data: string;
   target: string;
   smilesColumn: string;
-  groupBy: GroupByOption;
+  mixtureColumn?: string;
+  groupBy?: GroupByOption;
   seed: number;
   folds: number;
   learner: string;

@@ -5,8 +5,8 @@ import type { SnapshotColumn, SnapshotColumnType, SnapshotTable } from '../../da
 import { loadArquero, type ColumnTable } from './arquero';
 
 export interface CsvTableOptions {
-  /** Column holding each row's structure as SMILES. */
-  smilesColumn: string;
+  /** Column holding each row's structure as SMILES, checked by RDKit (none for tables without one, e.g. of mixtures). */
+  smilesColumn?: string;
   /** Column holding the measured value to learn; rows without a finite number there are rejected. */
   targetColumn?: string;
   /**
@@ -50,8 +50,9 @@ export class CsvTableError extends Error {
 
 /**
  * Read a CSV (a file path, or `{ text }`) into an arquero table of its valid rows. A row is rejected,
- * with its line and reason, when it has the wrong number of cells, its SMILES is empty or not
- * parsed by RDKit, its target is missing or not a number, or a number column holds text.
+ * with its line and reason, when it has the wrong number of cells, its SMILES (if the table has a
+ * SMILES column) is empty or not parsed by RDKit, its target is missing or not a number, or a
+ * number column holds text.
  */
 export async function readCsvTable(
   source: string | { text: string },
@@ -158,7 +159,7 @@ namespace Private {
       seen.add(name);
     }
     const wanted = [
-      options.smilesColumn,
+      ...(options.smilesColumn !== undefined ? [options.smilesColumn] : []),
       ...(options.targetColumn ? [options.targetColumn] : []),
       ...(options.numberColumns ?? []),
       ...(options.columns ?? [])
@@ -195,16 +196,18 @@ namespace Private {
       return { reason: `has ${record.length} cells but the header has ${header.length} columns` };
     }
     const cell = (name: string): string => record[header.indexOf(name)];
-    const smiles = cell(options.smilesColumn).trim();
-    if (smiles === '') {
-      return { column: options.smilesColumn, reason: 'the SMILES is missing' };
-    }
-    if (!smilesVerdicts.has(smiles)) {
-      smilesVerdicts.set(smiles, smilesProblem(rdkit, smiles));
-    }
-    const problem = smilesVerdicts.get(smiles);
-    if (problem !== undefined) {
-      return { column: options.smilesColumn, reason: problem };
+    const smiles = options.smilesColumn !== undefined ? cell(options.smilesColumn).trim() : '';
+    if (options.smilesColumn !== undefined) {
+      if (smiles === '') {
+        return { column: options.smilesColumn, reason: 'the SMILES is missing' };
+      }
+      if (!smilesVerdicts.has(smiles)) {
+        smilesVerdicts.set(smiles, smilesProblem(rdkit, smiles));
+      }
+      const problem = smilesVerdicts.get(smiles);
+      if (problem !== undefined) {
+        return { column: options.smilesColumn, reason: problem };
+      }
     }
     const cells: (string | number | null)[] = [];
     for (const name of columns) {
