@@ -155,15 +155,15 @@ namespace Private {
     temperatureKelvin: number;
   }
 
-  let module: Promise<typeof LevenbergMarquardt> | undefined;
+  let loaded: Promise<typeof LevenbergMarquardt> | undefined;
 
   /** ESM-only from this CommonJS package: a real dynamic import, cached. */
   export function loadLevenbergMarquardt(): Promise<typeof LevenbergMarquardt> {
-    module ??= import('ml-levenberg-marquardt').catch((error: unknown) => {
-      module = undefined;
+    loaded ??= import('ml-levenberg-marquardt').catch((error: unknown) => {
+      loaded = undefined;
       throw error;
     });
-    return module;
+    return loaded;
   }
 
   export function prepare(
