@@ -25,7 +25,7 @@ import {
 } from './plots';
 import type { FeatureSet, Learner } from './types';
 import { MeanLearner } from './validation';
-import { forestLearner, mlpEnsembleLearner, ridgeLearner } from './learners';
+import { extraTreesLearner, forestLearner, mlpEnsembleLearner, ridgeLearner } from './learners';
 
 /**
  * Batch training and prediction from CSV files (what `cryoprotect model train|predict` runs):
@@ -41,6 +41,7 @@ const LEARNERS = new Map<string, (params: Record<string, unknown>) => Learner>([
   ['mean', () => new MeanLearner()],
   ['ridge', params => ridgeLearner(params)],
   ['random-forest', params => forestLearner(params)],
+  ['extra-trees', params => extraTreesLearner(params)],
   ['mlp-ensemble', params => mlpEnsembleLearner(params)]
 ]);
 

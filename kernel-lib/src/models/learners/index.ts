@@ -1,4 +1,11 @@
 export { LearnerInputError } from './data';
+export { ExtraTreesRegressor, extraTreesLearner } from './extraTrees';
+export type {
+  ExtraTreesLearner,
+  ExtraTreesOptions,
+  ExtraTreesParams,
+  SavedTree
+} from './extraTrees';
 export { ForestRegressor, forestLearner } from './forest';
 export type { ForestLearner, ForestOptions, ForestParams } from './forest';
 export { MlpEnsembleRegressor, mlpEnsembleLearner } from './mlpEnsemble';
