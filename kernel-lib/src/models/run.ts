@@ -1,6 +1,10 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { snapshotHash } from '../datasets/canonical';
+import { z } from 'zod';
+import { ApiError } from '../api/transport';
+import type { CryoProtectClient } from '../api/client';
+import type { ModelVersion, RegisterModel } from '../api/models';
+import { snapshotHash, type SnapshotTable } from '../datasets/canonical';
 import { loadRDKit } from '../chemistry';
 import { KERNEL_VERSION } from '../version';
 import { readCsvTable, type CsvTable, type RejectedRow } from './data';
@@ -99,8 +103,8 @@ export async function featurizeSmiles(
   return sets.length === 1 ? sets[0] : combine(...sets);
 }
 
-export interface TrainCsvOptions {
-  data: string;
+/** How to train: the same settings whether the rows come from a CSV or a snapshot. */
+export interface TrainingOptions {
   target: string;
   smilesColumn?: string;
   groupBy?: GroupByOption;
@@ -111,6 +115,19 @@ export interface TrainCsvOptions {
   featurizer?: FeaturizerSpec;
 }
 
+export interface TrainCsvOptions extends TrainingOptions {
+  data: string;
+}
+
+/** The rows a model is trained on, each with where it came from (CSV line or snapshot row). */
+export interface TrainingRows {
+  smiles: string[];
+  y: number[];
+  /** The featurizer's condition inputs of each row, in the order of its `conditions`. */
+  conditionValues: number[][];
+  lines: number[];
+}
+
 export interface TrainCsvResult {
   model: TrainedModel;
   learner: Learner;
@@ -118,30 +135,19 @@ export interface TrainCsvResult {
   smiles: string[];
   lines: number[];
   y: number[];
-  snapshot: {
-    columns: { name: string; type: 'text' | 'number' }[];
-    rows: unknown[][];
-    hash: string;
-  };
+  snapshot: SnapshotTable & { hash: string };
+  /** `data` names where the rows came from: the CSV file, or the snapshot's hash. */
   options: Required<Omit<TrainCsvOptions, 'learnerParams'>> & {
     learnerParams: Record<string, unknown>;
   };
 }
 
+/** What trainFromRows, trainFromCsv and trainFromSnapshot return. */
+export type TrainResult = TrainCsvResult;
+
 export async function trainFromCsv(options: TrainCsvOptions): Promise<TrainCsvResult> {
-  const smilesColumn = options.smilesColumn ?? 'SMILES';
-  const settings = {
-    data: options.data,
-    target: options.target,
-    smilesColumn,
-    groupBy: options.groupBy ?? 'inchikey',
-    seed: options.seed ?? 0,
-    learner: options.learner ?? 'mean',
-    learnerParams: options.learnerParams ?? {},
-    folds: options.folds ?? 5,
-    featurizer: options.featurizer ?? DEFAULT_FEATURIZER
-  };
-  const learner = makeLearner(settings.learner, settings.learnerParams);
+  const settings = Private.settings(options, options.data);
+  const { smilesColumn } = settings;
   const conditions = settings.featurizer.conditions ?? [];
   const csv = await readCsvTable(options.data, {
     smilesColumn,
@@ -162,6 +168,95 @@ export async function trainFromCsv(options: TrainCsvOptions): Promise<TrainCsvRe
     ],
     rows: smiles.map((s, i) => [s, y[i], ...conditionValues[i]])
   };
+  return trainFromRows({ smiles, y, conditionValues, lines }, settings, {
+    rejected,
+    snapshot: { ...snapshot, hash: snapshotHash(snapshot) }
+  });
+}
+
+/**
+ * Train on a snapshot table, e.g. one the server made from measurements (columns smiles and
+ * value by default). Rows without a structure (mixtures, molecules you cannot see) or without a
+ * target are rejected by row number (1 = first row), as CSV rows are by line. The snapshot's hash
+ * is computed here the way the server does, so the result names the same snapshot.
+ */
+export async function trainFromSnapshot(
+  snapshot: SnapshotTable,
+  options: Partial<TrainingOptions> = {}
+): Promise<TrainCsvResult> {
+  const hash = snapshotHash(snapshot);
+  const settings = Private.settings(
+    {
+      ...options,
+      target: options.target ?? 'value',
+      smilesColumn: options.smilesColumn ?? 'smiles'
+    },
+    `snapshot ${hash}`
+  );
+  const conditions = settings.featurizer.conditions ?? [];
+  const names = snapshot.columns.map(c => c.name);
+  const index = (name: string) => {
+    const i = names.indexOf(name);
+    if (i < 0) {
+      throw new Error(`snapshot: no column "${name}" (columns: ${names.join(', ')})`);
+    }
+    return i;
+  };
+  const smilesAt = index(settings.smilesColumn);
+  const targetAt = index(settings.target);
+  const conditionsAt = conditions.map(index);
+  const mixtureAt = names.indexOf('mixture_id');
+  const rows: TrainingRows = { smiles: [], y: [], conditionValues: [], lines: [] };
+  const rejected: RejectedRow[] = [];
+  snapshot.rows.forEach((row, r) => {
+    const line = r + 1;
+    const reject = (column: string, reason: string) =>
+      rejected.push({
+        line,
+        column,
+        reason,
+        values: { [settings.smilesColumn]: String(row[smilesAt] ?? '') }
+      });
+    const smiles = row[smilesAt];
+    const target = row[targetAt];
+    if (typeof smiles !== 'string' || smiles === '') {
+      reject(
+        settings.smilesColumn,
+        mixtureAt >= 0 && row[mixtureAt] !== null
+          ? 'a mixture: this model featurizes single structures'
+          : 'has no structure (the molecule is not visible to you)'
+      );
+      return;
+    }
+    if (typeof target !== 'number' || !Number.isFinite(target)) {
+      reject(settings.target, 'has no numeric value');
+      return;
+    }
+    const values = conditionsAt.map(i => row[i]);
+    const missing = values.findIndex(v => typeof v !== 'number' || !Number.isFinite(v));
+    if (missing >= 0) {
+      reject(conditions[missing], 'has no value, and the model needs it as an input');
+      return;
+    }
+    rows.smiles.push(smiles);
+    rows.y.push(target);
+    rows.conditionValues.push(values as number[]);
+    rows.lines.push(line);
+  });
+  return trainFromRows(rows, settings, {
+    rejected,
+    snapshot: { columns: snapshot.columns, rows: snapshot.rows, hash }
+  });
+}
+
+/** Featurize, cross-validate and fit the final model on rows already read. */
+export async function trainFromRows(
+  rows: TrainingRows,
+  settings: TrainCsvResult['options'],
+  provenance: { rejected: RejectedRow[]; snapshot: TrainCsvResult['snapshot'] }
+): Promise<TrainCsvResult> {
+  const learner = makeLearner(settings.learner, settings.learnerParams);
+  const { smiles, y, lines, conditionValues } = rows;
   const labels = lines.map(line => `line ${line}`);
   const features = await featurizeSmiles(smiles, settings.featurizer, labels, conditionValues);
   const groups =
@@ -175,15 +270,11 @@ export async function trainFromCsv(options: TrainCsvOptions): Promise<TrainCsvRe
   return {
     model,
     learner,
-    rejected,
+    rejected: provenance.rejected,
     smiles,
     lines,
     y,
-    snapshot: {
-      columns: snapshot.columns,
-      rows: snapshot.rows,
-      hash: snapshotHash(snapshot)
-    },
+    snapshot: provenance.snapshot,
     options: settings
   };
 }
@@ -292,23 +383,34 @@ export async function saveTrainedModel(dir: string, result: TrainCsvResult): Pro
 export interface PredictedRow {
   line: number;
   smiles: string;
+  /** The model's condition inputs of this row, by column name (empty when it has none). */
+  conditions: Record<string, number>;
   prediction: number;
   lower: number;
   upper: number;
 }
 
-/** Predict every valid row of a CSV with a saved model; rejected rows are returned by line. */
-export async function predictCsv(
-  modelDir: string,
-  input: string,
-  options: { smilesColumn?: string } = {}
-): Promise<{ rows: PredictedRow[]; rejected: RejectedRow[]; model: SavedModel }> {
+/** Read and check a model directory's model.json. */
+export function readModelDirectory(modelDir: string): SavedModel {
   const saved = JSON.parse(readFileSync(join(modelDir, 'model.json'), 'utf8')) as SavedModel;
   if (saved.format !== 'cryoprotect-model/1') {
     throw new Error(
       `${modelDir}/model.json: not a CryoProtect model (format ${String(saved.format)})`
     );
   }
+  return saved;
+}
+
+/**
+ * Predict every valid row of a CSV with a saved model (a model directory, or a model loaded from
+ * the registry with loadRegisteredModel); rejected rows are returned by line.
+ */
+export async function predictCsv(
+  model: string | SavedModel,
+  input: string,
+  options: { smilesColumn?: string } = {}
+): Promise<{ rows: PredictedRow[]; rejected: RejectedRow[]; model: SavedModel }> {
+  const saved = typeof model === 'string' ? readModelDirectory(model) : model;
   const smilesColumn = options.smilesColumn ?? saved.smilesColumn;
   const conditions = saved.featurizer.conditions ?? [];
   const csv = await readCsvTable(input, {
@@ -336,6 +438,7 @@ export async function predictCsv(
     rows: predicted.map((p, i) => ({
       line: read.lines[i],
       smiles: smiles[i],
+      conditions: Object.fromEntries(conditions.map((c, j) => [c, read.conditionValues[i][j]])),
       prediction: p,
       lower: p - h,
       upper: p + h
@@ -345,7 +448,194 @@ export async function predictCsv(
   };
 }
 
+// ------------------------------------------------------------------------------ registry
+
+/**
+ * What a registered model version's artifact holds: everything model.json has that the version's
+ * own fields do not (the fitted regressor, the conformal calibration, the featurizer, which
+ * columns it reads), so a version predicts exactly as its model directory does.
+ */
+export const ModelArtifactSchema = z.object({
+  format: z.literal('cryoprotect-model/1').optional(),
+  regressor: z.unknown().refine(v => v !== undefined && v !== null, 'the fitted model is missing'),
+  conformal: z.object({
+    level: z.number().gt(0).lt(1),
+    halfWidth: z.number().nonnegative(),
+    calibrationSize: z.number().int(),
+    method: z.string()
+  }),
+  featurizer: z.object({
+    descriptors: z.boolean(),
+    morgan: z.object({ radius: z.number().int(), nBits: z.number().int() }).nullable(),
+    conditions: z.array(z.string()).optional()
+  }),
+  target: z.string().optional(),
+  smilesColumn: z.string().optional(),
+  trainingRows: z.number().int().optional()
+});
+export type ModelArtifact = z.infer<typeof ModelArtifactSchema>;
+
+/** What a version records about its validation (written by modelRegistration). */
+export const RegisteredMetricsSchema = z.object({
+  mae: z.object({ value: z.number() }).passthrough(),
+  rmse: z.unknown().optional(),
+  r2: z.unknown().optional(),
+  coverage: z.unknown().optional(),
+  groupBy: z.enum(['inchikey', 'scaffold', 'none']).optional(),
+  folds: z.number().int().min(2).optional()
+});
+
+/** The registration of a saved model: its version fields, metrics and artifact. */
+export function modelRegistration(
+  saved: SavedModel,
+  options: {
+    name: string;
+    snapshotId: string;
+    propertyType: string;
+    codeCommit?: string;
+    visibility?: RegisterModel['visibility'];
+    projectId?: string;
+  }
+): RegisterModel {
+  const m = saved.metrics;
+  return {
+    name: options.name,
+    snapshotId: options.snapshotId,
+    targetPropertyType: options.propertyType,
+    learner: saved.learner.name,
+    featurizerVersion: saved.featurizerVersion,
+    kernelVersion: saved.versions.kernel,
+    rdkitVersion: saved.versions.rdkit,
+    tfjsVersion: saved.versions.tfjsVersion,
+    backend: saved.versions.backend,
+    params: saved.learner.params,
+    seed: saved.seed,
+    metrics: {
+      mae: m.mae,
+      rmse: m.rmse,
+      r2: m.r2,
+      coverage: saved.coverage,
+      groupBy: saved.groupBy,
+      folds: saved.folds
+    },
+    codeCommit: options.codeCommit,
+    artifact: {
+      format: saved.format,
+      regressor: saved.regressor,
+      conformal: saved.conformal,
+      featurizer: saved.featurizer,
+      target: saved.target,
+      smilesColumn: saved.smilesColumn,
+      trainingRows: saved.trainingRows
+    } satisfies ModelArtifact,
+    visibility: options.visibility,
+    projectId: options.projectId
+  };
+}
+
+/**
+ * The saved model a registered version holds, as model.json would have it. Versions registered
+ * before the artifact named its columns read SMILES (the train command's default) and the
+ * version's target property. Throws naming the version and the field when the artifact cannot
+ * make predictions (e.g. a version registered without one).
+ */
+export function savedModelFromVersion(version: ModelVersion): SavedModel {
+  const what = `model ${version.name} version ${version.version}`;
+  const artifact = ModelArtifactSchema.safeParse(version.artifact);
+  if (!artifact.success) {
+    const issue = artifact.error.issues[0];
+    throw new Error(
+      `${what}: artifact${issue.path.length ? `.${issue.path.join('.')}` : ''}: ${issue.message} (it cannot make predictions; register it with "cryoprotect model train --register")`
+    );
+  }
+  const metrics = RegisteredMetricsSchema.safeParse(version.metrics);
+  const a = artifact.data;
+  return {
+    format: 'cryoprotect-model/1',
+    target: a.target ?? version.targetPropertyType,
+    smilesColumn: a.smilesColumn ?? 'SMILES',
+    learner: { name: version.learner, params: version.params },
+    seed: version.seed,
+    groupBy: (metrics.success && metrics.data.groupBy) || 'inchikey',
+    folds: (metrics.success && metrics.data.folds) || 5,
+    featurizer: a.featurizer,
+    featurizerVersion: version.featurizerVersion,
+    snapshotHash: version.snapshotHash,
+    trainingRows: a.trainingRows ?? 0,
+    versions: {
+      kernel: version.kernelVersion,
+      rdkit: version.rdkitVersion,
+      ...(version.tfjsVersion ? { tfjsVersion: version.tfjsVersion } : {}),
+      ...(version.backend ? { backend: version.backend } : {})
+    },
+    metrics: version.metrics as SavedModel['metrics'],
+    coverage: (version.metrics.coverage ?? null) as SavedModel['coverage'],
+    conformal: a.conformal,
+    regressor: a.regressor
+  };
+}
+
+/** "NAME" (latest version), "NAME@3" or "NAME@latest". */
+export function parseModelReference(reference: string): {
+  name: string;
+  version: number | 'latest';
+} {
+  const match = /^([A-Za-z0-9][A-Za-z0-9_.-]{0,199})(?:@(latest|[1-9][0-9]*))?$/.exec(reference);
+  if (!match) {
+    throw new Error(
+      `model "${reference}": expected NAME or NAME@VERSION (a name of letters, digits, _ . -; a version number or latest)`
+    );
+  }
+  return {
+    name: match[1],
+    version: match[2] && match[2] !== 'latest' ? Number(match[2]) : 'latest'
+  };
+}
+
+/**
+ * Fetch a model version from the server (the latest when `version` is omitted) and return it with
+ * the saved model it holds, ready for predictCsv. Unknown names and versions are errors naming them.
+ */
+export async function loadRegisteredModel(
+  client: CryoProtectClient,
+  name: string,
+  version: number | 'latest' = 'latest',
+  options: { ownerId?: string } = {}
+): Promise<{ version: ModelVersion; model: SavedModel }> {
+  let found: ModelVersion;
+  try {
+    found = await client.models.getVersion(name, version, options);
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404) {
+      throw new Error(
+        version === 'latest'
+          ? `model ${name}: no version registered under this name is visible to you`
+          : `model ${name} version ${version}: not registered, or not visible to you`
+      );
+    }
+    throw error;
+  }
+  return { version: found, model: savedModelFromVersion(found) };
+}
+
 namespace Private {
+  export function settings(options: TrainingOptions, data: string): TrainCsvResult['options'] {
+    const settings = {
+      data,
+      target: options.target,
+      smilesColumn: options.smilesColumn ?? 'SMILES',
+      groupBy: options.groupBy ?? 'inchikey',
+      seed: options.seed ?? 0,
+      learner: options.learner ?? 'mean',
+      learnerParams: options.learnerParams ?? {},
+      folds: options.folds ?? 5,
+      featurizer: options.featurizer ?? DEFAULT_FEATURIZER
+    };
+    // Unknown learners fail here, before any featurizing.
+    makeLearner(settings.learner, settings.learnerParams);
+    return settings;
+  }
+
   /** Rows whose condition columns all hold a number; the others are rejected by line. */
   export function withConditions(
     csv: CsvTable,
