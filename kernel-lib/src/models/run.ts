@@ -18,7 +18,7 @@ import {
   residualsSpec
 } from './plots';
 import type { FeatureSet, Learner } from './types';
-import { MeanLearner } from './validation';
+import { MeanLearner, conformalMinimumSize } from './validation';
 import { forestLearner, mlpEnsembleLearner, ridgeLearner } from './learners';
 
 /**
@@ -26,6 +26,9 @@ import { forestLearner, mlpEnsembleLearner, ridgeLearner } from './learners';
  * every rejected row is reported by line, the model directory holds everything a reviewer needs
  * to re-run and check the numbers (snapshot hash, seed, versions, out-of-fold predictions, plots).
  */
+
+/** Coverage of the conformal intervals of trained models. */
+const INTERVAL_LEVEL = 0.9;
 
 export type GroupByOption = 'inchikey' | 'scaffold' | 'none';
 
@@ -257,6 +260,13 @@ export async function trainFromRows(
 ): Promise<TrainCsvResult> {
   const learner = makeLearner(settings.learner, settings.learnerParams);
   const { smiles, y, lines, conditionValues } = rows;
+  // Said up front in the scientist's terms rather than by whichever step would fail first.
+  const needed = Math.max(settings.folds, conformalMinimumSize(INTERVAL_LEVEL));
+  if (y.length < needed) {
+    throw new Error(
+      `training: ${y.length} usable rows (${provenance.rejected.length} rejected) in ${settings.data}; ${settings.folds}-fold cross-validation with ${INTERVAL_LEVEL * 100} % conformal intervals needs at least ${needed}`
+    );
+  }
   const labels = lines.map(line => `line ${line}`);
   const features = await featurizeSmiles(smiles, settings.featurizer, labels, conditionValues);
   const groups =
@@ -265,7 +275,13 @@ export async function trainFromRows(
       : await groupKeys(smiles, settings.groupBy, { rowLabels: labels });
   const model = await trainAndValidate(
     { features, y, groups },
-    { learner, seed: settings.seed, folds: settings.folds, learningCurve: [0.25, 0.5, 0.75, 1] }
+    {
+      learner,
+      seed: settings.seed,
+      folds: settings.folds,
+      intervalLevel: INTERVAL_LEVEL,
+      learningCurve: [0.25, 0.5, 0.75, 1]
+    }
   );
   return {
     model,
@@ -299,12 +315,11 @@ export interface SavedModel {
   regressor: unknown;
 }
 
-/** Write the model directory: model.json, oof.csv, report.json and Vega-Lite plots. */
-export async function saveTrainedModel(dir: string, result: TrainCsvResult): Promise<SavedModel> {
-  mkdirSync(join(dir, 'plots'), { recursive: true });
+/** What model.json holds for a training result (software versions included), without writing it. */
+export async function describeTrainedModel(result: TrainCsvResult): Promise<SavedModel> {
   const { model, options } = result;
   const rdkit = await loadRDKit();
-  const saved: SavedModel = {
+  return {
     format: 'cryoprotect-model/1',
     target: options.target,
     smilesColumn: options.smilesColumn,
@@ -326,6 +341,13 @@ export async function saveTrainedModel(dir: string, result: TrainCsvResult): Pro
     conformal: model.conformal,
     regressor: model.final.toJSON()
   };
+}
+
+/** Write the model directory: model.json, oof.csv, report.json and Vega-Lite plots. */
+export async function saveTrainedModel(dir: string, result: TrainCsvResult): Promise<SavedModel> {
+  mkdirSync(join(dir, 'plots'), { recursive: true });
+  const { model, options } = result;
+  const saved = await describeTrainedModel(result);
   writeFileSync(join(dir, 'model.json'), JSON.stringify(saved, null, 2) + '\n');
   const intervals = model.validation.intervals;
   const oof = [
