@@ -1,4 +1,9 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import {
   describeTrainedModel,
@@ -294,4 +299,154 @@ for (const target of databaseTargets()) {
       assert.equal(olga.result.trainingRows, 14);
     });
   });
+}
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const CLI = join(ROOT, 'server', 'bin', 'cryoprotect.js');
+
+function cryoprotect(args: string[], env: Record<string, string>) {
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((done, fail) => {
+    const child = spawn(process.execPath, [CLI, ...args], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe']
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', c => (stdout += c));
+    child.stderr.on('data', c => (stderr += c));
+    child.on('error', fail);
+    child.on('exit', code => done({ code, stdout, stderr }));
+  });
+}
+
+for (const target of databaseTargets()) {
+  describe(
+    `model train --from-measurements, then the worker, on ${target.kind}`,
+    {
+      skip: target.skip
+    },
+    () => {
+      let w: World;
+      let env: Record<string, string>;
+      const dir = mkdtempSync(join(tmpdir(), 'cryoprotect-retrain-'));
+
+      before(async () => {
+        w = await createWorld(target);
+        const serverUrl = await w.app.listen({ port: 0, host: '127.0.0.1' });
+        env = { CRYOPROTECT_SERVER_URL: serverUrl, CRYOPROTECT_TOKEN: w.owner.token };
+        const { rows } = await w.t.db.serviceTransaction(tx =>
+          tx.query<{ id: string; name: string }>('SELECT id, name FROM molecules')
+        );
+        const byName = new Map(rows.map(r => [r.name, r.id]));
+        for (const [name, value] of INITIAL) {
+          const id = await insertMeasurement(w.t.db, w.owner, {
+            propertyType: 'glass_transition',
+            moleculeId: byName.get(name)!,
+            value
+          });
+          await w.t.db.serviceTransaction(tx =>
+            tx.query('UPDATE measurements SET verified = true WHERE id = $1', [id])
+          );
+        }
+      });
+      after(async () => {
+        await w?.app.close();
+        await w?.t.dispose();
+        rmSync(dir, { recursive: true, force: true });
+      });
+
+      it('trains on the verified measurements, queues a retrain when one more is verified, and the worker runs it', async () => {
+        const trained = await cryoprotect(
+          [
+            'model',
+            'train',
+            '--from-measurements',
+            'glass_transition',
+            '--learner',
+            'mean',
+            '--folds',
+            '3',
+            '--features',
+            'descriptors',
+            '--name',
+            'tg-cli',
+            '--out',
+            join(dir, 'model'),
+            '--register'
+          ],
+          env
+        );
+        assert.equal(trained.code, 0, trained.stderr);
+        assert.match(trained.stdout, /registered as tg-cli version 1/);
+        const source = await w.t.db.serviceTransaction(tx =>
+          tx.query<{ source: unknown }>(
+            `SELECT s.source FROM model_versions x JOIN dataset_snapshots s ON s.id = x.snapshot_id WHERE x.name = 'tg-cli'`
+          )
+        );
+        assert.deepEqual(source.rows[0].source, {
+          fromMeasurements: {
+            propertyType: 'glass_transition',
+            verifiedOnly: true,
+            subject: 'molecule'
+          }
+        });
+
+        const id = await insertMeasurement(w.t.db, w.owner, {
+          propertyType: 'glass_transition',
+          moleculeId: (
+            await w.t.db.serviceTransaction(tx =>
+              tx.query<{ id: string }>(`SELECT id FROM molecules WHERE name = 'xylitol'`)
+            )
+          ).rows[0].id,
+          value: 200
+        });
+        await w.t.db.serviceTransaction(tx =>
+          tx.query('UPDATE measurements SET verified = true WHERE id = $1', [id])
+        );
+        let state: string;
+        if (target.kind === 'postgres') {
+          // Another process, as on a shared deployment.
+          const worker = await cryoprotect(['worker', '--once'], {
+            DATABASE_URL: w.t.url!,
+            CRYOPROTECT_RETRAIN_DELAY: '0'
+          });
+          assert.equal(worker.code, 0, worker.stderr);
+          assert.match(worker.stdout, /1 retrain job\(s\) run/);
+          const jobsList = await cryoprotect(['jobs'], { DATABASE_URL: w.t.url! });
+          assert.equal(jobsList.code, 0, jobsList.stderr);
+          const line =
+            /olga\/tg-cli {2}(trained|kept) \(1 new measurement\(s\)\): MAE \S+ retrained vs \S+ of version 1/.exec(
+              jobsList.stdout
+            );
+          assert.ok(line, jobsList.stdout);
+          state = line[1];
+        } else {
+          const outcomes = await runDueRetrains(w.t.db, { delaySeconds: 0 });
+          assert.equal(outcomes.length, 1);
+          state = outcomes[0].state;
+        }
+        // The latest version predicts, whichever it is.
+        const input = join(dir, 'input.csv');
+        writeFileSync(input, 'smiles\nOCC(O)CO\n');
+        const predicted = await cryoprotect(
+          [
+            'model',
+            'predict',
+            '--model',
+            'tg-cli',
+            '--input',
+            input,
+            '--out',
+            join(dir, 'out.csv')
+          ],
+          env
+        );
+        assert.equal(predicted.code, 0, predicted.stderr);
+        assert.match(
+          predicted.stdout,
+          new RegExp(`by tg-cli version ${state === 'trained' ? 2 : 1}`)
+        );
+      });
+    }
+  );
 }
