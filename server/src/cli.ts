@@ -17,6 +17,7 @@ import { writeFileSync } from 'node:fs';
 import cliProgress from 'cli-progress';
 import { addBackupCommands } from './backup/cli.js';
 import { addModelCommands } from './models/cli.js';
+import { addWorkerCommands, startConfiguredWorker } from './models/worker-cli.js';
 
 const { SingleBar, Presets } = cliProgress;
 
@@ -74,6 +75,7 @@ async function serve(options: ServeOptions, withLab: boolean): Promise<void> {
   const labPort = options.labPort ?? 8888;
   const db = await openDatabase(config);
   let lab: RunningLab | undefined;
+  let worker: { stop(): Promise<void> } | undefined;
   const app = await buildApp({
     db,
     migrationsDir: config.CRYOPROTECT_MIGRATIONS_DIR,
@@ -101,6 +103,7 @@ async function serve(options: ServeOptions, withLab: boolean): Promise<void> {
     step(`${signal}: stopping`);
     await lab?.stop();
     await app.close();
+    await worker?.stop();
     await db.close();
     process.exit(0);
   };
@@ -115,6 +118,9 @@ async function serve(options: ServeOptions, withLab: boolean): Promise<void> {
       step(`created the local user and its API token (${config.CRYOPROTECT_DATA_DIR}/token)`);
     }
     await app.listen({ port, host });
+    if (config.CRYOPROTECT_RETRAIN_WORKER) {
+      worker = startConfiguredWorker(db, config, step);
+    }
     const serverUrl = `http://${host}:${port}`;
     step(`REST server: ${serverUrl} (ready: ${serverUrl}/health/ready)`);
     if (withLab && options.lab !== false) {
@@ -139,6 +145,7 @@ async function serve(options: ServeOptions, withLab: boolean): Promise<void> {
   } catch (error) {
     await lab?.stop();
     await app.close();
+    await worker?.stop();
     await db.close();
     throw error;
   }
@@ -272,6 +279,7 @@ export function buildCli(): Command {
     .action(describeCommand);
   addBackupCommands(program);
   addModelCommands(program);
+  addWorkerCommands(program);
   registerUserCommands(program);
   return program;
 }

@@ -90,6 +90,25 @@ const ConfigSchema = z.object({
   CRYOPROTECT_BACKUP_KEEP_DAILY: keepCount.default(7),
   CRYOPROTECT_BACKUP_KEEP_WEEKLY: keepCount.default(4),
   CRYOPROTECT_BACKUP_KEEP_MONTHLY: keepCount.default(12),
+  // Retraining (SPEC F4): a queued retrain runs once no verification has added to it for this
+  // many seconds, so a burst of verifications gives one retrain.
+  CRYOPROTECT_RETRAIN_DELAY: z.coerce
+    .number({ message: 'must be a number of seconds' })
+    .int('must be a whole number of seconds')
+    .min(0, 'must be 0 (run at once) or more')
+    .default(300),
+  // How often a worker looks for due retrain jobs.
+  CRYOPROTECT_RETRAIN_POLL: z.coerce
+    .number({ message: 'must be a number of seconds' })
+    .int('must be a whole number of seconds')
+    .min(1, 'must be at least 1 second')
+    .default(30),
+  // Run the retrain worker inside `cryoprotect serve|start` (the embedded database allows one
+  // process, so this is how it retrains); off by default: retraining is CPU-heavy.
+  CRYOPROTECT_RETRAIN_WORKER: z
+    .enum(['0', '1', 'false', 'true'], { message: 'must be 1 or 0 (true or false)' })
+    .default('0')
+    .transform(value => value === '1' || value === 'true'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development')
 });

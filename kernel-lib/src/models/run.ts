@@ -1,6 +1,10 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { snapshotHash } from '../datasets/canonical';
+import { z } from 'zod';
+import { ApiError } from '../api/transport';
+import type { CryoProtectClient } from '../api/client';
+import type { ModelVersion, RegisterModel } from '../api/models';
+import { snapshotHash, type SnapshotTable } from '../datasets/canonical';
 import { loadRDKit, type RDKitModule } from '../chemistry';
 import { MixtureError, parseMixtureTextWith } from '../mixtures';
 import { KERNEL_VERSION } from '../version';
@@ -24,7 +28,7 @@ import {
   residualsSpec
 } from './plots';
 import type { FeatureSet, Learner } from './types';
-import { MeanLearner } from './validation';
+import { MeanLearner, conformalMinimumSize } from './validation';
 import { extraTreesLearner, forestLearner, mlpEnsembleLearner, ridgeLearner } from './learners';
 
 /**
@@ -32,6 +36,9 @@ import { extraTreesLearner, forestLearner, mlpEnsembleLearner, ridgeLearner } fr
  * every rejected row is reported by line, the model directory holds everything a reviewer needs
  * to re-run and check the numbers (snapshot hash, seed, versions, out-of-fold predictions, plots).
  */
+
+/** Coverage of the conformal intervals of trained models. */
+const INTERVAL_LEVEL = 0.9;
 
 /** inchikey and scaffold group SMILES rows; mixture groups mixture rows by their set of components. */
 export type GroupByOption = 'inchikey' | 'scaffold' | 'mixture' | 'none';
@@ -130,8 +137,8 @@ export async function featurizeMixtures(
   return Private.withConditionColumns([composition], spec, samples.length, conditionValues);
 }
 
-export interface TrainCsvOptions {
-  data: string;
+/** How to train: the same settings whether the rows come from a CSV or a snapshot. */
+export interface TrainingOptions {
   target: string;
   smilesColumn?: string;
   /** Column of mixtures in parseMixtureText's form; when given, the rows are mixtures and no SMILES column is read. */
@@ -144,6 +151,22 @@ export interface TrainCsvOptions {
   featurizer?: FeaturizerSpec;
 }
 
+export interface TrainCsvOptions extends TrainingOptions {
+  data: string;
+}
+
+/** The rows a model is trained on, each with where it came from (CSV line or snapshot row). */
+export interface TrainingRows {
+  /** Each row's SMILES, or its mixture text when `mixtures` is given. */
+  inputs: string[];
+  /** Parsed mixtures and their groups, for rows that are mixtures. */
+  mixtures?: { sample: MixtureSample; group: string }[];
+  y: number[];
+  /** The featurizer's condition inputs of each row, in the order of its `conditions`. */
+  conditionValues: number[][];
+  lines: number[];
+}
+
 export interface TrainCsvResult {
   model: TrainedModel;
   learner: Learner;
@@ -152,36 +175,20 @@ export interface TrainCsvResult {
   inputs: string[];
   lines: number[];
   y: number[];
-  snapshot: {
-    columns: { name: string; type: 'text' | 'number' }[];
-    rows: unknown[][];
-    hash: string;
-  };
+  snapshot: SnapshotTable & { hash: string };
+  /** `data` names where the rows came from: the CSV file, or the snapshot's hash. */
   options: Required<Omit<TrainCsvOptions, 'learnerParams' | 'mixtureColumn'>> & {
     learnerParams: Record<string, unknown>;
     mixtureColumn: string | null;
   };
 }
 
+/** What trainFromRows, trainFromCsv and trainFromSnapshot return. */
+export type TrainResult = TrainCsvResult;
+
 export async function trainFromCsv(options: TrainCsvOptions): Promise<TrainCsvResult> {
-  const smilesColumn = options.smilesColumn ?? 'SMILES';
-  const mixtureColumn = options.mixtureColumn ?? null;
-  const settings = {
-    data: options.data,
-    target: options.target,
-    smilesColumn,
-    mixtureColumn,
-    groupBy: options.groupBy ?? (mixtureColumn !== null ? 'mixture' : 'inchikey'),
-    seed: options.seed ?? 0,
-    learner: options.learner ?? 'mean',
-    learnerParams: options.learnerParams ?? {},
-    folds: options.folds ?? 5,
-    featurizer:
-      options.featurizer ??
-      (mixtureColumn !== null ? DEFAULT_MIXTURE_FEATURIZER : DEFAULT_FEATURIZER)
-  };
-  Private.checkKind(settings.featurizer, mixtureColumn, settings.groupBy);
-  const learner = makeLearner(settings.learner, settings.learnerParams);
+  const settings = Private.settings(options, options.data);
+  const { smilesColumn, mixtureColumn } = settings;
   const conditions = settings.featurizer.conditions ?? [];
   const inputColumn = mixtureColumn ?? smilesColumn;
   const read = await Private.readInputs(options.data, {
@@ -201,17 +208,113 @@ export async function trainFromCsv(options: TrainCsvOptions): Promise<TrainCsvRe
     ],
     rows: inputs.map((s, i) => [s, y[i], ...conditionValues[i]])
   };
+  return trainFromRows({ inputs, mixtures: read.mixtures, y, conditionValues, lines }, settings, {
+    rejected,
+    snapshot: { ...snapshot, hash: snapshotHash(snapshot) }
+  });
+}
+
+/**
+ * Train on a snapshot table, e.g. one the server made from measurements (columns smiles and
+ * value by default). Rows without a structure (mixtures, molecules you cannot see) or without a
+ * target are rejected by row number (1 = first row), as CSV rows are by line. The snapshot's hash
+ * is computed here the way the server does, so the result names the same snapshot.
+ */
+export async function trainFromSnapshot(
+  snapshot: SnapshotTable,
+  options: Partial<TrainingOptions> = {}
+): Promise<TrainCsvResult> {
+  const hash = snapshotHash(snapshot);
+  const settings = Private.settings(
+    {
+      ...options,
+      target: options.target ?? 'value',
+      smilesColumn: options.smilesColumn ?? 'smiles'
+    },
+    `snapshot ${hash}`
+  );
+  const conditions = settings.featurizer.conditions ?? [];
+  const names = snapshot.columns.map(c => c.name);
+  const index = (name: string) => {
+    const i = names.indexOf(name);
+    if (i < 0) {
+      throw new Error(`snapshot: no column "${name}" (columns: ${names.join(', ')})`);
+    }
+    return i;
+  };
+  const smilesAt = index(settings.smilesColumn);
+  const targetAt = index(settings.target);
+  const conditionsAt = conditions.map(index);
+  const mixtureAt = names.indexOf('mixture_id');
+  const rows: TrainingRows = { inputs: [], y: [], conditionValues: [], lines: [] };
+  const rejected: RejectedRow[] = [];
+  snapshot.rows.forEach((row, r) => {
+    const line = r + 1;
+    const reject = (column: string, reason: string) =>
+      rejected.push({
+        line,
+        column,
+        reason,
+        values: { [settings.smilesColumn]: String(row[smilesAt] ?? '') }
+      });
+    const smiles = row[smilesAt];
+    const target = row[targetAt];
+    if (typeof smiles !== 'string' || smiles === '') {
+      reject(
+        settings.smilesColumn,
+        mixtureAt >= 0 && row[mixtureAt] !== null
+          ? 'a mixture: this model featurizes single structures'
+          : 'has no structure (the molecule is not visible to you)'
+      );
+      return;
+    }
+    if (typeof target !== 'number' || !Number.isFinite(target)) {
+      reject(settings.target, 'has no numeric value');
+      return;
+    }
+    const values = conditionsAt.map(i => row[i]);
+    const missing = values.findIndex(v => typeof v !== 'number' || !Number.isFinite(v));
+    if (missing >= 0) {
+      reject(conditions[missing], 'has no value, and the model needs it as an input');
+      return;
+    }
+    rows.inputs.push(smiles);
+    rows.y.push(target);
+    rows.conditionValues.push(values as number[]);
+    rows.lines.push(line);
+  });
+  return trainFromRows(rows, settings, {
+    rejected,
+    snapshot: { columns: snapshot.columns, rows: snapshot.rows, hash }
+  });
+}
+
+/** Featurize, cross-validate and fit the final model on rows already read. */
+export async function trainFromRows(
+  rows: TrainingRows,
+  settings: TrainCsvResult['options'],
+  provenance: { rejected: RejectedRow[]; snapshot: TrainCsvResult['snapshot'] }
+): Promise<TrainCsvResult> {
+  const learner = makeLearner(settings.learner, settings.learnerParams);
+  const { inputs, y, lines, conditionValues } = rows;
+  // Said up front in the scientist's terms rather than by whichever step would fail first.
+  const needed = Math.max(settings.folds, conformalMinimumSize(INTERVAL_LEVEL));
+  if (y.length < needed) {
+    throw new Error(
+      `training: ${y.length} usable rows (${provenance.rejected.length} rejected) in ${settings.data}; ${settings.folds}-fold cross-validation with ${INTERVAL_LEVEL * 100} % conformal intervals needs at least ${needed}`
+    );
+  }
   const labels = lines.map(line => `line ${line}`);
   let features: FeatureSet;
   let groups: string[] | undefined;
-  if (read.mixtures) {
+  if (rows.mixtures) {
     features = await featurizeMixtures(
-      read.mixtures.map(m => m.sample),
+      rows.mixtures.map(m => m.sample),
       settings.featurizer,
       labels,
       conditionValues
     );
-    groups = settings.groupBy === 'none' ? undefined : read.mixtures.map(m => m.group);
+    groups = settings.groupBy === 'none' ? undefined : rows.mixtures.map(m => m.group);
   } else {
     features = await featurizeSmiles(inputs, settings.featurizer, labels, conditionValues);
     groups =
@@ -223,20 +326,22 @@ export async function trainFromCsv(options: TrainCsvOptions): Promise<TrainCsvRe
   }
   const model = await trainAndValidate(
     { features, y, groups },
-    { learner, seed: settings.seed, folds: settings.folds, learningCurve: [0.25, 0.5, 0.75, 1] }
+    {
+      learner,
+      seed: settings.seed,
+      folds: settings.folds,
+      intervalLevel: INTERVAL_LEVEL,
+      learningCurve: [0.25, 0.5, 0.75, 1]
+    }
   );
   return {
     model,
     learner,
-    rejected,
+    rejected: provenance.rejected,
     inputs,
     lines,
     y,
-    snapshot: {
-      columns: snapshot.columns,
-      rows: snapshot.rows,
-      hash: snapshotHash(snapshot)
-    },
+    snapshot: provenance.snapshot,
     options: settings
   };
 }
@@ -263,12 +368,11 @@ export interface SavedModel {
   regressor: unknown;
 }
 
-/** Write the model directory: model.json, oof.csv, report.json and Vega-Lite plots. */
-export async function saveTrainedModel(dir: string, result: TrainCsvResult): Promise<SavedModel> {
-  mkdirSync(join(dir, 'plots'), { recursive: true });
+/** What model.json holds for a training result (software versions included), without writing it. */
+export async function describeTrainedModel(result: TrainCsvResult): Promise<SavedModel> {
   const { model, options } = result;
   const rdkit = await loadRDKit();
-  const saved: SavedModel = {
+  return {
     format: 'cryoprotect-model/1',
     target: options.target,
     smilesColumn: options.smilesColumn,
@@ -291,6 +395,13 @@ export async function saveTrainedModel(dir: string, result: TrainCsvResult): Pro
     conformal: model.conformal,
     regressor: model.final.toJSON()
   };
+}
+
+/** Write the model directory: model.json, oof.csv, report.json and Vega-Lite plots. */
+export async function saveTrainedModel(dir: string, result: TrainCsvResult): Promise<SavedModel> {
+  mkdirSync(join(dir, 'plots'), { recursive: true });
+  const { model, options } = result;
+  const saved = await describeTrainedModel(result);
   writeFileSync(join(dir, 'model.json'), JSON.stringify(saved, null, 2) + '\n');
   const intervals = model.validation.intervals;
   const oof = [
@@ -349,14 +460,30 @@ export interface PredictedRow {
   line: number;
   /** The row's SMILES, or its mixture text for a mixture model. */
   input: string;
+  /** The model's condition inputs of this row, by column name (empty when it has none). */
+  conditions: Record<string, number>;
   prediction: number;
   lower: number;
   upper: number;
 }
 
-/** Predict every valid row of a CSV with a saved model; rejected rows are returned by line. */
+/** Read and check a model directory's model.json. */
+export function readModelDirectory(modelDir: string): SavedModel {
+  const saved = JSON.parse(readFileSync(join(modelDir, 'model.json'), 'utf8')) as SavedModel;
+  if (saved.format !== 'cryoprotect-model/1') {
+    throw new Error(
+      `${modelDir}/model.json: not a CryoProtect model (format ${String(saved.format)})`
+    );
+  }
+  return saved;
+}
+
+/**
+ * Predict every valid row of a CSV with a saved model (a model directory, or a model loaded from
+ * the registry with loadRegisteredModel); rejected rows are returned by line.
+ */
 export async function predictCsv(
-  modelDir: string,
+  model: string | SavedModel,
   input: string,
   options: { smilesColumn?: string; mixtureColumn?: string } = {}
 ): Promise<{
@@ -365,12 +492,7 @@ export async function predictCsv(
   model: SavedModel;
   inputColumn: string;
 }> {
-  const saved = JSON.parse(readFileSync(join(modelDir, 'model.json'), 'utf8')) as SavedModel;
-  if (saved.format !== 'cryoprotect-model/1') {
-    throw new Error(
-      `${modelDir}/model.json: not a CryoProtect model (format ${String(saved.format)})`
-    );
-  }
+  const saved = typeof model === 'string' ? readModelDirectory(model) : model;
   const mixtures = saved.featurizer.mixture === true;
   const inputColumn = mixtures
     ? (options.mixtureColumn ?? saved.mixtureColumn ?? 'Mixture')
@@ -398,6 +520,7 @@ export async function predictCsv(
     rows: predicted.map((p, i) => ({
       line: read.lines[i],
       input: read.inputs[i],
+      conditions: Object.fromEntries(conditions.map((c, j) => [c, read.conditionValues[i][j]])),
       prediction: p,
       lower: p - h,
       upper: p + h
@@ -408,7 +531,203 @@ export async function predictCsv(
   };
 }
 
+// ------------------------------------------------------------------------------ registry
+
+/**
+ * What a registered model version's artifact holds: everything model.json has that the version's
+ * own fields do not (the fitted regressor, the conformal calibration, the featurizer, which
+ * columns it reads), so a version predicts exactly as its model directory does.
+ */
+export const ModelArtifactSchema = z.object({
+  format: z.literal('cryoprotect-model/1').optional(),
+  regressor: z.unknown().refine(v => v !== undefined && v !== null, 'the fitted model is missing'),
+  conformal: z.object({
+    level: z.number().gt(0).lt(1),
+    halfWidth: z.number().nonnegative(),
+    calibrationSize: z.number().int(),
+    method: z.string()
+  }),
+  featurizer: z.object({
+    descriptors: z.boolean(),
+    morgan: z.object({ radius: z.number().int(), nBits: z.number().int() }).nullable(),
+    conditions: z.array(z.string()).optional(),
+    mixture: z.boolean().optional()
+  }),
+  target: z.string().optional(),
+  smilesColumn: z.string().optional(),
+  mixtureColumn: z.string().optional(),
+  trainingRows: z.number().int().optional()
+});
+export type ModelArtifact = z.infer<typeof ModelArtifactSchema>;
+
+/** What a version records about its validation (written by modelRegistration). */
+export const RegisteredMetricsSchema = z.object({
+  mae: z.object({ value: z.number() }).passthrough(),
+  rmse: z.unknown().optional(),
+  r2: z.unknown().optional(),
+  coverage: z.unknown().optional(),
+  groupBy: z.enum(['inchikey', 'scaffold', 'mixture', 'none']).optional(),
+  folds: z.number().int().min(2).optional()
+});
+
+/** The registration of a saved model: its version fields, metrics and artifact. */
+export function modelRegistration(
+  saved: SavedModel,
+  options: {
+    name: string;
+    snapshotId: string;
+    propertyType: string;
+    codeCommit?: string;
+    visibility?: RegisterModel['visibility'];
+    projectId?: string;
+  }
+): RegisterModel {
+  const m = saved.metrics;
+  return {
+    name: options.name,
+    snapshotId: options.snapshotId,
+    targetPropertyType: options.propertyType,
+    learner: saved.learner.name,
+    featurizerVersion: saved.featurizerVersion,
+    kernelVersion: saved.versions.kernel,
+    rdkitVersion: saved.versions.rdkit,
+    tfjsVersion: saved.versions.tfjsVersion,
+    backend: saved.versions.backend,
+    params: saved.learner.params,
+    seed: saved.seed,
+    metrics: {
+      mae: m.mae,
+      rmse: m.rmse,
+      r2: m.r2,
+      coverage: saved.coverage,
+      groupBy: saved.groupBy,
+      folds: saved.folds
+    },
+    codeCommit: options.codeCommit,
+    artifact: {
+      format: saved.format,
+      regressor: saved.regressor,
+      conformal: saved.conformal,
+      featurizer: saved.featurizer,
+      target: saved.target,
+      smilesColumn: saved.smilesColumn,
+      ...(saved.mixtureColumn !== undefined ? { mixtureColumn: saved.mixtureColumn } : {}),
+      trainingRows: saved.trainingRows
+    } satisfies ModelArtifact,
+    visibility: options.visibility,
+    projectId: options.projectId
+  };
+}
+
+/**
+ * The saved model a registered version holds, as model.json would have it. Versions registered
+ * before the artifact named its columns read SMILES (the train command's default) and the
+ * version's target property. Throws naming the version and the field when the artifact cannot
+ * make predictions (e.g. a version registered without one).
+ */
+export function savedModelFromVersion(version: ModelVersion): SavedModel {
+  const what = `model ${version.name} version ${version.version}`;
+  const artifact = ModelArtifactSchema.safeParse(version.artifact);
+  if (!artifact.success) {
+    const issue = artifact.error.issues[0];
+    throw new Error(
+      `${what}: artifact${issue.path.length ? `.${issue.path.join('.')}` : ''}: ${issue.message} (it cannot make predictions; register it with "cryoprotect model train --register")`
+    );
+  }
+  const metrics = RegisteredMetricsSchema.safeParse(version.metrics);
+  const a = artifact.data;
+  return {
+    format: 'cryoprotect-model/1',
+    target: a.target ?? version.targetPropertyType,
+    smilesColumn: a.smilesColumn ?? 'SMILES',
+    ...(a.mixtureColumn !== undefined ? { mixtureColumn: a.mixtureColumn } : {}),
+    learner: { name: version.learner, params: version.params },
+    seed: version.seed,
+    groupBy: (metrics.success && metrics.data.groupBy) || 'inchikey',
+    folds: (metrics.success && metrics.data.folds) || 5,
+    featurizer: a.featurizer,
+    featurizerVersion: version.featurizerVersion,
+    snapshotHash: version.snapshotHash,
+    trainingRows: a.trainingRows ?? 0,
+    versions: {
+      kernel: version.kernelVersion,
+      rdkit: version.rdkitVersion,
+      ...(version.tfjsVersion ? { tfjsVersion: version.tfjsVersion } : {}),
+      ...(version.backend ? { backend: version.backend } : {})
+    },
+    metrics: version.metrics as SavedModel['metrics'],
+    coverage: (version.metrics.coverage ?? null) as SavedModel['coverage'],
+    conformal: a.conformal,
+    regressor: a.regressor
+  };
+}
+
+/** "NAME" (latest version), "NAME@3" or "NAME@latest". */
+export function parseModelReference(reference: string): {
+  name: string;
+  version: number | 'latest';
+} {
+  const match = /^([A-Za-z0-9][A-Za-z0-9_.-]{0,199})(?:@(latest|[1-9][0-9]*))?$/.exec(reference);
+  if (!match) {
+    throw new Error(
+      `model "${reference}": expected NAME or NAME@VERSION (a name of letters, digits, _ . -; a version number or latest)`
+    );
+  }
+  return {
+    name: match[1],
+    version: match[2] && match[2] !== 'latest' ? Number(match[2]) : 'latest'
+  };
+}
+
+/**
+ * Fetch a model version from the server (the latest when `version` is omitted) and return it with
+ * the saved model it holds, ready for predictCsv. Unknown names and versions are errors naming them.
+ */
+export async function loadRegisteredModel(
+  client: CryoProtectClient,
+  name: string,
+  version: number | 'latest' = 'latest',
+  options: { ownerId?: string } = {}
+): Promise<{ version: ModelVersion; model: SavedModel }> {
+  let found: ModelVersion;
+  try {
+    found = await client.models.getVersion(name, version, options);
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404) {
+      throw new Error(
+        version === 'latest'
+          ? `model ${name}: no version registered under this name is visible to you`
+          : `model ${name} version ${version}: not registered, or not visible to you`
+      );
+    }
+    throw error;
+  }
+  return { version: found, model: savedModelFromVersion(found) };
+}
+
 namespace Private {
+  export function settings(options: TrainingOptions, data: string): TrainCsvResult['options'] {
+    const mixtureColumn = options.mixtureColumn ?? null;
+    const settings = {
+      data,
+      target: options.target,
+      smilesColumn: options.smilesColumn ?? 'SMILES',
+      mixtureColumn,
+      groupBy: options.groupBy ?? (mixtureColumn !== null ? 'mixture' : 'inchikey'),
+      seed: options.seed ?? 0,
+      learner: options.learner ?? 'mean',
+      learnerParams: options.learnerParams ?? {},
+      folds: options.folds ?? 5,
+      featurizer:
+        options.featurizer ??
+        (mixtureColumn !== null ? DEFAULT_MIXTURE_FEATURIZER : DEFAULT_FEATURIZER)
+    };
+    checkKind(settings.featurizer, mixtureColumn, settings.groupBy);
+    // Unknown learners fail here, before any featurizing.
+    makeLearner(settings.learner, settings.learnerParams);
+    return settings;
+  }
+
   export interface ReadInputs {
     inputs: string[];
     lines: number[];

@@ -156,6 +156,108 @@ describe('cryoprotect model train and predict on the shared Tg data', () => {
     assert.equal(readFileSync(join(dir, 'iri-out.csv'), 'utf8').trim().split('\n').length, 2);
   });
 
+  it('predicts from a registered NAME@VERSION exactly as from the directory, and stores the predictions', async () => {
+    const small = join(dir, 'tg40.csv');
+    writeFileSync(small, readFileSync(TG, 'utf8').split('\n').slice(0, 41).join('\n') + '\n');
+    const env = { CRYOPROTECT_SERVER_URL: serverUrl, CRYOPROTECT_TOKEN: token };
+    const trainSmall = (out: string) =>
+      cryoprotect(
+        [
+          'model',
+          'train',
+          '--data',
+          small,
+          '--target',
+          'Tg (K)',
+          '--features',
+          'descriptors',
+          '--learner',
+          'ridge',
+          '--folds',
+          '4',
+          '--name',
+          'tg-small',
+          '--out',
+          out,
+          '--register'
+        ],
+        env
+      );
+    const first = await trainSmall(join(dir, 'small-1'));
+    assert.equal(first.code, 0, first.stderr);
+    assert.match(first.stdout, /registered as tg-small version 1/);
+    const second = await trainSmall(join(dir, 'small-2'));
+    assert.match(second.stdout, /registered as tg-small version 2/);
+
+    const input = join(dir, 'small-input.csv');
+    writeFileSync(input, 'SMILES\nOCC(O)CO\nC1CC\nCS(C)=O\nOCCO\n');
+    const predict = (model: string, out: string, extra: string[] = []) =>
+      cryoprotect(
+        ['model', 'predict', '--model', model, '--input', input, '--out', out, ...extra],
+        env
+      );
+    const fromDirectory = await predict(join(dir, 'small-1'), join(dir, 'dir.csv'));
+    assert.equal(fromDirectory.code, 0, fromDirectory.stderr);
+    const fromRegistry = await predict('tg-small@1', join(dir, 'registry.csv'), ['--store']);
+    assert.equal(fromRegistry.code, 0, fromRegistry.stderr);
+    assert.match(fromRegistry.stdout, /by tg-small version 1 with 90 % intervals/);
+    assert.match(fromRegistry.stdout, /stored 3 predictions of tg-small version 1/);
+    assert.match(fromRegistry.stderr, /small-input\.csv:3: SMILES: RDKit could not parse/);
+    const written = readFileSync(join(dir, 'registry.csv'), 'utf8');
+    assert.equal(written, readFileSync(join(dir, 'dir.csv'), 'utf8'));
+    // NAME alone is the latest version (2): same data and seed, so the same numbers again.
+    const latest = await predict('tg-small', join(dir, 'latest.csv'));
+    assert.match(latest.stdout, /by tg-small version 2/);
+    assert.equal(readFileSync(join(dir, 'latest.csv'), 'utf8'), written);
+
+    const { rows: stored } = await t.db.serviceTransaction(tx =>
+      tx.query<{
+        version: number;
+        smiles: string;
+        value: number;
+        lower: number;
+        upper: number;
+        interval_level: number;
+      }>(
+        `SELECT m.version, p.value, p.lower, p.upper, p.interval_level
+         FROM predictions p JOIN model_versions m ON m.id = p.model_version_id
+         WHERE m.name = 'tg-small'`
+      )
+    );
+    // One insert: compare as sets (sorted by value), each stored row naming version 1 and its interval.
+    const csvRows = written
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map(line => line.split(',').slice(1).map(Number))
+      .sort((a, b) => a[0] - b[0]);
+    assert.deepEqual(
+      stored.map(r => [r.version, r.interval_level]),
+      [
+        [1, 0.9],
+        [1, 0.9],
+        [1, 0.9]
+      ]
+    );
+    assert.deepEqual(
+      stored.map(r => [r.value, r.lower, r.upper]).sort((a, b) => a[0] - b[0]),
+      csvRows
+    );
+
+    const unknownVersion = await predict('tg-small@9', join(dir, 'x.csv'));
+    assert.notEqual(unknownVersion.code, 0);
+    assert.match(
+      unknownVersion.stderr,
+      /model tg-small version 9: not registered, or not visible to you/
+    );
+    const unknownName = await predict('tg-nothing', join(dir, 'x.csv'));
+    assert.notEqual(unknownName.code, 0);
+    assert.match(unknownName.stderr, /model tg-nothing: no version registered under this name/);
+    const storeDirectory = await predict(join(dir, 'small-1'), join(dir, 'x.csv'), ['--store']);
+    assert.notEqual(storeDirectory.code, 0);
+    assert.match(storeDirectory.stderr, /--store: predictions on the server name a model version/);
+  });
+
   it('refuses bad options naming them', async () => {
     const missing = await cryoprotect(['model', 'train', '--data', TG, '--out', join(dir, 'x')]);
     assert.notEqual(missing.code, 0);

@@ -1,14 +1,24 @@
-import { writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import {
   CryoProtectClient,
   learnerNames,
+  loadRegisteredModel,
+  modelRegistration,
+  parseModelReference,
   predictCsv,
+  readModelDirectory,
   saveTrainedModel,
   trainFromCsv,
+  trainFromSnapshot,
+  type FeaturizerSpec,
   type GroupByOption,
-  type RejectedRow
+  type ModelVersion,
+  type PredictedRow,
+  type RejectedRow,
+  type SavedModel,
+  type TrainResult
 } from '@cryoprotect/kernel';
 
 /**
@@ -23,8 +33,16 @@ export function addModelCommands(program: Command): void {
     .description(
       'cross-validate a learner on a CSV, fit it on every row and write the model directory'
     )
-    .requiredOption('--data <file>', 'CSV with a SMILES (or mixture) column and the target column')
-    .requiredOption('--target <column>', 'column with the measured values to learn')
+    .option('--data <file>', 'CSV with a SMILES (or mixture) column and the target column')
+    .option(
+      '--from-measurements <property>',
+      'train instead on the measurements of this property type on the server (e.g. glass_transition), frozen as a snapshot; such a model is retrained when new measurements are verified'
+    )
+    .option(
+      '--include-unverified',
+      'with --from-measurements: also measurements not verified in the lab'
+    )
+    .option('--target <column>', 'column of --data with the measured values to learn')
     .option('--smiles-column <column>', 'column with the structures', 'SMILES')
     .option(
       '--mixture-column <column>',
@@ -64,8 +82,7 @@ export function addModelCommands(program: Command): void {
     .option('--name <name>', 'model name when registering (default: from the target and learner)')
     .option(
       '--property-type <key>',
-      'property type the target measures, when registering',
-      'glass_transition'
+      'property type the target measures, when registering --data (default glass_transition)'
     )
     .option(
       '--register',
@@ -78,25 +95,71 @@ export function addModelCommands(program: Command): void {
           '--features chooses features of a SMILES column; a --mixture-column model uses the mixture composition features'
         );
       }
-      const result = await trainFromCsv({
-        data: options.data,
-        target: options.target,
-        smilesColumn: options.smilesColumn,
-        mixtureColumn: options.mixtureColumn,
+      const featurizer: FeaturizerSpec = mixtures
+        ? { descriptors: false, morgan: null, mixture: true, conditions: options.conditions }
+        : {
+            descriptors: options.features.includes('descriptors'),
+            morgan: options.features.includes('morgan') ? { radius: 2, nBits: 2048 } : null,
+            conditions: options.conditions
+          };
+      const settings = {
         groupBy: options.groupBy,
         seed: options.seed,
         folds: options.folds,
         learner: options.learner,
         learnerParams: options.params,
-        featurizer: mixtures
-          ? { descriptors: false, morgan: null, mixture: true, conditions: options.conditions }
-          : {
-              descriptors: options.features.includes('descriptors'),
-              morgan: options.features.includes('morgan') ? { radius: 2, nBits: 2048 } : null,
-              conditions: options.conditions
-            }
-      });
-      Private.reportRejected(options.data, result.rejected);
+        featurizer
+      };
+      if ((options.data === undefined) === (options.fromMeasurements === undefined)) {
+        throw new InvalidArgumentError(
+          'give either --data <file> or --from-measurements <property>'
+        );
+      }
+      let result: TrainResult;
+      let source: string;
+      let serverSnapshot: { id: string; contentHash: string } | undefined;
+      let client: CryoProtectClient | undefined;
+      if (options.fromMeasurements !== undefined) {
+        if (options.propertyType !== undefined || options.target !== undefined) {
+          throw new InvalidArgumentError(
+            '--from-measurements trains on the measured values of that property: --target and --property-type do not apply'
+          );
+        }
+        if (mixtures) {
+          throw new InvalidArgumentError(
+            '--from-measurements trains on measurements of single molecules: --mixture-column does not apply'
+          );
+        }
+        client = CryoProtectClient.fromEnvironment();
+        const verifiedOnly = !options.includeUnverified;
+        const dataset = await client.datasets.create({
+          name: `${options.fromMeasurements} measurements`,
+          description: `${verifiedOnly ? 'Verified measurements' : 'Measurements'} of ${options.fromMeasurements} of single molecules, frozen to train ${options.learner}`
+        });
+        const snapshot = await client.snapshots.create(dataset.id, {
+          fromMeasurements: {
+            propertyType: options.fromMeasurements,
+            verifiedOnly,
+            subject: 'molecule'
+          }
+        });
+        serverSnapshot = snapshot;
+        source = `snapshot ${snapshot.id}`;
+        result = await trainFromSnapshot(snapshot, settings);
+      } else {
+        if (options.target === undefined) {
+          throw new InvalidArgumentError("required option '--target <column>' not specified");
+        }
+        source = options.data!;
+        result = await trainFromCsv({
+          data: options.data!,
+          target: options.target,
+          smilesColumn: options.smilesColumn,
+          mixtureColumn: options.mixtureColumn,
+          ...settings
+        });
+      }
+      Private.reportRejected(source, result.rejected);
       const saved = await saveTrainedModel(resolve(options.out), result);
       const m = saved.metrics;
       const f = (v: number) => v.toFixed(3);
@@ -113,51 +176,34 @@ export function addModelCommands(program: Command): void {
       }
       Private.say(`  snapshot ${saved.snapshotHash}; model written to ${resolve(options.out)}`);
       if (options.register) {
-        const client = CryoProtectClient.fromEnvironment();
-        const dataset = await client.datasets.create({
-          name: `${options.target} from ${options.data.split('/').at(-1)}`,
-          description: `Rows of ${options.data} used to train ${saved.learner.name}`
-        });
-        const snapshot = await client.snapshots.create(dataset.id, {
-          columns: result.snapshot.columns,
-          rows: result.snapshot.rows
-        });
-        if (snapshot.contentHash !== saved.snapshotHash) {
+        client ??= CryoProtectClient.fromEnvironment();
+        if (!serverSnapshot) {
+          const dataset = await client.datasets.create({
+            name: `${options.target} from ${source.split('/').at(-1)}`,
+            description: `Rows of ${source} used to train ${saved.learner.name}`
+          });
+          serverSnapshot = await client.snapshots.create(dataset.id, {
+            columns: result.snapshot.columns,
+            rows: result.snapshot.rows
+          });
+        }
+        if (serverSnapshot.contentHash !== saved.snapshotHash) {
           throw new Error(
-            `the server hashed the snapshot as ${snapshot.contentHash}, not ${saved.snapshotHash}: refusing to register`
+            `the server hashed the snapshot as ${serverSnapshot.contentHash}, not ${saved.snapshotHash}: refusing to register`
           );
         }
-        const registered = await client.models.register({
-          name:
-            options.name ??
-            `${options.target}-${saved.learner.name}`
-              .replace(/[^A-Za-z0-9_.]+/g, '-')
-              .replace(/^-+|-+$/g, ''),
-          snapshotId: snapshot.id,
-          targetPropertyType: options.propertyType,
-          learner: saved.learner.name,
-          featurizerVersion: saved.featurizerVersion,
-          kernelVersion: saved.versions.kernel,
-          rdkitVersion: saved.versions.rdkit,
-          tfjsVersion: saved.versions.tfjsVersion,
-          backend: saved.versions.backend,
-          params: saved.learner.params,
-          seed: saved.seed,
-          metrics: {
-            mae: m.mae,
-            rmse: m.rmse,
-            r2: m.r2,
-            coverage: saved.coverage,
-            groupBy: saved.groupBy,
-            folds: saved.folds
-          },
-          codeCommit: process.env.CRYOPROTECT_CODE_COMMIT,
-          artifact: {
-            regressor: saved.regressor,
-            conformal: saved.conformal,
-            featurizer: saved.featurizer
-          }
-        });
+        const registered = await client.models.register(
+          modelRegistration(saved, {
+            name:
+              options.name ??
+              `${options.fromMeasurements ?? options.target}-${saved.learner.name}`
+                .replace(/[^A-Za-z0-9_.]+/g, '-')
+                .replace(/^-+|-+$/g, ''),
+            snapshotId: serverSnapshot.id,
+            propertyType: options.fromMeasurements ?? options.propertyType ?? 'glass_transition',
+            codeCommit: process.env.CRYOPROTECT_CODE_COMMIT
+          })
+        );
         Private.say(
           `  registered as ${registered.name} version ${registered.version} (${registered.id})`
         );
@@ -167,9 +213,12 @@ export function addModelCommands(program: Command): void {
   model
     .command('predict')
     .description(
-      'predict every row of a CSV with a model directory; intervals from its conformal calibration'
+      'predict every row of a CSV with a model directory or a registered model; intervals from its conformal calibration'
     )
-    .requiredOption('--model <dir>', 'directory written by model train')
+    .requiredOption(
+      '--model <model>',
+      'directory written by model train, or a registered model NAME@VERSION (NAME alone: its latest version)'
+    )
     .requiredOption(
       '--input <file>',
       'CSV with a SMILES column (a mixture column for a mixture model) and any condition columns'
@@ -183,6 +232,10 @@ export function addModelCommands(program: Command): void {
       'column with the mixtures, for a mixture model (default: the one it was trained with)'
     )
     .requiredOption('--out <file>', 'CSV to write: SMILES (or mixture), prediction, lower, upper')
+    .option(
+      '--store',
+      'also store the predictions on the server, each naming the model version and carrying its interval (needs a registered model)'
+    )
     .action(
       async (options: {
         model: string;
@@ -190,13 +243,20 @@ export function addModelCommands(program: Command): void {
         smilesColumn?: string;
         mixtureColumn?: string;
         out: string;
+        store?: boolean;
       }) => {
-        const {
-          rows,
-          rejected,
-          model: saved,
-          inputColumn
-        } = await predictCsv(resolve(options.model), options.input, {
+        const { model: saved, version, client } = await Private.openModel(options.model);
+        if (options.store && !version) {
+          throw new InvalidArgumentError(
+            `--store: predictions on the server name a model version, and ${options.model} is a model directory; use the registered model (NAME@VERSION)`
+          );
+        }
+        if (options.store && saved.featurizer.mixture) {
+          throw new InvalidArgumentError(
+            '--store: storing predictions of mixtures is not supported yet (predictions are stored per molecule); write the CSV only'
+          );
+        }
+        const { rows, rejected, inputColumn } = await predictCsv(saved, options.input, {
           smilesColumn: options.smilesColumn,
           mixtureColumn: options.mixtureColumn
         });
@@ -206,16 +266,23 @@ export function addModelCommands(program: Command): void {
           ...rows.map(r => [Private.cell(r.input), r.prediction, r.lower, r.upper].join(','))
         ];
         writeFileSync(options.out, lines.join('\n') + '\n');
+        const from = version ? `${version.name} version ${version.version}` : options.model;
         Private.say(
-          `${rows.length} rows predicted (${rejected.length} rejected) with ${saved.conformal.level * 100} % intervals; written to ${options.out}`
+          `${rows.length} rows predicted (${rejected.length} rejected) by ${from} with ${saved.conformal.level * 100} % intervals; written to ${options.out}`
         );
+        if (options.store && version && client) {
+          const stored = await Private.storePredictions(client, version, saved, rows);
+          Private.say(`  stored ${stored} predictions of ${from} (${version.id}) on the server`);
+        }
       }
     );
 }
 
 interface TrainOptions {
-  data: string;
-  target: string;
+  data?: string;
+  fromMeasurements?: string;
+  includeUnverified?: boolean;
+  target?: string;
   smilesColumn: string;
   mixtureColumn?: string;
   groupBy?: GroupByOption;
@@ -228,10 +295,63 @@ interface TrainOptions {
   out: string;
   register?: boolean;
   name?: string;
-  propertyType: string;
+  propertyType?: string;
 }
 
 namespace Private {
+  /** The most predictions one request may carry (CreatePredictionsSchema). */
+  const BATCH = 5000;
+
+  /** A model directory (it holds model.json), else a registered model NAME[@VERSION]. */
+  export async function openModel(
+    reference: string
+  ): Promise<{ model: SavedModel; version?: ModelVersion; client?: CryoProtectClient }> {
+    if (existsSync(join(reference, 'model.json'))) {
+      return { model: readModelDirectory(resolve(reference)) };
+    }
+    if (existsSync(reference)) {
+      throw new InvalidArgumentError(
+        `--model: ${reference} is not a model directory (no model.json)`
+      );
+    }
+    const { name, version } = parseModelReference(reference);
+    const client = CryoProtectClient.fromEnvironment();
+    const loaded = await loadRegisteredModel(client, name, version);
+    return { model: loaded.model, version: loaded.version, client };
+  }
+
+  /** Molecules are registered (or found) by structure; predictions go in batches of the API's size. */
+  export async function storePredictions(
+    client: CryoProtectClient,
+    version: ModelVersion,
+    saved: SavedModel,
+    rows: PredictedRow[]
+  ): Promise<number> {
+    const molecules = new Map<string, string>();
+    for (const row of rows) {
+      if (!molecules.has(row.input)) {
+        const registered = await client.registerMolecule({ structure: row.input });
+        molecules.set(row.input, registered.molecule.id);
+      }
+    }
+    let stored = 0;
+    for (let start = 0; start < rows.length; start += BATCH) {
+      const created = await client.predictions.create({
+        modelVersionId: version.id,
+        items: rows.slice(start, start + BATCH).map(row => ({
+          moleculeId: molecules.get(row.input)!,
+          conditions: row.conditions,
+          value: row.prediction,
+          lower: row.lower,
+          upper: row.upper,
+          intervalLevel: saved.conformal.level
+        }))
+      });
+      stored += created.length;
+    }
+    return stored;
+  }
+
   export const say = (message: string): void => {
     process.stdout.write(`cryoprotect: ${message}\n`);
   };

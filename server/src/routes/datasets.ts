@@ -519,3 +519,9 @@ namespace Private {
     };
   }
 }
+
+/**
+ * The measurements of one property that `userId` may put in a snapshot of `datasetId`, as a
+ * table (the fromMeasurements snapshots, and the retrain worker's fresh ones).
+ */
+export const selectMeasurements = Private.selectMeasurements;

@@ -69,39 +69,8 @@ export const modelsRoutes: FastifyPluginAsync = async fastify => {
         if (errors.length > 0) {
           throw invalid('invalid-model', 'Invalid model registration', errors);
         }
-        // Versions are max + 1 per (owner, name): the advisory lock makes concurrent
-        // registrations of one name wait for each other instead of colliding on the unique key.
-        await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [
-          `model_versions:${userId}:${body.name}`
-        ]);
-        const { rows } = await tx.query<{ id: string }>(
-          `INSERT INTO model_versions (name, version, snapshot_id, target_property_type_id, learner,
-             featurizer_version, kernel_version, rdkit_version, tfjs_version, backend, params, seed,
-             metrics, code_commit, artifact, owner_id, project_id, visibility)
-           SELECT $1, coalesce(max(version), 0) + 1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17
-           FROM model_versions WHERE owner_id = $15 AND name = $1
-           RETURNING id`,
-          [
-            body.name,
-            body.snapshotId,
-            target.rows[0].id,
-            body.learner,
-            body.featurizerVersion,
-            body.kernelVersion,
-            body.rdkitVersion,
-            body.tfjsVersion ?? null,
-            body.backend ?? null,
-            JSON.stringify(body.params),
-            body.seed,
-            JSON.stringify(body.metrics),
-            body.codeCommit ?? null,
-            body.artifact === undefined ? null : JSON.stringify(body.artifact),
-            userId,
-            body.projectId ?? null,
-            body.visibility
-          ]
-        );
-        return (await Private.load(tx, 'x.id = $1', [rows[0].id]))[0];
+        const id = await insertModelVersion(tx, userId, body, target.rows[0].id);
+        return (await Private.load(tx, 'x.id = $1', [id]))[0];
       });
       return reply.code(201).send(model);
     }
@@ -283,6 +252,62 @@ export const modelsRoutes: FastifyPluginAsync = async fastify => {
     }
   );
 };
+
+/**
+ * Insert a model version numbered max + 1 for (owner, name), as `userId` (RLS applies): the
+ * registration route and the retrain worker. The advisory lock makes concurrent registrations of
+ * one name wait for each other instead of colliding on the unique key.
+ */
+export async function insertModelVersion(
+  tx: Queryable,
+  userId: string,
+  body: z.infer<typeof RegisterModelSchema>,
+  targetPropertyTypeId: string
+): Promise<string> {
+  await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [
+    `model_versions:${userId}:${body.name}`
+  ]);
+  const { rows } = await tx.query<{ id: string }>(
+    `INSERT INTO model_versions (name, version, snapshot_id, target_property_type_id, learner,
+       featurizer_version, kernel_version, rdkit_version, tfjs_version, backend, params, seed,
+       metrics, code_commit, artifact, owner_id, project_id, visibility)
+     SELECT $1, coalesce(max(version), 0) + 1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17
+     FROM model_versions WHERE owner_id = $15 AND name = $1
+     RETURNING id`,
+    [
+      body.name,
+      body.snapshotId,
+      targetPropertyTypeId,
+      body.learner,
+      body.featurizerVersion,
+      body.kernelVersion,
+      body.rdkitVersion,
+      body.tfjsVersion ?? null,
+      body.backend ?? null,
+      JSON.stringify(body.params),
+      body.seed,
+      JSON.stringify(body.metrics),
+      body.codeCommit ?? null,
+      body.artifact === undefined ? null : JSON.stringify(body.artifact),
+      userId,
+      body.projectId ?? null,
+      body.visibility
+    ]
+  );
+  return rows[0].id;
+}
+
+/** Visible model versions matching `where` (over model_versions x and property_types t). */
+export function loadModelVersions(
+  tx: Queryable,
+  where: string,
+  params: unknown[],
+  tail?: string
+): Promise<ModelVersion[]> {
+  return Private.load(tx, where, params, tail).then(rows =>
+    rows.map(({ sort_name: _, ...model }) => model)
+  );
+}
 
 namespace Private {
   interface ModelRow {

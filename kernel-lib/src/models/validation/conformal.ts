@@ -34,6 +34,12 @@ export function conformalQuantile(residuals: number[], level: number): number {
   return [...residuals].sort((a, b) => a - b)[rank - 1];
 }
 
+/** The fewest calibration residuals that give a finite interval at `level` (9 at 90 %). */
+export function conformalMinimumSize(level: number): number {
+  checkLevel(level);
+  return Private.minimumCalibration(level);
+}
+
 /**
  * Split-conformal intervals ŷ ± q with q = conformalQuantile(calibrationResiduals, level). If the
  * calibration samples and a new sample are exchangeable (e.g. i.i.d.) and the model never saw the

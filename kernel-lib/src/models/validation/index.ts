@@ -4,6 +4,7 @@ export type { Fold } from './splits';
 export { mae, rmse, r2, bootstrapInterval, quantile } from './metrics';
 export type { Metric, MetricInterval, BootstrapOptions } from './metrics';
 export {
+  conformalMinimumSize,
   conformalQuantile,
   conformalIntervals,
   outOfFoldConformal,

@@ -1,0 +1,140 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { after, describe, it } from 'node:test';
+import type { ModelVersion } from '../api/models';
+import {
+  modelRegistration,
+  parseModelReference,
+  predictCsv,
+  saveTrainedModel,
+  savedModelFromVersion,
+  trainFromCsv,
+  trainFromSnapshot
+} from './run';
+
+// The shared Tg data set (data/science-data, source and licence beside it); the first 40 rows.
+const TG = resolve(__dirname, '..', '..', '..', 'data', 'science-data', 'tg_pure_compounds.csv');
+
+describe('training from rows and models from the registry', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cryoprotect-run-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const small = join(dir, 'tg40.csv');
+  writeFileSync(small, readFileSync(TG, 'utf8').split('\n').slice(0, 41).join('\n') + '\n');
+  const settings = {
+    target: 'Tg (K)',
+    learner: 'ridge',
+    learnerParams: { alpha: 10 },
+    folds: 4,
+    seed: 7,
+    featurizer: { descriptors: true, morgan: null }
+  };
+
+  it('trains on a snapshot table exactly as on the CSV it holds', async () => {
+    const fromCsv = await trainFromCsv({ data: small, ...settings });
+    const fromSnapshot = await trainFromSnapshot(fromCsv.snapshot, {
+      ...settings,
+      smilesColumn: 'SMILES'
+    });
+    assert.equal(fromSnapshot.snapshot.hash, fromCsv.snapshot.hash);
+    assert.deepEqual(
+      fromSnapshot.model.validation.predictions,
+      fromCsv.model.validation.predictions
+    );
+    assert.deepEqual(fromSnapshot.model.validation.metrics, fromCsv.model.validation.metrics);
+    assert.equal(fromSnapshot.options.data, `snapshot ${fromCsv.snapshot.hash}`);
+  });
+
+  it('rejects snapshot rows without a structure or a value, by row number', async () => {
+    const rows = (await trainFromCsv({ data: small, ...settings })).snapshot.rows.map(r => [
+      r[0],
+      r[1],
+      null
+    ]);
+    rows.push([null, 250, 'b0f4c3a2-0000-4000-8000-000000000000'], ['OCCO', null, null]);
+    const result = await trainFromSnapshot(
+      {
+        columns: [
+          { name: 'smiles', type: 'text' },
+          { name: 'value', type: 'number' },
+          { name: 'mixture_id', type: 'text' }
+        ],
+        rows
+      },
+      { ...settings, target: undefined }
+    );
+    assert.deepEqual(
+      result.rejected.map(r => [r.line, r.column, r.reason]),
+      [
+        [41, 'smiles', 'a mixture: this model featurizes single structures'],
+        [42, 'value', 'has no numeric value']
+      ]
+    );
+    assert.equal(result.y.length, 40);
+    await assert.rejects(
+      trainFromSnapshot({ columns: [{ name: 'value', type: 'number' }], rows: [[1]] }),
+      /snapshot: no column "smiles" \(columns: value\)/
+    );
+  });
+
+  it('predicts from a registered version exactly as from its model directory', async () => {
+    const trained = await trainFromCsv({ data: small, ...settings });
+    const saved = await saveTrainedModel(join(dir, 'model'), trained);
+    const registration = modelRegistration(saved, {
+      name: 'tg-ridge',
+      snapshotId: '00000000-0000-4000-8000-000000000001',
+      propertyType: 'glass_transition'
+    });
+    // What the server answers for it: the registration as stored (JSON round trip) plus its own fields.
+    const version = {
+      ...(JSON.parse(JSON.stringify(registration)) as typeof registration),
+      id: '00000000-0000-4000-8000-000000000002',
+      version: 3,
+      snapshotHash: saved.snapshotHash,
+      datasetId: '00000000-0000-4000-8000-000000000003',
+      targetUnit: 'K',
+      tfjsVersion: null,
+      backend: null,
+      codeCommit: null,
+      visibility: 'private',
+      projectId: null,
+      ownerId: '00000000-0000-4000-8000-000000000004',
+      createdAt: new Date().toISOString()
+    } as ModelVersion;
+    const loaded = savedModelFromVersion(version);
+    assert.equal(loaded.smilesColumn, 'SMILES');
+    assert.equal(loaded.folds, 4);
+    const input = join(dir, 'input.csv');
+    writeFileSync(input, 'SMILES\nOCC(O)CO\nCS(C)=O\nC1CC\n');
+    const fromDirectory = await predictCsv(join(dir, 'model'), input);
+    const fromRegistry = await predictCsv(loaded, input);
+    assert.deepEqual(fromRegistry.rows, fromDirectory.rows);
+    assert.equal(fromRegistry.rows.length, 2);
+    assert.deepEqual(
+      fromRegistry.rejected.map(r => r.line),
+      [4]
+    );
+
+    assert.throws(
+      () => savedModelFromVersion({ ...version, artifact: null }),
+      /model tg-ridge version 3: artifact: .*cannot make predictions/
+    );
+    assert.throws(
+      () =>
+        savedModelFromVersion({
+          ...version,
+          artifact: { ...(version.artifact as object), conformal: { level: 2 } }
+        }),
+      /model tg-ridge version 3: artifact\.conformal\.level/
+    );
+  });
+
+  it('reads model references', () => {
+    assert.deepEqual(parseModelReference('tg-ridge'), { name: 'tg-ridge', version: 'latest' });
+    assert.deepEqual(parseModelReference('tg-ridge@12'), { name: 'tg-ridge', version: 12 });
+    assert.deepEqual(parseModelReference('tg@latest'), { name: 'tg', version: 'latest' });
+    assert.throws(() => parseModelReference('tg@0'), /model "tg@0": expected NAME or NAME@VERSION/);
+    assert.throws(() => parseModelReference('a b'), /expected NAME/);
+  });
+});
