@@ -51,7 +51,7 @@ export async function setup() {
 
   const pythonDigest = digest(['python/requirements.txt'], PYTHON);
   await step(
-    'Python virtual environment .venv (JupyterLab, nbclient, jupyter-server-proxy, RDKit)',
+    'Python virtual environment .venv (JupyterLab, nbclient, jupyter-server-proxy, RDKit, scikit-learn)',
     () => stampMatches('venv', pythonDigest) && existsSync(join(VENV_BIN, 'jupyter')),
     async () => {
       if (!existsSync(join(VENV_BIN, 'python'))) {
