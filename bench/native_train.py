@@ -12,13 +12,11 @@ The mapping, and what differs:
   ridge          StandardScaler + Ridge(alpha): the same objective (population standard
                  deviations, unpenalized intercept) and the same closed form (Cholesky); the same
                  predictions up to rounding.
-  random-forest  RandomForestRegressor(n_estimators=trees, max_depth=maxDepth, bootstrap,
-                 n_jobs=1). ml-cart makes a node a leaf when it holds <= minSamplesPerLeaf rows,
-                 which is min_samples_split = minSamplesPerLeaf + 1 (a child may hold one row:
-                 min_samples_leaf = 1). maxFeatures is a fraction of the columns as in kernel-lib
-                 (1 = all); with 1 both forests are bagged trees, but below 1 ml-random-forest draws
-                 the subset once per tree where scikit-learn draws it at every split. ml-cart also
-                 stops a branch whose best split leaves the error equal to its parent's.
+  random-forest  RandomForestRegressor and ExtraTreesRegressor with the same trees, max_features
+  extra-trees    (kernel-lib's fraction, or whole number of columns), max_depth, min_samples_split,
+                 min_samples_leaf and bootstrap, n_jobs=1: kernel-lib's tree ensembles follow
+                 scikit-learn's rules (per-split column draws, midpoint or uniform cuts, squared
+                 error), so only the random streams differ.
   mlp-ensemble   `members` MLPRegressor(hidden_layer_sizes, relu, adam, batch_size,
                  learning_rate_init, max_iter=epochs, early_stopping with validation_fraction and
                  n_iter_no_change=patience, tol=0, best weights kept), seeds seed + member, on
@@ -40,22 +38,23 @@ WARM_UP_ROWS = 50
 
 
 def make(learner, params, seed):
-    from sklearn.ensemble import RandomForestRegressor
+    from sklearn.ensemble import ExtraTreesRegressor, RandomForestRegressor
     from sklearn.linear_model import Ridge
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
     if learner == "ridge":
         return make_pipeline(StandardScaler(), Ridge(alpha=params["alpha"]))
-    if learner == "random-forest":
+    if learner in ("random-forest", "extra-trees"):
         fraction = params["maxFeatures"]
-        return RandomForestRegressor(
+        Forest = RandomForestRegressor if learner == "random-forest" else ExtraTreesRegressor
+        return Forest(
             n_estimators=params["trees"],
             # kernel-lib reads 1 as "all columns"; scikit-learn reads the int 1 as one column.
             max_features=float(fraction) if fraction <= 1 else int(fraction),
             max_depth=params["maxDepth"],
-            min_samples_split=params["minSamplesPerLeaf"] + 1,
-            min_samples_leaf=1,
+            min_samples_split=params["minSamplesSplit"],
+            min_samples_leaf=params["minSamplesLeaf"],
             bootstrap=params["bootstrap"],
             n_jobs=1,
             random_state=seed,

@@ -2,7 +2,7 @@
 // with the same settings, in the same run, printed as ratios (ours / scikit-learn). Target: <= 2.
 // The held-out RMSE of both is printed beside the times, so a speed-up cannot hide a worse model.
 //
-//   node bench/train.mjs [--reps 5] [--rows 1000] [--learners ridge,random-forest,mlp-ensemble]
+//   node bench/train.mjs [--reps 5] [--rows 1000] [--learners ridge,random-forest,extra-trees,mlp-ensemble]
 //
 // Data (written once to a temporary JSON file that both sides read, so they train on identical
 // numbers; 80 % train / 20 % held out, one seeded split):
@@ -22,6 +22,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  extraTreesLearner,
   featurizeSmiles,
   forestLearner,
   loadTensorFlow,
@@ -38,14 +39,15 @@ const option = (name, fallback) => {
 };
 const reps = Number(option('reps', 5));
 const syntheticRows = Number(option('rows', 1000));
-const wanted = option('learners', 'ridge,random-forest,mlp-ensemble').split(',');
-// The forest (ml-random-forest: minutes per fit at 1000 rows) and the MLP ensemble (tens of seconds)
-// get at most 3 repetitions, which keeps one run of the bench near ten minutes on two cores.
+const wanted = option('learners', 'ridge,random-forest,extra-trees,mlp-ensemble').split(',');
+// The tree ensembles and the MLP ensemble (seconds per fit) get at most 3 repetitions, which keeps
+// one run of the bench within a few minutes on two cores.
 const repsOf = name => (name === 'ridge' ? reps : Math.min(reps, 3));
 
 const LEARNERS = {
   ridge: ridgeLearner(),
   'random-forest': forestLearner(),
+  'extra-trees': extraTreesLearner(),
   'mlp-ensemble': mlpEnsembleLearner()
 };
 for (const name of wanted) {

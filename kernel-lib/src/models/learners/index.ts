@@ -1,13 +1,13 @@
 export { LearnerInputError } from './data';
-export { ExtraTreesRegressor, extraTreesLearner } from './extraTrees';
+export { TreeEnsembleRegressor, extraTreesLearner, forestLearner } from './treeEnsemble';
 export type {
-  ExtraTreesLearner,
-  ExtraTreesOptions,
-  ExtraTreesParams,
-  SavedTree
-} from './extraTrees';
-export { ForestRegressor, forestLearner } from './forest';
-export type { ForestLearner, ForestOptions, ForestParams } from './forest';
+  SavedTree,
+  SavedTreeEnsemble,
+  TreeEnsembleKind,
+  TreeEnsembleLearner,
+  TreeEnsembleOptions,
+  TreeEnsembleParams
+} from './treeEnsemble';
 export { MlpEnsembleRegressor, mlpEnsembleLearner } from './mlpEnsemble';
 export type {
   MlpEnsembleLearner,
