@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { nestedCrossValidate, predictWithIntervals, trainAndValidate } from './pipeline';
 import type { FeatureSet } from './types';
+import { ridgeLearner } from './learners';
 import { MeanLearner } from './validation';
 import { SubsampleLeastSquaresLearner, simulateLinear } from './validation/simulation.test-helpers';
 
@@ -88,5 +89,37 @@ describe('training pipeline (simulated data)', () => {
     assert.ok(nested.choices.every(c => c.chosen.startsWith('subsample-least-squares')));
     assert.ok(nested.rmse < 0.8, `nested rmse ${nested.rmse}`);
     await assert.rejects(nestedCrossValidate([], data, { seed: 1 }), /at least one learner/);
+  });
+
+  it('searches hyperparameters: fits the best candidate and reports the nested error on the same folds', async () => {
+    const data = simulated(120, 6);
+    // Heavy shrinkage (alpha 1e4) flattens the signal; alpha 0.1 keeps it.
+    const candidates = [1e4, 0.1, 1000].map(alpha => ridgeLearner({ alpha }));
+    const model = await trainAndValidate(data, {
+      learner: new MeanLearner(),
+      seed: 3,
+      importanceRepeats: 0,
+      search: candidates
+    });
+    const search = model.search!;
+    assert.equal(search.candidates.length, 3);
+    assert.equal(search.chosen.alpha, 0.1);
+    assert.equal(model.learner.name, 'ridge');
+    assert.equal(model.learner.params.alpha, 0.1);
+    const best = Math.min(...search.candidates.map(c => c.rmse));
+    assert.equal(search.candidates[1].rmse, best);
+    // The chosen candidate's cross-validation is the one the search scored it by.
+    assert.ok(Math.abs(model.validation.metrics.rmse.value - best) < 1e-9);
+    // Nested: one choice per outer fold of the model's own folds, every sample predicted once.
+    assert.equal(search.nested.choices.length, model.folds.length);
+    assert.ok(search.nested.predictions.every(Number.isFinite));
+    assert.ok(search.nested.rmse < 0.8, `nested rmse ${search.nested.rmse}`);
+    const noSearch = await trainAndValidate(data, {
+      learner: new MeanLearner(),
+      seed: 3,
+      importanceRepeats: 0
+    });
+    assert.equal(noSearch.search, null);
+    assert.deepEqual(noSearch.folds, model.folds);
   });
 });

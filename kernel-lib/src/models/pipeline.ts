@@ -6,7 +6,9 @@ import {
   crossValidate,
   groupKFold,
   kFold,
+  mae,
   permutationImportance,
+  r2,
   rmse,
   type CrossValidation,
   type Fold,
@@ -40,6 +42,24 @@ export interface TrainOptions {
   importanceRepeats?: number;
   /** Fractions of each fold's training samples for the learning curve (default none). */
   learningCurve?: number[];
+  /**
+   * Candidate learners for a hyperparameter search. When given, `learner` is ignored: the candidate
+   * with the lowest cross-validated RMSE on the model's folds is validated and fitted, and a nested
+   * cross-validation on the same outer folds estimates the whole procedure without the optimism of
+   * choosing on the data that scores it.
+   */
+  search?: Learner[];
+}
+
+export interface SearchReport {
+  /** Every candidate's parameters and its RMSE on the model's folds (what chose the winner). */
+  candidates: { params: Record<string, unknown>; rmse: number }[];
+  chosen: Record<string, unknown>;
+  /** Nested cross-validation on the model's outer folds: the honest error of search + fit. */
+  nested: { mae: number; rmse: number; r2: number; innerFolds: number } & Pick<
+    NestedResult,
+    'choices' | 'predictions'
+  >;
 }
 
 export interface TrainedModel {
@@ -54,6 +74,11 @@ export interface TrainedModel {
   /** Permutation importance on each fold's held-out samples by that fold's model, averaged over folds. */
   importance: PermutationImportance | null;
   learningCurve: LearningCurvePoint[];
+  /**
+   * The hyperparameter search, when there was one. Then `validation` scores the chosen parameters
+   * on the folds that chose them (optimistic); `search.nested` is the estimate to report.
+   */
+  search: SearchReport | null;
   /** Fitted on every sample with deriveSeed(seed, 'final'). */
   final: Regressor;
   /**
@@ -81,7 +106,11 @@ export async function trainAndValidate(
   const folds = data.groups
     ? groupKFold(data.groups, k, deriveSeed(options.seed, 'folds'))
     : kFold(X.length, k, deriveSeed(options.seed, 'folds'));
-  const cv = await crossValidate(options.learner, X, data.y, folds, {
+  const search = options.search
+    ? await Private.search(options.search, data, folds, options.seed)
+    : null;
+  const learner = search ? search.learner : options.learner;
+  const cv = await crossValidate(learner, X, data.y, folds, {
     seed: options.seed,
     groups: data.groups,
     intervalLevel: level
@@ -91,15 +120,15 @@ export async function trainAndValidate(
       ? await Private.heldOutImportance(cv, data, folds, options)
       : null;
   const curve = options.learningCurve?.length
-    ? await learningCurve(options.learner, X, data.y, folds, options.learningCurve, options.seed)
+    ? await learningCurve(learner, X, data.y, folds, options.learningCurve, options.seed)
     : [];
-  const final = options.learner.create(deriveSeed(options.seed, 'final'));
+  const final = learner.create(deriveSeed(options.seed, 'final'));
   await final.fit(X, data.y);
   const residuals = data.y.map((v, i) => Math.abs(v - cv.predictions[i]));
   const { models: _models, ...validation } = cv;
   void _models;
   return {
-    learner: { name: options.learner.name, params: options.learner.params },
+    learner: { name: learner.name, params: learner.params },
     seed: options.seed,
     featurizerVersion: data.features.version,
     featureNames: data.features.names,
@@ -108,6 +137,7 @@ export async function trainAndValidate(
     grouped: data.groups !== undefined,
     importance,
     learningCurve: curve,
+    search: search?.report ?? null,
     final,
     conformal: {
       level,
@@ -188,16 +218,18 @@ export interface NestedResult {
 export async function nestedCrossValidate(
   candidates: Learner[],
   data: TrainingSet,
-  options: { seed: number; outerFolds?: number; innerFolds?: number }
+  options: { seed: number; outerFolds?: number; innerFolds?: number; outer?: Fold[] }
 ): Promise<NestedResult> {
   if (candidates.length === 0) {
     throw new ModelValidationError('candidates', 'give at least one learner');
   }
   const names = candidates.map(c => `${c.name} ${JSON.stringify(c.params)}`);
   const { X } = data.features;
-  const outer = data.groups
-    ? groupKFold(data.groups, options.outerFolds ?? 5, deriveSeed(options.seed, 'outer'))
-    : kFold(X.length, options.outerFolds ?? 5, deriveSeed(options.seed, 'outer'));
+  const outer =
+    options.outer ??
+    (data.groups
+      ? groupKFold(data.groups, options.outerFolds ?? 5, deriveSeed(options.seed, 'outer'))
+      : kFold(X.length, options.outerFolds ?? 5, deriveSeed(options.seed, 'outer')));
   const predictions = new Array<number>(X.length).fill(NaN);
   const choices: NestedResult['choices'] = [];
   for (let f = 0; f < outer.length; f++) {
@@ -229,6 +261,51 @@ export async function nestedCrossValidate(
 }
 
 namespace Private {
+  const INNER_FOLDS = 3;
+
+  export async function search(
+    candidates: Learner[],
+    data: TrainingSet,
+    folds: Fold[],
+    seed: number
+  ): Promise<{ learner: Learner; report: SearchReport }> {
+    if (candidates.length === 0) {
+      throw new ModelValidationError('search', 'give at least one candidate');
+    }
+    const { X } = data.features;
+    const scored: SearchReport['candidates'] = [];
+    for (const candidate of candidates) {
+      const cv = await crossValidate(candidate, X, data.y, folds, {
+        seed,
+        groups: data.groups,
+        bootstrap: { resamples: 1 }
+      });
+      scored.push({ params: candidate.params, rmse: cv.metrics.rmse.value });
+    }
+    let best = 0;
+    scored.forEach((c, i) => (best = c.rmse < scored[best].rmse ? i : best));
+    const nested = await nestedCrossValidate(candidates, data, {
+      seed,
+      innerFolds: INNER_FOLDS,
+      outer: folds
+    });
+    return {
+      learner: candidates[best],
+      report: {
+        candidates: scored,
+        chosen: candidates[best].params,
+        nested: {
+          mae: mae(data.y, nested.predictions),
+          rmse: nested.rmse,
+          r2: r2(data.y, nested.predictions),
+          innerFolds: INNER_FOLDS,
+          choices: nested.choices,
+          predictions: nested.predictions
+        }
+      }
+    };
+  }
+
   export async function heldOutImportance(
     cv: CrossValidation,
     data: TrainingSet,

@@ -147,6 +147,12 @@ export interface TrainingOptions {
   seed?: number;
   learner?: string;
   learnerParams?: Record<string, unknown>;
+  /**
+   * Hyperparameter search: for each named parameter, the values to try (their grid, on top of
+   * learnerParams). The winner by cross-validated RMSE is fitted; a nested cross-validation reports
+   * the error of search + fit without optimism.
+   */
+  search?: Record<string, unknown[]>;
   folds?: number;
   featurizer?: FeaturizerSpec;
 }
@@ -177,8 +183,9 @@ export interface TrainCsvResult {
   y: number[];
   snapshot: SnapshotTable & { hash: string };
   /** `data` names where the rows came from: the CSV file, or the snapshot's hash. */
-  options: Required<Omit<TrainCsvOptions, 'learnerParams' | 'mixtureColumn'>> & {
+  options: Required<Omit<TrainCsvOptions, 'learnerParams' | 'mixtureColumn' | 'search'>> & {
     learnerParams: Record<string, unknown>;
+    search: Record<string, unknown[]> | null;
     mixtureColumn: string | null;
   };
 }
@@ -331,7 +338,12 @@ export async function trainFromRows(
       seed: settings.seed,
       folds: settings.folds,
       intervalLevel: INTERVAL_LEVEL,
-      learningCurve: [0.25, 0.5, 0.75, 1]
+      learningCurve: [0.25, 0.5, 0.75, 1],
+      search: settings.search
+        ? searchGrid(settings.search).map(values =>
+            makeLearner(settings.learner, { ...settings.learnerParams, ...values })
+          )
+        : undefined
     }
   );
   return {
@@ -344,6 +356,34 @@ export async function trainFromRows(
     snapshot: provenance.snapshot,
     options: settings
   };
+}
+
+/** The most candidates one search may try (each costs a cross-validation and a nested one). */
+const MAX_SEARCH_CANDIDATES = 64;
+
+/**
+ * Every combination of a search's values, in a stable order (parameters by name, values as given).
+ * Refuses an empty or oversized grid, naming the parameter.
+ */
+export function searchGrid(search: Record<string, unknown[]>): Record<string, unknown>[] {
+  const names = Object.keys(search).sort();
+  if (names.length === 0) {
+    throw new Error('search: name at least one parameter with the values to try');
+  }
+  let grid: Record<string, unknown>[] = [{}];
+  for (const name of names) {
+    const values = search[name];
+    if (!Array.isArray(values) || values.length === 0) {
+      throw new Error(`search.${name}: give a non-empty list of values to try`);
+    }
+    grid = grid.flatMap(partial => values.map(value => ({ ...partial, [name]: value })));
+    if (grid.length > MAX_SEARCH_CANDIDATES) {
+      throw new Error(
+        `search: more than ${MAX_SEARCH_CANDIDATES} combinations; narrow the grid (each is cross-validated twice)`
+      );
+    }
+  }
+  return grid;
 }
 
 /** What model.json holds. */
@@ -365,6 +405,12 @@ export interface SavedModel {
   metrics: TrainedModel['validation']['metrics'];
   coverage: NonNullable<TrainedModel['validation']['intervals']>['coverage'] | null;
   conformal: TrainedModel['conformal'];
+  /** The hyperparameter search, when there was one: grid, chosen values and the nested (honest) error. */
+  search?: {
+    grid: Record<string, unknown[]>;
+    chosen: Record<string, unknown>;
+    nested: { mae: number; rmse: number; r2: number; innerFolds: number };
+  };
   regressor: unknown;
 }
 
@@ -393,6 +439,20 @@ export async function describeTrainedModel(result: TrainCsvResult): Promise<Save
     metrics: model.validation.metrics,
     coverage: model.validation.intervals?.coverage ?? null,
     conformal: model.conformal,
+    ...(model.search && options.search
+      ? {
+          search: {
+            grid: options.search,
+            chosen: model.search.chosen,
+            nested: {
+              mae: model.search.nested.mae,
+              rmse: model.search.nested.rmse,
+              r2: model.search.nested.r2,
+              innerFolds: model.search.nested.innerFolds
+            }
+          }
+        }
+      : {}),
     regressor: model.final.toJSON()
   };
 }
@@ -430,6 +490,7 @@ export async function saveTrainedModel(dir: string, result: TrainCsvResult): Pro
     intervalsUnavailable: model.validation.intervalsUnavailable ?? null,
     importance: model.importance,
     learningCurve: model.learningCurve,
+    search: model.search,
     conformal: model.conformal
   };
   writeFileSync(join(dir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
@@ -601,7 +662,8 @@ export function modelRegistration(
       r2: m.r2,
       coverage: saved.coverage,
       groupBy: saved.groupBy,
-      folds: saved.folds
+      folds: saved.folds,
+      ...(saved.search ? { search: saved.search } : {})
     },
     codeCommit: options.codeCommit,
     artifact: {
@@ -717,14 +779,21 @@ namespace Private {
       seed: options.seed ?? 0,
       learner: options.learner ?? 'mean',
       learnerParams: options.learnerParams ?? {},
+      search: options.search ?? null,
       folds: options.folds ?? 5,
       featurizer:
         options.featurizer ??
         (mixtureColumn !== null ? DEFAULT_MIXTURE_FEATURIZER : DEFAULT_FEATURIZER)
     };
     checkKind(settings.featurizer, mixtureColumn, settings.groupBy);
-    // Unknown learners fail here, before any featurizing.
-    makeLearner(settings.learner, settings.learnerParams);
+    // Unknown learners and bad parameters fail here, before any featurizing.
+    if (settings.search) {
+      for (const values of searchGrid(settings.search)) {
+        makeLearner(settings.learner, { ...settings.learnerParams, ...values });
+      }
+    } else {
+      makeLearner(settings.learner, settings.learnerParams);
+    }
     return settings;
   }
 

@@ -268,6 +268,39 @@ describe('cryoprotect model train and predict on the shared Tg data', () => {
     const learner = await train(join(dir, 'z'), ['--learner', 'oracle']);
     assert.notEqual(learner.code, 0);
     assert.match(learner.stderr, /learner: unknown "oracle"/);
+    const emptyGrid = await train(join(dir, 's1'), ['--search', '{"alpha": []}']);
+    assert.notEqual(emptyGrid.code, 0);
+    assert.match(emptyGrid.stderr, /--search.*"alpha" must be a non-empty list/);
+    const unknownParameter = await train(join(dir, 's2'), [
+      '--learner',
+      'extra-trees',
+      '--search',
+      '{"tree": [10, 20]}'
+    ]);
+    assert.notEqual(unknownParameter.code, 0);
+    assert.match(unknownParameter.stderr, /extra trees: unknown parameter "tree"/);
+  });
+
+  it('searches hyperparameters, fits the winner and reports the nested error', async () => {
+    const run = await train(join(dir, 'search'), [
+      '--features',
+      'descriptors',
+      '--search',
+      '{"alpha": [0.001, 100, 100000]}'
+    ]);
+    assert.equal(run.code, 0, run.stderr);
+    const model = JSON.parse(readFileSync(join(dir, 'search', 'model.json'), 'utf8'));
+    const report = JSON.parse(readFileSync(join(dir, 'search', 'report.json'), 'utf8'));
+    assert.deepEqual(model.search.grid, { alpha: [0.001, 100, 100000] });
+    assert.equal(model.learner.params.alpha, model.search.chosen.alpha);
+    // The winner has the lowest cross-validated RMSE of the three, and it is the fitted one.
+    const rmses = report.search.candidates.map((c: { rmse: number }) => c.rmse);
+    const best = report.search.candidates[rmses.indexOf(Math.min(...rmses))];
+    assert.equal(best.params.alpha, model.search.chosen.alpha);
+    assert.ok(Math.abs(model.metrics.rmse.value - Math.min(...rmses)) < 1e-9);
+    assert.equal(report.search.nested.choices.length, 5);
+    assert.ok(model.search.nested.mae > 0 && Number.isFinite(model.search.nested.mae));
+    assert.match(run.stdout, /nested cross-validation \(search \+ fit.*MAE \d/);
   });
 });
 

@@ -78,6 +78,11 @@ export function addModelCommands(program: Command): void {
       Private.parseJson,
       {}
     )
+    .option(
+      '--search <json>',
+      'hyperparameter search: values to try per parameter, e.g. {"maxFeatures": [0.3, 0.5, 1]}; the best by cross-validated RMSE is fitted and a nested cross-validation reports the honest error',
+      Private.parseSearch
+    )
     .requiredOption('--out <dir>', 'model directory to write')
     .option('--name <name>', 'model name when registering (default: from the target and learner)')
     .option(
@@ -108,6 +113,7 @@ export function addModelCommands(program: Command): void {
         folds: options.folds,
         learner: options.learner,
         learnerParams: options.params,
+        search: options.search,
         featurizer
       };
       if ((options.data === undefined) === (options.fromMeasurements === undefined)) {
@@ -172,6 +178,15 @@ export function addModelCommands(program: Command): void {
       if (saved.coverage) {
         Private.say(
           `  ${saved.coverage.level * 100} % intervals cover ${(saved.coverage.coverage * 100).toFixed(1)} % of out-of-fold points (mean width ${f(saved.coverage.meanWidth)})`
+        );
+      }
+      if (saved.search) {
+        const n = saved.search.nested;
+        Private.say(
+          `  search over ${Object.keys(saved.search.grid).join(', ')}: chose ${JSON.stringify(Object.fromEntries(Object.keys(saved.search.grid).map(k => [k, saved.search!.chosen[k]])))}; the numbers above score that choice on the folds that made it (optimistic)`
+        );
+        Private.say(
+          `  nested cross-validation (search + fit, ${n.innerFolds}-fold inner loops on the same outer folds): MAE ${f(n.mae)}, RMSE ${f(n.rmse)}, R2 ${f(n.r2)}`
         );
       }
       Private.say(`  snapshot ${saved.snapshotHash}; model written to ${resolve(options.out)}`);
@@ -290,6 +305,7 @@ interface TrainOptions {
   folds: number;
   learner: string;
   params: Record<string, unknown>;
+  search?: Record<string, unknown[]>;
   features: string;
   conditions: string[];
   out: string;
@@ -374,6 +390,16 @@ namespace Private {
       throw new InvalidArgumentError('must be a whole number');
     }
     return n;
+  }
+
+  export function parseSearch(value: string): Record<string, unknown[]> {
+    const parsed = parseJson(value);
+    for (const [name, values] of Object.entries(parsed)) {
+      if (!Array.isArray(values) || values.length === 0) {
+        throw new InvalidArgumentError(`"${name}" must be a non-empty list of values to try`);
+      }
+    }
+    return parsed as Record<string, unknown[]>;
   }
 
   export function parseJson(value: string): Record<string, unknown> {
