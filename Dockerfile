@@ -23,7 +23,11 @@ RUN npx tsc -b server \
 
 # --- runtime: production dependencies only, the compiled code, the migrations -----------------
 FROM node:20-bookworm-slim AS runtime
-ENV NODE_ENV=production \
+# The image has no .git: model versions registered from it record this commit
+# (docker build --build-arg CRYOPROTECT_CODE_COMMIT=$(git rev-parse HEAD)).
+ARG CRYOPROTECT_CODE_COMMIT=
+ENV CRYOPROTECT_CODE_COMMIT=${CRYOPROTECT_CODE_COMMIT} \
+    NODE_ENV=production \
     CRYOPROTECT_HOST=0.0.0.0 \
     CRYOPROTECT_PORT=8787 \
     LOG_LEVEL=info

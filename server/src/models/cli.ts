@@ -20,6 +20,7 @@ import {
   type SavedModel,
   type TrainResult
 } from '@cryoprotect/kernel';
+import { codeCommit } from './code-commit.js';
 
 /**
  * `cryoprotect model train|predict`: batch training and prediction from CSV files, on top of
@@ -207,6 +208,10 @@ export function addModelCommands(program: Command): void {
             `the server hashed the snapshot as ${serverSnapshot.contentHash}, not ${saved.snapshotHash}: refusing to register`
           );
         }
+        const commit = codeCommit();
+        if (commit.commit === undefined) {
+          process.stderr.write(`cryoprotect: no code commit recorded: ${commit.reason}\n`);
+        }
         const registered = await client.models.register(
           modelRegistration(saved, {
             name:
@@ -216,7 +221,7 @@ export function addModelCommands(program: Command): void {
                 .replace(/^-+|-+$/g, ''),
             snapshotId: serverSnapshot.id,
             propertyType: options.fromMeasurements ?? options.propertyType ?? 'glass_transition',
-            codeCommit: process.env.CRYOPROTECT_CODE_COMMIT
+            codeCommit: commit.commit
           })
         );
         Private.say(

@@ -15,6 +15,7 @@ import {
 import type { Database, Queryable } from '../db/database.js';
 import { selectMeasurements } from '../routes/datasets.js';
 import { insertModelVersion, loadModelVersions } from '../routes/models.js';
+import { codeCommit } from './code-commit.js';
 
 /**
  * The retrain worker (SPEC F4). Jobs are queued by the database (migration 011) when a
@@ -144,7 +145,7 @@ export async function runRetrainJob(
           name: current.name,
           snapshotId,
           propertyType: current.targetPropertyType,
-          codeCommit: Private.codeCommit(),
+          codeCommit: codeCommit().commit,
           visibility: current.visibility,
           projectId: current.projectId ?? undefined
         })
@@ -327,11 +328,5 @@ namespace Private {
     if (rows.length === 0) {
       throw new Error(`retrain job ${job.id} is no longer running: its result was not recorded`);
     }
-  }
-
-  /** The deployed commit, when the environment names one in the form the registry accepts. */
-  export function codeCommit(): string | undefined {
-    const commit = process.env.CRYOPROTECT_CODE_COMMIT;
-    return commit && /^[0-9a-f]{7,40}$/.test(commit) ? commit : undefined;
   }
 }

@@ -1,0 +1,48 @@
+import { execFileSync } from 'node:child_process';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The repository this server runs from (server/dist/models -> the root). */
+const REPOSITORY = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+
+/**
+ * The commit of the code that trains a model, for the registry: CRYOPROTECT_CODE_COMMIT when the
+ * deployment names one (a container has no .git), else HEAD of the git checkout it runs from — but
+ * only when that checkout has no uncommitted changes to tracked files, since then HEAD would not
+ * describe the code that ran. `reason` says why there is none.
+ */
+export function codeCommit(
+  directory: string = REPOSITORY,
+  environment: NodeJS.ProcessEnv = process.env
+): { commit: string } | { commit: undefined; reason: string } {
+  const named = environment.CRYOPROTECT_CODE_COMMIT;
+  if (named) {
+    return /^[0-9a-f]{7,40}$/.test(named)
+      ? { commit: named }
+      : {
+          commit: undefined,
+          reason: `CRYOPROTECT_CODE_COMMIT "${named}" is not a commit hash (7 to 40 hex digits)`
+        };
+  }
+  const git = (args: string[]) =>
+    execFileSync('git', ['-C', directory, ...args], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore']
+    }).trim();
+  let head: string;
+  try {
+    head = git(['rev-parse', 'HEAD']);
+  } catch {
+    return {
+      commit: undefined,
+      reason: 'not a git checkout and CRYOPROTECT_CODE_COMMIT is not set'
+    };
+  }
+  if (git(['status', '--porcelain', '--untracked-files=no']) !== '') {
+    return {
+      commit: undefined,
+      reason: `the checkout has uncommitted changes, so HEAD ${head.slice(0, 12)} does not describe the code`
+    };
+  }
+  return { commit: head };
+}
