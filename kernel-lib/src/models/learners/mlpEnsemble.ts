@@ -207,14 +207,13 @@ namespace Private {
     stopped: boolean;
   }
 
-  /** One member's layer l weights, cut from the flat parameter vector. */
-  // A type, not an interface, so that tf.tidy can return it (a TensorContainer).
-  type LayerTensors = {
+  /** One member's layer on the device. */
+  interface LayerTensors {
     kernel: Tf.Tensor2D;
     /** The kernel transposed (outputs x inputs), for the backward pass of the layer above. */
     kernelT: Tf.Tensor2D;
     bias: Tf.Tensor1D;
-  };
+  }
 
   // tf.train.adam's defaults (Kingma & Ba 2015; epsilon is TensorFlow.js's float32 epsilon).
   const BETA1 = 0.9;
@@ -223,20 +222,24 @@ namespace Private {
 
   /**
    * Trains all members together. The networks are small, so TensorFlow.js's per-op dispatch, not
-   * arithmetic, is what costs (bench/README.md); training member by member through autodiff and
-   * tf.train.adam spent about 19 ops per parameter tensor per step in the optimizer alone. Here:
-   *   - every member's weights live in one flat vector, and one Adam step (the update rule of
-   *     tf.train.adam, elementwise, so per member exactly as if trained alone) updates all of them
-   *     in 13 ops;
-   *   - the forward and backward passes are written out (fused dense layers, explicit transposes:
-   *     the wasm backend runs transposed and batched (3-D) products in a slow reference loop, while
-   *     plain 2-D products go to XNNPACK), so each member's step is about 20 ops;
-   *   - batches are gathered in JavaScript and uploaded, with their transpose for the first layer's
+   * arithmetic, is what costs (bench/README.md): member by member through autodiff and
+   * tf.train.adam, a step of one member was about 100 ops, most of them the optimizer's (about 13
+   * per weight tensor) and the autodiff's bookkeeping. Here:
+   *   - TensorFlow.js runs only the matrix work: each running member's forward and backward pass,
+   *     written out (fused dense layers; transposes made on the host, because the wasm backend runs
+   *     transposed and batched 3-D products in a slow reference loop while plain 2-D products go to
+   *     XNNPACK), about 20 ops per member and step;
+   *   - the weights of all members are one Float32Array on the host, and the gradient pieces are
+   *     read back into it; the L2 term and the Adam step (tf.train.adam's update rule) are a plain
+   *     loop over it, which costs less than one TensorFlow.js op;
+   *   - batches are gathered on the host and uploaded, with their transpose for the first layer's
    *     kernel gradient;
-   *   - a member that has stopped early costs nothing: its slice of the gradient is zero, and its
-   *     recorded weights are those of its best epoch, snapshotted when it improved.
-   * Each member keeps its own seed, validation split, initialization, batch order and early stopping;
-   * the loss of member m is its batch mean squared error + l2 * sum of its squared kernels.
+   *   - a member that has stopped early costs nothing more: its recorded weights are those of its
+   *     best epoch, copied when it improved.
+   * Nothing is shared between members and every update is elementwise, so each member keeps its own
+   * seed, validation split, initialization, batch order and early stopping, and trains exactly as
+   * it would alone (tested). The loss of a member is its batch mean squared error plus l2 times the
+   * sum of its squared kernel weights (biases are not penalized).
    */
   export async function trainEnsemble(
     tf: TensorFlow,
@@ -267,44 +270,75 @@ namespace Private {
         stopped: false
       };
     });
-    const M = members.length;
     const trainingCount = members[0].trainingRows.length;
 
-    // The flat layout of one member: kernel 0 (row-major, inputs x outputs), bias 0, kernel 1, ...
-    const pieceSizes = widths.slice(1).flatMap((outputs, l) => [widths[l] * outputs, outputs]);
-    const memberSize = pieceSizes.reduce((a, b) => a + b, 0);
-    const initial = new Float32Array(M * memberSize);
+    // One member's flat layout: kernel 0 (row-major, inputs x outputs), bias 0, kernel 1, ...
+    const layout = widths.slice(1).map((outputs, l) => ({ inputs: widths[l], outputs, offset: 0 }));
+    let memberSize = 0;
+    for (const layer of layout) {
+      layer.offset = memberSize;
+      memberSize += layer.inputs * layer.outputs + layer.outputs;
+    }
+    const weights = new Float32Array(members.length * memberSize);
     // 2 l2 on kernel entries, 0 on biases: the penalty's gradient is this times the weights.
-    const penaltyScale = new Float32Array(M * memberSize);
-    tf.tidy(() => {
-      members.forEach((member, m) => {
-        let offset = m * memberSize;
-        widths.slice(1).forEach((outputs, l) => {
-          const seed = member.initializerSeeds[l];
-          // He initialization suits ReLU (He et al. 2015); Glorot for the linear output.
-          const initializer =
-            l < layerCount - 1
-              ? tf.initializers.heNormal({ seed })
-              : tf.initializers.glorotUniform({ seed });
-          const kernel = initializer.apply([widths[l], outputs], 'float32').dataSync();
-          initial.set(kernel, offset);
-          penaltyScale.fill(2 * params.l2, offset, offset + kernel.length);
-          // Biases start at zero (the array's initial value).
-          offset += kernel.length + outputs;
-        });
+    const penaltyScale = new Float32Array(memberSize);
+    members.forEach((member, m) => {
+      layout.forEach((layer, l) => {
+        const seed = member.initializerSeeds[l];
+        // He initialization suits ReLU (He et al. 2015); Glorot for the linear output.
+        const initializer =
+          l < layerCount - 1
+            ? tf.initializers.heNormal({ seed })
+            : tf.initializers.glorotUniform({ seed });
+        const kernel = initializer.apply([layer.inputs, layer.outputs], 'float32');
+        weights.set(kernel.dataSync(), m * memberSize + layer.offset);
+        kernel.dispose();
+        penaltyScale.fill(2 * params.l2, layer.offset, layer.offset + layer.inputs * layer.outputs);
+        // Biases start at zero, the array's initial value.
       });
     });
+    const adam = {
+      moment1: new Float64Array(weights.length),
+      moment2: new Float64Array(weights.length),
+      step: 0
+    };
+    const gradient = new Float32Array(memberSize);
+
+    /** Member m's layers as tensors (inside a tf.tidy). */
+    const upload = (m: number): LayerTensors[] =>
+      layout.map(layer => {
+        const start = m * memberSize + layer.offset;
+        const size = layer.inputs * layer.outputs;
+        const kernel = weights.subarray(start, start + size);
+        return {
+          kernel: tf.tensor2d(kernel, [layer.inputs, layer.outputs]),
+          kernelT: tf.tensor2d(transpose(kernel, layer.inputs, layer.outputs), [
+            layer.outputs,
+            layer.inputs
+          ]),
+          bias: tf.tensor1d(weights.subarray(start + size, start + size + layer.outputs))
+        };
+      });
+
+    const keepBest = (member: Member, epoch: number, loss: number) => {
+      const base = members.indexOf(member) * memberSize;
+      member.best = {
+        loss,
+        epoch,
+        layers: layout.map(layer => {
+          const start = base + layer.offset;
+          const size = layer.inputs * layer.outputs;
+          return {
+            inputs: layer.inputs,
+            outputs: layer.outputs,
+            kernel: Array.from(weights.subarray(start, start + size)),
+            bias: Array.from(weights.subarray(start + size, start + size + layer.outputs))
+          };
+        })
+      };
+    };
 
     const Zf = Float32Array.from(Z.flat());
-    const constants = {
-      beta1: tf.scalar(BETA1),
-      oneMinusBeta1: tf.scalar(1 - BETA1),
-      beta2: tf.scalar(BETA2),
-      oneMinusBeta2: tf.scalar(1 - BETA2),
-      epsilon: tf.scalar(EPSILON),
-      penaltyScale: tf.tensor1d(penaltyScale),
-      zeros: tf.zeros([memberSize]) as Tf.Tensor1D
-    };
     const validation = validate
       ? members.map(member => ({
           x: tf.tensor2d(gatherRows(Zf, inputs, member.validationRows), [held, inputs]),
@@ -314,70 +348,24 @@ namespace Private {
           )
         }))
       : [];
-    let state = {
-      weights: tf.tensor1d(initial),
-      moment1: tf.zeros([M * memberSize]) as Tf.Tensor1D,
-      moment2: tf.zeros([M * memberSize]) as Tf.Tensor1D,
-      layers: [] as LayerTensors[][]
-    };
-    state.layers = tf.tidy(() => cut(tf, state.weights, M, widths, pieceSizes));
-    const disposeState = () => {
-      tf.dispose([state.weights, state.moment1, state.moment2]);
-      state.layers.forEach(layers =>
-        layers.forEach(l => tf.dispose([l.kernel, l.kernelT, l.bias]))
-      );
-    };
-
-    const keepBest = (improved: Member[], epoch: number, losses: ArrayLike<number>) => {
-      const weights = state.weights.dataSync();
-      for (const member of improved) {
-        const m = members.indexOf(member);
-        let offset = m * memberSize;
-        member.best = {
-          loss: losses[m],
-          epoch,
-          layers: widths.slice(1).map((outputs, l) => {
-            const size = widths[l] * outputs;
-            const layer = {
-              inputs: widths[l],
-              outputs,
-              kernel: Array.from(weights.subarray(offset, offset + size)),
-              bias: Array.from(weights.subarray(offset + size, offset + size + outputs))
-            };
-            offset += size + outputs;
-            return layer;
-          })
-        };
-      }
-    };
 
     try {
       // Epoch 0 (the initial weights) is the fallback of a member that never improves.
-      keepBest(
-        members,
-        0,
-        members.map(() => Infinity)
-      );
+      members.forEach(member => keepBest(member, 0, Infinity));
       const positions = members[0].trainingRows.map((_, i) => i);
-      let step = 0;
       for (let epoch = 1; epoch <= params.epochs; epoch++) {
         const running = members.filter(member => !member.stopped);
-        // Stopped members draw no batch orders: their generators are never used again.
-        const orders = members.map(member =>
-          member.stopped ? [] : member.rng.shuffled(positions).map(i => member.trainingRows[i])
+        const orders = running.map(member =>
+          member.rng.shuffled(positions).map(i => member.trainingRows[i])
         );
         for (let start = 0; start < trainingCount; start += params.batchSize) {
           const size = Math.min(params.batchSize, trainingCount - start);
-          step++;
-          const previous = state;
-          const next = tf.tidy(() => {
-            const gradients = members.map((member, m) => {
-              if (member.stopped) {
-                return constants.zeros;
-              }
-              const rows = orders[m].slice(start, start + size);
-              const x = gatherRows(Zf, inputs, rows);
-              return memberGradient(tf, previous.layers[m], {
+          adam.step++;
+          running.forEach((member, r) => {
+            const rows = orders[r].slice(start, start + size);
+            const x = gatherRows(Zf, inputs, rows);
+            tf.tidy(() => {
+              const pieces = memberGradient(tf, upload(members.indexOf(member)), {
                 x: tf.tensor2d(x, [size, inputs]),
                 xT: tf.tensor2d(transpose(x, size, inputs), [inputs, size]),
                 y: tf.tensor2d(
@@ -385,64 +373,50 @@ namespace Private {
                   [size, 1]
                 )
               });
+              layout.forEach((layer, l) => {
+                gradient.set(pieces[l].kernel.dataSync(), layer.offset);
+                gradient.set(
+                  pieces[l].bias.dataSync(),
+                  layer.offset + layer.inputs * layer.outputs
+                );
+              });
             });
-            let gradient: Tf.Tensor1D = tf.concat(gradients);
-            if (params.l2 > 0) {
-              gradient = tf.add(gradient, tf.mul(constants.penaltyScale, previous.weights));
-            }
-            return adamStep(tf, constants, params.learningRate, step, previous, gradient);
+            adamStep(
+              params,
+              adam,
+              weights,
+              members.indexOf(member) * memberSize,
+              gradient,
+              penaltyScale
+            );
           });
-          state = {
-            weights: next.weights,
-            moment1: next.moment1,
-            moment2: next.moment2,
-            layers: tf.tidy(() => cut(tf, next.weights, M, widths, pieceSizes))
-          };
-          tf.dispose([previous.weights, previous.moment1, previous.moment2]);
-          previous.layers.forEach(layers =>
-            layers.forEach(l => tf.dispose([l.kernel, l.kernelT, l.bias]))
-          );
         }
         running.forEach(member => (member.epochsRun = epoch));
         if (!validate) {
           continue;
         }
-        const loss = tf.tidy(() =>
-          tf.stack(
-            members.map((member, m) =>
-              member.stopped
-                ? tf.scalar(Infinity)
-                : tf.mean(
-                    tf.square(
-                      tf.sub(forwardBatch(tf, state.layers[m], validation[m].x), validation[m].y)
-                    )
-                  )
-            )
-          )
+        const losses = tf.tidy(() =>
+          running.map(member => {
+            const m = members.indexOf(member);
+            const predicted = forwardBatch(tf, upload(m), validation[m].x);
+            return tf.mean(tf.square(tf.sub(predicted, validation[m].y))).dataSync()[0];
+          })
         );
-        const losses = await loss.data();
-        loss.dispose();
-        const improved = running.filter(
-          member => losses[members.indexOf(member)] < member.best.loss
-        );
-        if (improved.length > 0) {
-          keepBest(improved, epoch, losses);
-        }
-        for (const member of running) {
-          if (!improved.includes(member) && epoch - member.best.epoch >= params.patience) {
+        running.forEach((member, r) => {
+          if (losses[r] < member.best.loss) {
+            keepBest(member, epoch, losses[r]);
+          } else if (epoch - member.best.epoch >= params.patience) {
             member.stopped = true;
           }
-        }
+        });
         if (members.every(member => member.stopped)) {
           break;
         }
+        // Let other work run between epochs (training a large set takes seconds).
+        await new Promise(resolve => setImmediate(resolve));
       }
       if (!validate) {
-        keepBest(
-          members,
-          params.epochs,
-          members.map(() => Infinity)
-        );
+        members.forEach(member => keepBest(member, params.epochs, Infinity));
       }
       return members.map(member => ({
         bestEpoch: member.best.epoch,
@@ -450,9 +424,35 @@ namespace Private {
         layers: member.best.layers
       }));
     } finally {
-      disposeState();
-      tf.dispose(Object.values(constants));
       validation.forEach(v => tf.dispose([v.x, v.y]));
+    }
+  }
+
+  /**
+   * tf.train.adam's update of one member's weights (from `offset` in `weights`) at step t (1-based),
+   * with the L2 penalty's gradient added:
+   *   g = gradient + 2 l2 w (kernels),  m = b1 m + (1 - b1) g,  v = b2 v + (1 - b2) g^2,
+   *   w = w - lr (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + epsilon).
+   */
+  function adamStep(
+    params: MlpEnsembleParams,
+    adam: { moment1: Float64Array; moment2: Float64Array; step: number },
+    weights: Float32Array,
+    offset: number,
+    gradient: Float32Array,
+    penaltyScale: Float32Array
+  ): void {
+    const { moment1, moment2 } = adam;
+    const correction1 = 1 - BETA1 ** adam.step;
+    const correction2 = 1 - BETA2 ** adam.step;
+    for (let i = 0; i < gradient.length; i++) {
+      const k = offset + i;
+      const g = gradient[i] + penaltyScale[i] * weights[k];
+      moment1[k] = BETA1 * moment1[k] + (1 - BETA1) * g;
+      moment2[k] = BETA2 * moment2[k] + (1 - BETA2) * g * g;
+      weights[k] -=
+        (params.learningRate * (moment1[k] / correction1)) /
+        (Math.sqrt(moment2[k] / correction2) + EPSILON);
     }
   }
 
@@ -475,27 +475,6 @@ namespace Private {
     return out;
   }
 
-  /** Per member, per layer: kernel, its transpose and bias, cut from the flat weights. */
-  function cut(
-    tf: TensorFlow,
-    weights: Tf.Tensor1D,
-    members: number,
-    widths: number[],
-    pieceSizes: number[]
-  ): LayerTensors[][] {
-    const pieces = tf.split(weights, Array.from({ length: members }, () => pieceSizes).flat());
-    return Array.from({ length: members }, (_, m) =>
-      widths.slice(1).map((outputs, l) => {
-        const kernel = tf.reshape(pieces[m * pieceSizes.length + 2 * l], [widths[l], outputs]);
-        return {
-          kernel: kernel as Tf.Tensor2D,
-          kernelT: tf.transpose(kernel) as Tf.Tensor2D,
-          bias: pieces[m * pieceSizes.length + 2 * l + 1] as Tf.Tensor1D
-        };
-      })
-    );
-  }
-
   /** A member's output for a batch: ReLU hidden layers, linear output. */
   function forwardBatch(tf: TensorFlow, layers: LayerTensors[], x: Tf.Tensor2D): Tf.Tensor2D {
     return layers.reduce(
@@ -511,14 +490,14 @@ namespace Private {
   }
 
   /**
-   * The gradient of one member's batch mean squared error with respect to its weights, flat in the
-   * member's layout (backpropagation written out; the L2 term is added for all members at once).
+   * The gradient of one member's batch mean squared error with respect to each layer's kernel and
+   * bias (backpropagation written out; the L2 term is added on the host).
    */
-  export function memberGradient(
+  function memberGradient(
     tf: TensorFlow,
     layers: LayerTensors[],
     batch: { x: Tf.Tensor2D; xT: Tf.Tensor2D; y: Tf.Tensor2D }
-  ): Tf.Tensor1D {
+  ): { kernel: Tf.Tensor; bias: Tf.Tensor }[] {
     // Activations: a[0] = x, a[l + 1] = relu(a[l] W_l + b_l), the last one linear.
     const a: Tf.Tensor2D[] = [batch.x];
     layers.forEach((layer, l) => {
@@ -534,44 +513,16 @@ namespace Private {
     const rows = batch.x.shape[0];
     // d(mean squared error)/d(output) = 2 (output - y) / rows.
     let delta = tf.mul<Tf.Tensor2D>(tf.sub(a[layers.length], batch.y), 2 / rows);
-    const pieces: Tf.Tensor[] = [];
+    const gradients: { kernel: Tf.Tensor; bias: Tf.Tensor }[] = [];
     for (let l = layers.length - 1; l >= 0; l--) {
       const inputT = l === 0 ? batch.xT : (tf.transpose(a[l]) as Tf.Tensor2D);
-      pieces.push(tf.sum(delta, 0), tf.reshape(tf.matMul(inputT, delta), [-1]));
+      gradients[l] = { kernel: tf.matMul(inputT, delta), bias: tf.sum(delta, 0) };
       if (l > 0) {
         // Back through layer l's weights, then the ReLU of layer l - 1 (its output > 0 where active).
         delta = tf.mul(tf.matMul(delta, layers[l].kernelT), tf.step(a[l]));
       }
     }
-    return tf.concat(pieces.reverse()) as Tf.Tensor1D;
-  }
-
-  /**
-   * tf.train.adam's update, on the flat weights of all members at step t (1-based):
-   *   m = b1 m + (1 - b1) g,  v = b2 v + (1 - b2) g^2,
-   *   w = w - lr (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + epsilon).
-   */
-  function adamStep(
-    tf: TensorFlow,
-    constants: Record<'beta1' | 'oneMinusBeta1' | 'beta2' | 'oneMinusBeta2' | 'epsilon', Tf.Scalar>,
-    learningRate: number,
-    t: number,
-    previous: { weights: Tf.Tensor1D; moment1: Tf.Tensor1D; moment2: Tf.Tensor1D },
-    gradient: Tf.Tensor1D
-  ): { weights: Tf.Tensor1D; moment1: Tf.Tensor1D; moment2: Tf.Tensor1D } {
-    const moment1 = tf.add<Tf.Tensor1D>(
-      tf.mul(previous.moment1, constants.beta1),
-      tf.mul(gradient, constants.oneMinusBeta1)
-    );
-    const moment2 = tf.add<Tf.Tensor1D>(
-      tf.mul(previous.moment2, constants.beta2),
-      tf.mul(tf.square(gradient), constants.oneMinusBeta2)
-    );
-    const step = tf.div<Tf.Tensor1D>(
-      tf.mul(moment1, learningRate / (1 - BETA1 ** t)),
-      tf.add(tf.sqrt(tf.mul(moment2, 1 / (1 - BETA2 ** t))), constants.epsilon)
-    );
-    return { weights: tf.sub(previous.weights, step), moment1, moment2 };
+    return gradients;
   }
 
   /** One member's output for standardized rows, from the plain-array weights. */
