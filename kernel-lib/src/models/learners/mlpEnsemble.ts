@@ -8,7 +8,9 @@
  * the early-stopping validation split and each epoch's batch order come from a seeded generator
  * (TensorFlow.js's own fit shuffle is unseeded, so training is a plain loop over our own batches).
  * Fitted weights are kept as plain arrays and every tensor is disposed, so a fitted model holds no
- * TensorFlow.js memory and predicts on whatever backend is active.
+ * TensorFlow.js memory and predicts on whatever backend is active. The members train together, each
+ * exactly as it would alone: TensorFlow.js runs the forward and backward passes, the weights and the
+ * Adam step stay on the host (Private.trainEnsemble says why).
  */
 import type * as Tf from '@tensorflow/tfjs';
 import { z } from 'zod';
@@ -354,6 +356,8 @@ namespace Private {
       members.forEach(member => keepBest(member, 0, Infinity));
       const positions = members[0].trainingRows.map((_, i) => i);
       for (let epoch = 1; epoch <= params.epochs; epoch++) {
+        // Let other work run between epochs (training a large set takes seconds).
+        await new Promise(resolve => setImmediate(resolve));
         const running = members.filter(member => !member.stopped);
         const orders = running.map(member =>
           member.rng.shuffled(positions).map(i => member.trainingRows[i])
@@ -412,8 +416,6 @@ namespace Private {
         if (members.every(member => member.stopped)) {
           break;
         }
-        // Let other work run between epochs (training a large set takes seconds).
-        await new Promise(resolve => setImmediate(resolve));
       }
       if (!validate) {
         members.forEach(member => keepBest(member, params.epochs, Infinity));
