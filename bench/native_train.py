@@ -25,7 +25,9 @@ The mapping, and what differs:
                  sum(W^2), the same objective for alpha = l2 * batch_size. Differences:
                  scikit-learn initializes every layer Glorot-uniform (kernel-lib: He-normal hidden,
                  Glorot-uniform output), scores the validation rows by R^2 (ranks epochs as the
-                 MSE does), and holds out ceil rather than floor of the fraction.
+                 MSE does), holds out ceil rather than floor of the fraction, and uses Adam's
+                 epsilon 1e-8 (kernel-lib: TensorFlow.js's 1e-7). kernel-lib trains its members
+                 together, each as it would alone (same seeds, splits, batch orders, early stopping).
 """
 
 import json

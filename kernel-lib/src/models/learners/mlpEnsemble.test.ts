@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { LearnerInputError } from './data';
+import type * as Tf from '@tensorflow/tfjs';
+import { fitStandardizer, LearnerInputError, standardize, targetScale } from './data';
 import { mlpEnsembleLearner, type MlpEnsembleOptions } from './mlpEnsemble';
 import { SeededRandom } from './random';
 import { loadTensorFlow, useBackend, type BackendName, type TensorFlow } from './tensorflow';
@@ -21,6 +22,71 @@ const SMALL: MlpEnsembleOptions = {
   learningRate: 0.01,
   patience: 8
 };
+
+/**
+ * An independent reference for one member without early stopping, the way it would be written with
+ * TensorFlow.js's autodiff and tf.train.adam: the same seeded draws (row order, one initializer seed
+ * per layer, one batch order per epoch), loss = batch mean squared error + l2 * sum of squared kernels.
+ */
+function referenceMember(
+  options: Required<
+    Pick<MlpEnsembleOptions, 'hiddenUnits' | 'epochs' | 'batchSize' | 'learningRate' | 'l2'>
+  >,
+  seed: number,
+  X: number[][],
+  y: number[]
+): { kernel: number[]; bias: number[] }[] {
+  const Z = standardize(X, fitStandardizer(X));
+  const target = targetScale(y);
+  const t = y.map(v => (v - target.mean) / target.scale);
+  const rng = new SeededRandom(seed);
+  const order = rng.shuffled(Z.map((_, i) => i));
+  const widths = [Z[0].length, ...options.hiddenUnits, 1];
+  const kernels = widths.slice(1).map((outputs, l) => {
+    const init =
+      l < widths.length - 2
+        ? tf.initializers.heNormal({ seed: rng.seed() })
+        : tf.initializers.glorotUniform({ seed: rng.seed() });
+    return tf.variable(init.apply([widths[l], outputs], 'float32'));
+  });
+  const biases = widths.slice(1).map(outputs => tf.variable(tf.zeros([outputs])));
+  const optimizer = tf.train.adam(options.learningRate);
+  const x = tf.tensor2d(order.map(i => Z[i]));
+  const yt = tf.tensor2d(
+    order.map(i => [t[i]]),
+    [order.length, 1]
+  );
+  const positions = order.map((_, i) => i);
+  for (let epoch = 0; epoch < options.epochs; epoch++) {
+    const shuffled = rng.shuffled(positions);
+    for (let start = 0; start < shuffled.length; start += options.batchSize) {
+      tf.tidy(() => {
+        const index = tf.tensor1d(shuffled.slice(start, start + options.batchSize), 'int32');
+        const xb = tf.gather(x, index);
+        const yb = tf.gather(yt, index);
+        optimizer.minimize(() => {
+          let h: Tf.Tensor = xb;
+          kernels.forEach((k, l) => {
+            h = tf.add(tf.matMul(h, k), biases[l]);
+            if (l < kernels.length - 1) {
+              h = tf.relu(h);
+            }
+          });
+          const mse = tf.mean(tf.square(tf.sub(h, yb)));
+          const penalty = tf.addN(kernels.map(k => tf.sum(tf.square(k))));
+          return tf.add(mse, tf.mul(penalty, options.l2)) as Tf.Scalar;
+        });
+      });
+    }
+  }
+  const layers = kernels.map((k, l) => ({
+    kernel: Array.from(k.dataSync()),
+    bias: Array.from(biases[l].dataSync())
+  }));
+  tf.dispose([x, yt, ...kernels, ...biases]);
+  optimizer.dispose();
+  return layers;
+}
 
 let tf: TensorFlow;
 let startBackend: string;
@@ -129,6 +195,48 @@ describe('MLP deep ensemble (TensorFlow.js)', () => {
     const fixed = mlpEnsembleLearner({ ...options, epochs: 7, validationFraction: 0 }).create(4);
     await fixed.fit(X, y);
     assert.ok(fixed.toJSON().members.every(m => m.epochsRun === 7 && m.bestEpoch === 7));
+  });
+
+  it('trains each member as autodiff and tf.train.adam would (hand-written backpropagation and Adam)', async () => {
+    const { X, y } = simulated(45, 10);
+    const options = {
+      hiddenUnits: [6, 5],
+      epochs: 4,
+      batchSize: 8,
+      learningRate: 0.01,
+      l2: 0.01
+    };
+    const r = mlpEnsembleLearner({ ...options, members: 2, validationFraction: 0 }).create(11);
+    await r.fit(X, y);
+    const members = r.toJSON().members;
+    members.forEach((member, m) => {
+      const reference = referenceMember(options, 11 + m, X, y);
+      member.layers.forEach((layer, l) => {
+        const values = [...layer.kernel, ...layer.bias];
+        const expected = [...reference[l].kernel, ...reference[l].bias];
+        const worst = Math.max(...values.map((v, i) => Math.abs(v - expected[i])));
+        // float32 sums in another order: equal to rounding, far below one Adam step (0.01).
+        assert.ok(worst < 1e-5, `member ${m}, layer ${l}: differs by ${worst}`);
+      });
+    });
+  });
+
+  it('trains each member exactly as it would be trained alone (same seed, split, stopping)', async () => {
+    const { X, y } = simulated(70, 11);
+    const options = { ...SMALL, epochs: 60, patience: 4, learningRate: 0.05 };
+    const ensemble = mlpEnsembleLearner({ ...options, members: 3 }).create(20);
+    await ensemble.fit(X, y);
+    const together = ensemble.toJSON().members;
+    // Members stop at different epochs, so the later ones keep training after others stopped.
+    assert.ok(
+      new Set(together.map(m => m.epochsRun)).size > 1,
+      JSON.stringify(together.map(m => m.epochsRun))
+    );
+    for (let m = 0; m < 3; m++) {
+      const alone = mlpEnsembleLearner({ ...options, members: 1 }).create(20 + m);
+      await alone.fit(X, y);
+      assert.deepEqual(alone.toJSON().members[0], together[m]);
+    }
   });
 
   it('round-trips through JSON (plain arrays) and predicts identically', async () => {

@@ -8,7 +8,9 @@
  * the early-stopping validation split and each epoch's batch order come from a seeded generator
  * (TensorFlow.js's own fit shuffle is unseeded, so training is a plain loop over our own batches).
  * Fitted weights are kept as plain arrays and every tensor is disposed, so a fitted model holds no
- * TensorFlow.js memory and predicts on whatever backend is active.
+ * TensorFlow.js memory and predicts on whatever backend is active. The members train together, each
+ * exactly as it would alone: TensorFlow.js runs the forward and backward passes, the weights and the
+ * Adam step stay on the host (Private.trainEnsemble says why).
  */
 import type * as Tf from '@tensorflow/tfjs';
 import { z } from 'zod';
@@ -103,10 +105,7 @@ export class MlpEnsembleRegressor implements Regressor {
     const target = targetScale(y);
     const Z = standardize(X, features);
     const t = y.map(v => (v - target.mean) / target.scale);
-    const members: MemberWeights[] = [];
-    for (let m = 0; m < this.params.members; m++) {
-      members.push(await Private.trainMember(tf, this.params, this.seed + m, Z, t));
-    }
+    const members = await Private.trainEnsemble(tf, this.params, this.seed, Z, t);
     this.saved = {
       kind: 'mlp-ensemble',
       params: this.params,
@@ -199,137 +198,333 @@ export function mlpEnsembleLearner(options: MlpEnsembleOptions = {}): MlpEnsembl
 }
 
 namespace Private {
-  export async function trainMember(
+  /** One member's own draws (validation split, initializer seeds, batch orders) and its progress. */
+  interface Member {
+    rng: SeededRandom;
+    trainingRows: number[];
+    validationRows: number[];
+    initializerSeeds: number[];
+    best: { loss: number; epoch: number; layers: MemberWeights['layers'] };
+    epochsRun: number;
+    stopped: boolean;
+  }
+
+  /** One member's layer on the device. */
+  interface LayerTensors {
+    kernel: Tf.Tensor2D;
+    /** The kernel transposed (outputs x inputs), for the backward pass of the layer above. */
+    kernelT: Tf.Tensor2D;
+    bias: Tf.Tensor1D;
+  }
+
+  // tf.train.adam's defaults (Kingma & Ba 2015; epsilon is TensorFlow.js's float32 epsilon).
+  const BETA1 = 0.9;
+  const BETA2 = 0.999;
+  const EPSILON = 1e-7;
+
+  /**
+   * Trains all members together. The networks are small, so TensorFlow.js's per-op dispatch, not
+   * arithmetic, is what costs (bench/README.md): member by member through autodiff and
+   * tf.train.adam, a step of one member was about 100 ops, most of them the optimizer's (about 13
+   * per weight tensor) and the autodiff's bookkeeping. Here:
+   *   - TensorFlow.js runs only the matrix work: each running member's forward and backward pass,
+   *     written out (fused dense layers; transposes made on the host, because the wasm backend runs
+   *     transposed and batched 3-D products in a slow reference loop while plain 2-D products go to
+   *     XNNPACK), about 20 ops per member and step;
+   *   - the weights of all members are one Float32Array on the host, and the gradient pieces are
+   *     read back into it; the L2 term and the Adam step (tf.train.adam's update rule) are a plain
+   *     loop over it, which costs less than one TensorFlow.js op;
+   *   - batches are gathered on the host and uploaded, with their transpose for the first layer's
+   *     kernel gradient;
+   *   - a member that has stopped early costs nothing more: its recorded weights are those of its
+   *     best epoch, copied when it improved.
+   * Nothing is shared between members and every update is elementwise, so each member keeps its own
+   * seed, validation split, initialization, batch order and early stopping, and trains exactly as
+   * it would alone (tested). The loss of a member is its batch mean squared error plus l2 times the
+   * sum of its squared kernel weights (biases are not penalized).
+   */
+  export async function trainEnsemble(
     tf: TensorFlow,
     params: MlpEnsembleParams,
     seed: number,
     Z: Matrix,
     t: number[]
-  ): Promise<MemberWeights> {
-    const rng = new SeededRandom(seed);
+  ): Promise<MemberWeights[]> {
     const n = Z.length;
-    const order = rng.shuffled(Z.map((_, i) => i));
+    const inputs = Z[0].length;
     const held = Math.floor(n * params.validationFraction);
     // Early stopping needs at least one held-out row and leaves at least two to train on.
     const validate = held >= 1 && n - held >= 2;
-    const validationRows = validate ? order.slice(0, held) : [];
-    const trainingRows = validate ? order.slice(held) : order;
+    const widths = [inputs, ...params.hiddenUnits, 1];
+    const layerCount = widths.length - 1;
+    const members: Member[] = Array.from({ length: params.members }, (_, m) => {
+      // The draws, in order, of a member trained alone: split, one seed per layer, then one batch
+      // order per epoch.
+      const rng = new SeededRandom(seed + m);
+      const order = rng.shuffled(Z.map((_, i) => i));
+      return {
+        rng,
+        validationRows: validate ? order.slice(0, held) : [],
+        trainingRows: validate ? order.slice(held) : order,
+        initializerSeeds: widths.slice(1).map(() => rng.seed()),
+        best: { loss: Infinity, epoch: 0, layers: [] },
+        epochsRun: 0,
+        stopped: false
+      };
+    });
+    const trainingCount = members[0].trainingRows.length;
 
-    const model = buildModel(tf, params, Z[0].length, rng);
-    const optimizer = tf.train.adam(params.learningRate);
-    const x = tf.tensor2d(trainingRows.map(i => Z[i]));
-    const y = tf.tensor2d(
-      trainingRows.map(i => [t[i]]),
-      [trainingRows.length, 1]
-    );
-    const xVal = validate ? tf.tensor2d(validationRows.map(i => Z[i])) : undefined;
-    const yVal = validate
-      ? tf.tensor2d(
-          validationRows.map(i => [t[i]]),
-          [held, 1]
-        )
-      : undefined;
+    // One member's flat layout: kernel 0 (row-major, inputs x outputs), bias 0, kernel 1, ...
+    const layout = widths.slice(1).map((outputs, l) => ({ inputs: widths[l], outputs, offset: 0 }));
+    let memberSize = 0;
+    for (const layer of layout) {
+      layer.offset = memberSize;
+      memberSize += layer.inputs * layer.outputs + layer.outputs;
+    }
+    const weights = new Float32Array(members.length * memberSize);
+    // 2 l2 on kernel entries, 0 on biases: the penalty's gradient is this times the weights.
+    const penaltyScale = new Float32Array(memberSize);
+    members.forEach((member, m) => {
+      layout.forEach((layer, l) => {
+        const seed = member.initializerSeeds[l];
+        // He initialization suits ReLU (He et al. 2015); Glorot for the linear output.
+        const initializer =
+          l < layerCount - 1
+            ? tf.initializers.heNormal({ seed })
+            : tf.initializers.glorotUniform({ seed });
+        const kernel = initializer.apply([layer.inputs, layer.outputs], 'float32');
+        weights.set(kernel.dataSync(), m * memberSize + layer.offset);
+        kernel.dispose();
+        penaltyScale.fill(2 * params.l2, layer.offset, layer.offset + layer.inputs * layer.outputs);
+        // Biases start at zero, the array's initial value.
+      });
+    });
+    const adam = {
+      moment1: new Float64Array(weights.length),
+      moment2: new Float64Array(weights.length),
+      step: 0
+    };
+    const gradient = new Float32Array(memberSize);
+
+    /** Member m's layers as tensors (inside a tf.tidy). */
+    const upload = (m: number): LayerTensors[] =>
+      layout.map(layer => {
+        const start = m * memberSize + layer.offset;
+        const size = layer.inputs * layer.outputs;
+        const kernel = weights.subarray(start, start + size);
+        return {
+          kernel: tf.tensor2d(kernel, [layer.inputs, layer.outputs]),
+          kernelT: tf.tensor2d(transpose(kernel, layer.inputs, layer.outputs), [
+            layer.outputs,
+            layer.inputs
+          ]),
+          bias: tf.tensor1d(weights.subarray(start + size, start + size + layer.outputs))
+        };
+      });
+
+    const keepBest = (member: Member, epoch: number, loss: number) => {
+      const base = members.indexOf(member) * memberSize;
+      member.best = {
+        loss,
+        epoch,
+        layers: layout.map(layer => {
+          const start = base + layer.offset;
+          const size = layer.inputs * layer.outputs;
+          return {
+            inputs: layer.inputs,
+            outputs: layer.outputs,
+            kernel: Array.from(weights.subarray(start, start + size)),
+            bias: Array.from(weights.subarray(start + size, start + size + layer.outputs))
+          };
+        })
+      };
+    };
+
+    const Zf = Float32Array.from(Z.flat());
+    const validation = validate
+      ? members.map(member => ({
+          x: tf.tensor2d(gatherRows(Zf, inputs, member.validationRows), [held, inputs]),
+          y: tf.tensor2d(
+            member.validationRows.map(i => t[i]),
+            [held, 1]
+          )
+        }))
+      : [];
+
     try {
-      const variables = model.trainableWeights.map(w => w.read() as Tf.Variable);
-      const kernels = model.trainableWeights.filter(w => w.name.endsWith('kernel'));
-      let best = { loss: Infinity, epoch: 0, weights: snapshot(model) };
-      let epochsRun = 0;
-      const rows = trainingRows.map((_, i) => i);
+      // Epoch 0 (the initial weights) is the fallback of a member that never improves.
+      members.forEach(member => keepBest(member, 0, Infinity));
+      const positions = members[0].trainingRows.map((_, i) => i);
       for (let epoch = 1; epoch <= params.epochs; epoch++) {
-        const shuffled = rng.shuffled(rows);
-        for (let start = 0; start < shuffled.length; start += params.batchSize) {
-          const batch = shuffled.slice(start, start + params.batchSize);
-          tf.tidy(() => {
-            const index = tf.tensor1d(batch, 'int32');
-            const xb = tf.gather(x, index);
-            const yb = tf.gather(y, index);
-            optimizer.minimize(
-              () => {
-                const predicted = model.apply(xb, { training: true }) as Tf.Tensor;
-                const mse = tf.losses.meanSquaredError(yb, predicted);
-                if (params.l2 === 0) {
-                  return mse as Tf.Scalar;
-                }
-                const penalty = tf.addN(kernels.map(k => tf.sum(tf.square(k.read()))));
-                return tf.add(mse, tf.mul(penalty, params.l2)) as Tf.Scalar;
-              },
-              false,
-              variables
+        // Let other work run between epochs (training a large set takes seconds).
+        await new Promise(resolve => setImmediate(resolve));
+        const running = members.filter(member => !member.stopped);
+        const orders = running.map(member =>
+          member.rng.shuffled(positions).map(i => member.trainingRows[i])
+        );
+        for (let start = 0; start < trainingCount; start += params.batchSize) {
+          const size = Math.min(params.batchSize, trainingCount - start);
+          adam.step++;
+          running.forEach((member, r) => {
+            const rows = orders[r].slice(start, start + size);
+            const x = gatherRows(Zf, inputs, rows);
+            tf.tidy(() => {
+              const pieces = memberGradient(tf, upload(members.indexOf(member)), {
+                x: tf.tensor2d(x, [size, inputs]),
+                xT: tf.tensor2d(transpose(x, size, inputs), [inputs, size]),
+                y: tf.tensor2d(
+                  rows.map(i => t[i]),
+                  [size, 1]
+                )
+              });
+              layout.forEach((layer, l) => {
+                gradient.set(pieces[l].kernel.dataSync(), layer.offset);
+                gradient.set(
+                  pieces[l].bias.dataSync(),
+                  layer.offset + layer.inputs * layer.outputs
+                );
+              });
+            });
+            adamStep(
+              params,
+              adam,
+              weights,
+              members.indexOf(member) * memberSize,
+              gradient,
+              penaltyScale
             );
           });
         }
-        epochsRun = epoch;
-        if (!xVal || !yVal) {
+        running.forEach(member => (member.epochsRun = epoch));
+        if (!validate) {
           continue;
         }
-        const loss = tf.tidy(() =>
-          tf.losses.meanSquaredError(yVal, model.predict(xVal) as Tf.Tensor)
+        const losses = tf.tidy(() =>
+          running.map(member => {
+            const m = members.indexOf(member);
+            const predicted = forwardBatch(tf, upload(m), validation[m].x);
+            return tf.mean(tf.square(tf.sub(predicted, validation[m].y))).dataSync()[0];
+          })
         );
-        const value = (await loss.data())[0];
-        loss.dispose();
-        if (value < best.loss) {
-          best = { loss: value, epoch, weights: snapshot(model) };
-        } else if (epoch - best.epoch >= params.patience) {
+        running.forEach((member, r) => {
+          if (losses[r] < member.best.loss) {
+            keepBest(member, epoch, losses[r]);
+          } else if (epoch - member.best.epoch >= params.patience) {
+            member.stopped = true;
+          }
+        });
+        if (members.every(member => member.stopped)) {
           break;
         }
       }
-      const weights = validate ? best.weights : snapshot(model);
-      return {
-        bestEpoch: validate ? best.epoch : epochsRun,
-        epochsRun,
-        layers: weights
-      };
-    } finally {
-      tf.dispose([x, y]);
-      if (xVal && yVal) {
-        tf.dispose([xVal, yVal]);
+      if (!validate) {
+        members.forEach(member => keepBest(member, params.epochs, Infinity));
       }
-      optimizer.dispose();
-      model.dispose();
+      return members.map(member => ({
+        bestEpoch: member.best.epoch,
+        epochsRun: member.epochsRun,
+        layers: member.best.layers
+      }));
+    } finally {
+      validation.forEach(v => tf.dispose([v.x, v.y]));
     }
   }
 
-  function buildModel(
-    tf: TensorFlow,
+  /**
+   * tf.train.adam's update of one member's weights (from `offset` in `weights`) at step t (1-based),
+   * with the L2 penalty's gradient added:
+   *   g = gradient + 2 l2 w (kernels),  m = b1 m + (1 - b1) g,  v = b2 v + (1 - b2) g^2,
+   *   w = w - lr (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + epsilon).
+   */
+  function adamStep(
     params: MlpEnsembleParams,
-    inputs: number,
-    rng: SeededRandom
-  ): Tf.Sequential {
-    const model = tf.sequential();
-    params.hiddenUnits.forEach((units, i) => {
-      model.add(
-        tf.layers.dense({
-          units,
-          activation: 'relu',
-          ...(i === 0 ? { inputShape: [inputs] } : {}),
-          // He initialization suits ReLU (He et al. 2015); one seed per layer.
-          kernelInitializer: tf.initializers.heNormal({ seed: rng.seed() }),
-          biasInitializer: 'zeros'
-        })
-      );
-    });
-    model.add(
-      tf.layers.dense({
-        units: 1,
-        ...(params.hiddenUnits.length === 0 ? { inputShape: [inputs] } : {}),
-        kernelInitializer: tf.initializers.glorotUniform({ seed: rng.seed() }),
-        biasInitializer: 'zeros'
-      })
-    );
-    return model;
+    adam: { moment1: Float64Array; moment2: Float64Array; step: number },
+    weights: Float32Array,
+    offset: number,
+    gradient: Float32Array,
+    penaltyScale: Float32Array
+  ): void {
+    const { moment1, moment2 } = adam;
+    const correction1 = 1 - BETA1 ** adam.step;
+    const correction2 = 1 - BETA2 ** adam.step;
+    for (let i = 0; i < gradient.length; i++) {
+      const k = offset + i;
+      const g = gradient[i] + penaltyScale[i] * weights[k];
+      moment1[k] = BETA1 * moment1[k] + (1 - BETA1) * g;
+      moment2[k] = BETA2 * moment2[k] + (1 - BETA2) * g * g;
+      weights[k] -=
+        (params.learningRate * (moment1[k] / correction1)) /
+        (Math.sqrt(moment2[k] / correction2) + EPSILON);
+    }
   }
 
-  /** The dense layers' weights as plain arrays (kernels row-major, inputs x outputs). */
-  function snapshot(model: Tf.Sequential): MemberWeights['layers'] {
-    return model.layers.map(layer => {
-      const [kernel, bias] = layer.getWeights();
-      return {
-        inputs: kernel.shape[0],
-        outputs: kernel.shape[1] ?? 1,
-        kernel: Array.from(kernel.dataSync()),
-        bias: Array.from(bias.dataSync())
-      };
+  /** Rows of a row-major matrix, as one row-major Float32Array. */
+  function gatherRows(flat: Float32Array, columns: number, rows: number[]): Float32Array {
+    const out = new Float32Array(rows.length * columns);
+    rows.forEach((row, i) =>
+      out.set(flat.subarray(row * columns, (row + 1) * columns), i * columns)
+    );
+    return out;
+  }
+
+  function transpose(values: Float32Array, rows: number, columns: number): Float32Array {
+    const out = new Float32Array(values.length);
+    for (let i = 0; i < rows; i++) {
+      for (let j = 0; j < columns; j++) {
+        out[j * rows + i] = values[i * columns + j];
+      }
+    }
+    return out;
+  }
+
+  /** A member's output for a batch: ReLU hidden layers, linear output. */
+  function forwardBatch(tf: TensorFlow, layers: LayerTensors[], x: Tf.Tensor2D): Tf.Tensor2D {
+    return layers.reduce(
+      (h, layer, l) =>
+        tf.fused.matMul({
+          a: h,
+          b: layer.kernel,
+          bias: layer.bias,
+          activation: l === layers.length - 1 ? 'linear' : 'relu'
+        }) as Tf.Tensor2D,
+      x
+    );
+  }
+
+  /**
+   * The gradient of one member's batch mean squared error with respect to each layer's kernel and
+   * bias (backpropagation written out; the L2 term is added on the host).
+   */
+  function memberGradient(
+    tf: TensorFlow,
+    layers: LayerTensors[],
+    batch: { x: Tf.Tensor2D; xT: Tf.Tensor2D; y: Tf.Tensor2D }
+  ): { kernel: Tf.Tensor; bias: Tf.Tensor }[] {
+    // Activations: a[0] = x, a[l + 1] = relu(a[l] W_l + b_l), the last one linear.
+    const a: Tf.Tensor2D[] = [batch.x];
+    layers.forEach((layer, l) => {
+      a.push(
+        tf.fused.matMul({
+          a: a[l],
+          b: layer.kernel,
+          bias: layer.bias,
+          activation: l === layers.length - 1 ? 'linear' : 'relu'
+        }) as Tf.Tensor2D
+      );
     });
+    const rows = batch.x.shape[0];
+    // d(mean squared error)/d(output) = 2 (output - y) / rows.
+    let delta = tf.mul<Tf.Tensor2D>(tf.sub(a[layers.length], batch.y), 2 / rows);
+    const gradients: { kernel: Tf.Tensor; bias: Tf.Tensor }[] = [];
+    for (let l = layers.length - 1; l >= 0; l--) {
+      const inputT = l === 0 ? batch.xT : (tf.transpose(a[l]) as Tf.Tensor2D);
+      gradients[l] = { kernel: tf.matMul(inputT, delta), bias: tf.sum(delta, 0) };
+      if (l > 0) {
+        // Back through layer l's weights, then the ReLU of layer l - 1 (its output > 0 where active).
+        delta = tf.mul(tf.matMul(delta, layers[l].kernelT), tf.step(a[l]));
+      }
+    }
+    return gradients;
   }
 
   /** One member's output for standardized rows, from the plain-array weights. */
