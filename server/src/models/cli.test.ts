@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { simulatedViabilityCsv, simulateViability } from '@cryoprotect/kernel';
+import { groupKeys, simulatedViabilityCsv, simulateViability } from '@cryoprotect/kernel';
 import type { FastifyInstance } from 'fastify';
 import { createTestApp, countRows } from '../testing/app.js';
 import { databaseTargets, type TestDatabase } from '../testing/databases.js';
@@ -279,6 +279,29 @@ describe('cryoprotect model train and predict on the shared Tg data', () => {
     ]);
     assert.notEqual(unknownParameter.code, 0);
     assert.match(unknownParameter.stderr, /extra trees: unknown parameter "tree"/);
+  });
+
+  it('groups by scaffold: no scaffold in two folds, acyclic molecules each in their own group', async () => {
+    const run = await train(join(dir, 'scaffold'), [
+      '--group-by',
+      'scaffold',
+      '--features',
+      'descriptors'
+    ]);
+    assert.equal(run.code, 0, run.stderr);
+    const rows = readFileSync(join(dir, 'scaffold', 'oof.csv'), 'utf8')
+      .trim()
+      .split('\n')
+      .slice(1);
+    const smiles = rows.map(r => r.split(',')[1].replace(/^"|"$/g, ''));
+    const folds = rows.map(r => r.split(',').at(-1));
+    const keys = await groupKeys(smiles, 'scaffold');
+    const foldOf = new Map<string, string>();
+    keys.forEach((key, i) => {
+      assert.equal(foldOf.get(key) ?? folds[i], folds[i], `scaffold ${key} in two folds`);
+      foldOf.set(key, folds[i]!);
+    });
+    assert.ok(keys.some(k => k.startsWith('acyclic:')) && keys.some(k => k.includes('1')));
   });
 
   it('searches hyperparameters, fits the winner and reports the nested error', async () => {

@@ -40,9 +40,16 @@ describe('Bemis-Murcko scaffolds', () => {
     });
   }
 
-  it('gives every acyclic molecule the empty scaffold, so they form one group', async () => {
-    const keys = await groupKeys(['OCC(O)CO', 'CS(C)=O', 'OCCO', 'O'], 'scaffold');
-    assert.deepEqual(keys, ['', '', '', '']);
+  it('gives acyclic molecules the empty Murcko scaffold, and each its own group', async () => {
+    const rdkit = await loadRDKit();
+    assert.equal(murckoScaffoldWith(rdkit, 'OCC(O)CO'), '');
+    const keys = await groupKeys(['OCC(O)CO', 'CS(C)=O', 'C(O)C(O)CO', 'O'], 'scaffold');
+    assert.deepEqual(keys, [
+      'acyclic:PEDCQBHIVMGVHV-UHFFFAOYSA-N',
+      'acyclic:IAZDPXIOMUYVGZ-UHFFFAOYSA-N',
+      'acyclic:PEDCQBHIVMGVHV-UHFFFAOYSA-N',
+      'acyclic:XLYOFNOQVPJJNP-UHFFFAOYSA-N'
+    ]);
   });
 });
 

@@ -15,7 +15,10 @@ export type GroupBy = 'inchikey' | 'scaffold';
 /**
  * The group of one structure: the standard InChIKey of its standardized parent (kernel-lib
  * standardize: largest organic fragment, neutralized), or the canonical SMILES of the parent's
- * Bemis-Murcko scaffold. Acyclic molecules have the empty scaffold "", so they all form one group.
+ * Bemis-Murcko scaffold. Acyclic molecules have no scaffold to share (Murcko's is empty): each
+ * forms its own group "acyclic:<InChIKey>". Lumping them into one group, as chemprop's scaffold
+ * split does, would make one fold's test set "every chain molecule" on data such as Tg of pure
+ * compounds, where most rows are acyclic, and a grouped k-fold could not balance its folds.
  */
 export async function groupKey(smiles: string, by: GroupBy): Promise<string> {
   return groupKeyWith(await loadRDKit(), smiles, by);
@@ -50,7 +53,7 @@ export function groupKeyWith(rdkit: RDKitModule, smiles: string, by: GroupBy): s
     return parent.inchikey;
   }
   if (by === 'scaffold') {
-    return murckoScaffoldWith(rdkit, parent.smiles);
+    return murckoScaffoldWith(rdkit, parent.smiles) || `acyclic:${parent.inchikey}`;
   }
   throw new RangeError(`group by "${String(by)}": use "inchikey" or "scaffold"`);
 }
