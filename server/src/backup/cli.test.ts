@@ -1,39 +1,9 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-
-namespace Private {
-  export const CLI = resolve(
-    dirname(fileURLToPath(import.meta.url)),
-    '..',
-    '..',
-    'bin',
-    'cryoprotect.js'
-  );
-
-  /** Run the command line to completion with no terminal on stdin. */
-  export function run(
-    args: string[],
-    env: Record<string, string>
-  ): Promise<{ code: number | null; stdout: string; stderr: string }> {
-    return new Promise((done, fail) => {
-      const child = spawn(process.execPath, [CLI, ...args], {
-        env: { ...process.env, ...env },
-        stdio: ['ignore', 'pipe', 'pipe']
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', c => (stdout += c));
-      child.stderr.on('data', c => (stderr += c));
-      child.on('error', fail);
-      child.on('exit', code => done({ code, stdout, stderr }));
-    });
-  }
-}
+import { runCryoprotect } from '../testing/cli.js';
 
 describe('cryoprotect backup on the command line (embedded database)', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'cryoprotect-backup-cli-'));
@@ -44,7 +14,7 @@ describe('cryoprotect backup on the command line (embedded database)', () => {
     CRYOPROTECT_BACKUP_DIR: '',
     CI: ''
   };
-  const run = (...args: string[]) => Private.run(args, env);
+  const run = (...args: string[]) => runCryoprotect(args, env);
   after(() => rmSync(dataDir, { recursive: true, force: true }));
 
   it('creates, lists and verifies a backup of a migrated, seeded database', async () => {

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -8,27 +7,14 @@ import { after, before, describe, it } from 'node:test';
 import { groupKeys, simulatedViabilityCsv, simulateViability } from '@cryoprotect/kernel';
 import type { FastifyInstance } from 'fastify';
 import { createTestApp, countRows } from '../testing/app.js';
+import { runCryoprotect } from '../testing/cli.js';
 import { databaseTargets, type TestDatabase } from '../testing/databases.js';
 import { createUserWithToken } from '../testing/users.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-const CLI = join(ROOT, 'server', 'bin', 'cryoprotect.js');
 const TG = join(ROOT, 'data', 'science-data', 'tg_pure_compounds.csv');
 
-function cryoprotect(args: string[], env: Record<string, string> = {}) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((done, fail) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe']
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', c => (stdout += c));
-    child.stderr.on('data', c => (stderr += c));
-    child.on('error', fail);
-    child.on('exit', code => done({ code, stdout, stderr }));
-  });
-}
+const cryoprotect = runCryoprotect;
 
 describe('cryoprotect model train and predict on the shared Tg data', () => {
   const dir = mkdtempSync(join(tmpdir(), 'cryoprotect-model-'));

@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
   describeTrainedModel,
@@ -12,6 +10,7 @@ import {
   type MeasurementFilters,
   type RegisterModel
 } from '@cryoprotect/kernel';
+import { runCryoprotect } from '../testing/cli.js';
 import { databaseTargets } from '../testing/databases.js';
 import {
   call,
@@ -301,23 +300,7 @@ for (const target of databaseTargets()) {
   });
 }
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-const CLI = join(ROOT, 'server', 'bin', 'cryoprotect.js');
-
-function cryoprotect(args: string[], env: Record<string, string>) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((done, fail) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe']
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', c => (stdout += c));
-    child.stderr.on('data', c => (stderr += c));
-    child.on('error', fail);
-    child.on('exit', code => done({ code, stdout, stderr }));
-  });
-}
+const cryoprotect = runCryoprotect;
 
 for (const target of databaseTargets()) {
   describe(

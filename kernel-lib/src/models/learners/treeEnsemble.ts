@@ -341,6 +341,42 @@ namespace Private {
       this.order = Int32Array.from({ length: X.length }, (_, j) => j);
     }
 
+    /** Grows the node holding positions [start, end) depth first; returns its index. */
+    protected grow(start: number, end: number, depth: number): number {
+      const { total, sum } = this.sums(start, end);
+      const node = this.push(sum / total);
+      const split = this.splittable(end - start, depth)
+        ? this.chooseSplit(start, end, total, sum)
+        : null;
+      if (split) {
+        const middle = this.partition(start, end, split.feature, split.threshold);
+        this.tree.feature[node] = split.feature;
+        this.tree.threshold[node] = split.threshold;
+        this.tree.left[node] = this.grow(start, middle, depth + 1);
+        this.tree.right[node] = this.grow(middle, end, depth + 1);
+      }
+      return node;
+    }
+
+    /** Weight and weighted sum of y over the node's rows. */
+    protected abstract sums(start: number, end: number): { total: number; sum: number };
+
+    /** The cut of the node, or null to make it a leaf. */
+    protected abstract chooseSplit(
+      start: number,
+      end: number,
+      total: number,
+      sum: number
+    ): { feature: number; threshold: number } | null;
+
+    /** Rows with x[feature] <= threshold first; returns where the others begin. */
+    protected abstract partition(
+      start: number,
+      end: number,
+      feature: number,
+      threshold: number
+    ): number;
+
     protected push(value: number): number {
       this.tree.feature.push(-1);
       this.tree.threshold.push(0);
@@ -403,30 +439,21 @@ namespace Private {
       return this.tree;
     }
 
-    private grow(start: number, end: number, depth: number): number {
+    protected sums(start: number, end: number): { total: number; sum: number } {
       let sum = 0;
       for (let i = start; i < end; i++) {
         sum += this.y[this.rows[i]];
       }
-      const node = this.push(sum / (end - start));
-      const split = this.splittable(end - start, depth) ? this.chooseSplit(start, end, sum) : null;
-      if (split) {
-        const middle = this.partition(start, end, split.feature, split.threshold);
-        this.tree.feature[node] = split.feature;
-        this.tree.threshold[node] = split.threshold;
-        this.tree.left[node] = this.grow(start, middle, depth + 1);
-        this.tree.right[node] = this.grow(middle, end, depth + 1);
-      }
-      return node;
+      return { total: end - start, sum };
     }
 
     /** The drawn column's uniform cut with the largest drop in squared error, or null. */
-    private chooseSplit(
+    protected chooseSplit(
       start: number,
       end: number,
+      n: number,
       sum: number
     ): { feature: number; threshold: number } | null {
-      const n = end - start;
       const minLeaf = this.params.minSamplesLeaf;
       const first = this.y[this.rows[start]];
       let pure = true;
@@ -478,8 +505,7 @@ namespace Private {
       return best;
     }
 
-    /** Rows with x[feature] <= threshold first; returns where the others begin. */
-    private partition(start: number, end: number, feature: number, threshold: number): number {
+    protected partition(start: number, end: number, feature: number, threshold: number): number {
       const column = this.X[feature];
       let i = start;
       let j = end - 1;
@@ -537,7 +563,7 @@ namespace Private {
       return this.tree;
     }
 
-    private grow(start: number, end: number, depth: number): number {
+    protected sums(start: number, end: number): { total: number; sum: number } {
       const rows = this.orders[0];
       let total = 0;
       let sum = 0;
@@ -546,23 +572,11 @@ namespace Private {
         total += this.weight[r];
         sum += this.weight[r] * this.y[r];
       }
-      const node = this.push(sum / total);
-      if (!this.splittable(end - start, depth)) {
-        return node;
-      }
-      const split = this.chooseSplit(start, end, total, sum);
-      if (split) {
-        const middle = this.partition(start, end, split.feature, split.threshold);
-        this.tree.feature[node] = split.feature;
-        this.tree.threshold[node] = split.threshold;
-        this.tree.left[node] = this.grow(start, middle, depth + 1);
-        this.tree.right[node] = this.grow(middle, end, depth + 1);
-      }
-      return node;
+      return { total, sum };
     }
 
     /** The best midpoint cut over the drawn columns, or null when none lowers the error. */
-    private chooseSplit(
+    protected chooseSplit(
       start: number,
       end: number,
       total: number,
@@ -615,7 +629,7 @@ namespace Private {
     }
 
     /** Stable partition of every column's order; returns where the right side begins. */
-    private partition(start: number, end: number, feature: number, threshold: number): number {
+    protected partition(start: number, end: number, feature: number, threshold: number): number {
       const column = this.X[feature];
       const rows = this.orders[feature];
       for (let k = start; k < end; k++) {
