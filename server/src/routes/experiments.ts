@@ -13,7 +13,7 @@ import {
 import type { Queryable } from '../db/database.js';
 import { deleteOwned, updateOwned, type OwnedTable } from '../db/owned-records.js';
 import { requireScope } from '../http/auth.js';
-import { Cursor, containsPattern, keysetPage } from '../http/pagination.js';
+import { pageByText } from '../http/pagination.js';
 import { notFound, requireProjectForVisibility } from '../http/problem.js';
 
 interface ExperimentRow {
@@ -131,18 +131,13 @@ export const experimentsRoutes: FastifyPluginAsync = async fastify => {
       }
     },
     async request => {
-      const { q, limit, cursor } = request.query;
-      const after = cursor ? Cursor.decode(cursor) : null;
-      const { rows } = await app.db.userTransaction(request.actor.userId, tx =>
-        tx.query<ExperimentRow & { sort_name: string }>(
-          `SELECT lower(x.title) AS sort_name, ${COLUMNS} FROM experiments x
-           WHERE ($1::text IS NULL OR lower(x.title) LIKE $1)
-             AND ($2::text IS NULL OR (lower(x.title), x.id) > ($2::text, $3::uuid))
-           ORDER BY lower(x.title), x.id LIMIT $4`,
-          [containsPattern(q), after?.[0] ?? null, after?.[1] ?? null, limit + 1]
+      const { page, nextCursor } = await app.db.userTransaction(request.actor.userId, tx =>
+        pageByText<ExperimentRow>(
+          tx,
+          { columns: COLUMNS, from: 'experiments x', id: 'x.id', key: 'lower(x.title)' },
+          request.query
         )
       );
-      const { page, nextCursor } = keysetPage(rows, limit);
       return { items: page.map(Private.toExperiment), nextCursor };
     }
   );

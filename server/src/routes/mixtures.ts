@@ -14,7 +14,7 @@ import {
 } from '@cryoprotect/kernel';
 import type { Queryable } from '../db/database.js';
 import { requireScope } from '../http/auth.js';
-import { Cursor, containsPattern, keysetPage } from '../http/pagination.js';
+import { pageByText } from '../http/pagination.js';
 import { deleteOwned, updateOwned, type OwnedTable } from '../db/owned-records.js';
 import { ProblemError, notFound, requireProjectForVisibility } from '../http/problem.js';
 
@@ -281,17 +281,12 @@ export const mixturesRoutes: FastifyPluginAsync = async fastify => {
       }
     },
     async request => {
-      const { q, limit, cursor } = request.query;
-      const after = cursor ? Cursor.decode(cursor) : null;
       return app.db.userTransaction(request.actor.userId, async tx => {
-        const { rows } = await tx.query<MixtureRow & { sort_name: string }>(
-          `SELECT lower(x.name) AS sort_name, ${COLUMNS} FROM mixtures x
-           WHERE ($1::text IS NULL OR lower(x.name) LIKE $1)
-             AND ($2::text IS NULL OR (lower(x.name), x.id) > ($2::text, $3::uuid))
-           ORDER BY lower(x.name), x.id LIMIT $4`,
-          [containsPattern(q), after?.[0] ?? null, after?.[1] ?? null, limit + 1]
+        const { page, nextCursor } = await pageByText<MixtureRow>(
+          tx,
+          { columns: COLUMNS, from: 'mixtures x', id: 'x.id', key: 'lower(x.name)' },
+          request.query
         );
-        const { page, nextCursor } = keysetPage(rows, limit);
         return { items: await loadMixtures(tx, page), nextCursor };
       });
     }

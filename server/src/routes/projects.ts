@@ -18,7 +18,7 @@ import {
 import { audit } from '../accounts/accounts.js';
 import type { Queryable } from '../db/database.js';
 import { requireScope } from '../http/auth.js';
-import { Cursor, containsPattern, keysetPage } from '../http/pagination.js';
+import { pageByText } from '../http/pagination.js';
 import { ProblemError, notFound } from '../http/problem.js';
 
 const problems = {
@@ -195,18 +195,13 @@ export const projectsRoutes: FastifyPluginAsync = async fastify => {
       }
     },
     async request => {
-      const { q, limit, cursor } = request.query;
-      const after = cursor ? Cursor.decode(cursor) : null;
-      const { rows } = await app.db.userTransaction(request.actor.userId, tx =>
-        tx.query<Private.ProjectRow & { sort_name: string }>(
-          `SELECT lower(p.name) AS sort_name, ${Private.COLUMNS} FROM projects p
-           WHERE ($1::text IS NULL OR lower(p.name) LIKE $1)
-             AND ($2::text IS NULL OR (lower(p.name), p.id) > ($2::text, $3::uuid))
-           ORDER BY lower(p.name), p.id LIMIT $4`,
-          [containsPattern(q), after?.[0] ?? null, after?.[1] ?? null, limit + 1]
+      const { page, nextCursor } = await app.db.userTransaction(request.actor.userId, tx =>
+        pageByText<Private.ProjectRow>(
+          tx,
+          { columns: Private.COLUMNS, from: 'projects p', id: 'p.id', key: 'lower(p.name)' },
+          request.query
         )
       );
-      const { page, nextCursor } = keysetPage(rows, limit);
       return { items: page.map(Private.toProject), nextCursor };
     }
   );

@@ -13,7 +13,7 @@ import {
 import type { Queryable } from '../db/database.js';
 import { deleteOwned, updateOwned, type OwnedTable } from '../db/owned-records.js';
 import { requireScope } from '../http/auth.js';
-import { Cursor, containsPattern, keysetPage } from '../http/pagination.js';
+import { pageByText } from '../http/pagination.js';
 import { ProblemError, notFound, requireProjectForVisibility } from '../http/problem.js';
 
 interface ReferenceRow {
@@ -154,18 +154,19 @@ export const referencesRoutes: FastifyPluginAsync = async fastify => {
       }
     },
     async request => {
-      const { q, limit, cursor } = request.query;
-      const after = cursor ? Cursor.decode(cursor) : null;
-      const { rows } = await app.db.userTransaction(request.actor.userId, tx =>
-        tx.query<ReferenceRow & { sort_name: string }>(
-          `SELECT lower(x.citation) AS sort_name, ${COLUMNS} FROM literature_references x
-           WHERE ($1::text IS NULL OR lower(x.citation) LIKE $1 OR lower(coalesce(x.doi, '')) LIKE $1)
-             AND ($2::text IS NULL OR (lower(x.citation), x.id) > ($2::text, $3::uuid))
-           ORDER BY lower(x.citation), x.id LIMIT $4`,
-          [containsPattern(q), after?.[0] ?? null, after?.[1] ?? null, limit + 1]
+      const { page, nextCursor } = await app.db.userTransaction(request.actor.userId, tx =>
+        pageByText<ReferenceRow>(
+          tx,
+          {
+            columns: COLUMNS,
+            from: 'literature_references x',
+            id: 'x.id',
+            key: 'lower(x.citation)',
+            searchIn: ['lower(x.citation)', "lower(coalesce(x.doi, ''))"]
+          },
+          request.query
         )
       );
-      const { page, nextCursor } = keysetPage(rows, limit);
       return { items: page.map(Private.toReference), nextCursor };
     }
   );
