@@ -30,17 +30,9 @@ import type { Queryable } from '../db/database.js';
 import { requireScope } from '../http/auth.js';
 import { Cursor, containsPattern, keysetPage } from '../http/pagination.js';
 import { ProblemError, notFound } from '../http/problem.js';
+import { IdParams, problems as standardProblems } from '../http/route-schemas.js';
 
-const problems = {
-  400: ProblemSchema,
-  401: ProblemSchema,
-  403: ProblemSchema,
-  404: ProblemSchema,
-  409: ProblemSchema,
-  422: ProblemSchema,
-  429: ProblemSchema
-};
-const IdParams = z.object({ id: z.string().uuid() });
+const problems = { ...standardProblems, 429: ProblemSchema };
 
 namespace Private {
   export const badCredentials = (): ProblemError =>

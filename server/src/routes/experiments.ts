@@ -6,7 +6,6 @@ import {
   ExperimentPageSchema,
   ExperimentQuerySchema,
   ExperimentSchema,
-  ProblemSchema,
   UpdateExperimentSchema,
   type Experiment
 } from '@cryoprotect/kernel';
@@ -15,6 +14,7 @@ import { deleteOwned, updateOwned, type OwnedTable } from '../db/owned-records.j
 import { requireScope } from '../http/auth.js';
 import { pageByText } from '../http/pagination.js';
 import { notFound, requireProjectForVisibility } from '../http/problem.js';
+import { IdParams, problems } from '../http/route-schemas.js';
 
 interface ExperimentRow {
   id: string;
@@ -31,15 +31,6 @@ interface ExperimentRow {
 const OWNED: OwnedTable = { table: 'experiments', what: 'experiment' };
 const COLUMNS =
   'x.id, x.title, x.protocol, x.conditions, x.performed_at, x.visibility, x.project_id, x.owner_id, x.created_at';
-const IdParams = z.object({ id: z.string().uuid() });
-const problems = {
-  400: ProblemSchema,
-  401: ProblemSchema,
-  403: ProblemSchema,
-  404: ProblemSchema,
-  409: ProblemSchema,
-  422: ProblemSchema
-};
 
 namespace Private {
   export function toExperiment(row: ExperimentRow): Experiment {

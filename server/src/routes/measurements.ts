@@ -10,7 +10,6 @@ import {
   MeasurementPageSchema,
   MeasurementQuerySchema,
   MeasurementSchema,
-  ProblemSchema,
   SavedMeasurementSchema,
   UpdateMeasurementSchema,
   acceptedUnits,
@@ -25,6 +24,7 @@ import { requireScope } from '../http/auth.js';
 import { Cursor } from '../http/pagination.js';
 import { ProblemError, notFound, requireProjectForVisibility } from '../http/problem.js';
 import { loadPropertyTypes, type PropertyTypeRow } from './property-types.js';
+import { IdParams, problems } from '../http/route-schemas.js';
 
 type FieldError = { path: string; message: string };
 /** A single measurement or a batch row (which may name its molecule by InChIKey). */
@@ -72,15 +72,6 @@ const SELECT = `
          x.project_id, x.owner_id, x.created_at,
          to_char(x.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS sort_name
   FROM measurements x JOIN property_types t ON t.id = x.property_type_id`;
-const IdParams = z.object({ id: z.string().uuid() });
-const problems = {
-  400: ProblemSchema,
-  401: ProblemSchema,
-  403: ProblemSchema,
-  404: ProblemSchema,
-  409: ProblemSchema,
-  422: ProblemSchema
-};
 
 namespace Private {
   export function toMeasurement(row: MeasurementRow): Measurement {

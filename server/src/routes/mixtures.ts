@@ -6,7 +6,6 @@ import {
   MixtureError,
   MixtureRecordPageSchema,
   MixtureRecordSchema,
-  ProblemSchema,
   UpdateMixtureSchema,
   composition,
   type Mixture,
@@ -17,6 +16,7 @@ import { requireScope } from '../http/auth.js';
 import { pageByText } from '../http/pagination.js';
 import { deleteOwned, updateOwned, type OwnedTable } from '../db/owned-records.js';
 import { ProblemError, notFound, requireProjectForVisibility } from '../http/problem.js';
+import { IdParams, problems } from '../http/route-schemas.js';
 
 type ComponentInput = z.infer<typeof CreateMixtureSchema>['components'][number];
 
@@ -165,16 +165,7 @@ async function loadMixtures(tx: Queryable, rows: MixtureRow[]): Promise<MixtureR
   });
 }
 
-const IdParams = z.object({ id: z.string().uuid() });
 const OWNED: OwnedTable = { table: 'mixtures', what: 'mixture', auditSharing: true };
-const problems = {
-  400: ProblemSchema,
-  401: ProblemSchema,
-  403: ProblemSchema,
-  404: ProblemSchema,
-  409: ProblemSchema,
-  422: ProblemSchema
-};
 const COLUMNS = 'x.id, x.name, x.description, x.visibility, x.project_id, x.owner_id, x.created_at';
 
 /** Mixtures: components of registered molecules (water is the balance), validated by kernel-lib. */

@@ -1,21 +1,14 @@
-import { z } from 'zod';
 import { ProblemSchema } from '@cryoprotect/kernel';
 import type { Queryable } from '../db/database.js';
+import { problems as standardProblems } from '../http/route-schemas.js';
 import { ProblemError, notFound } from '../http/problem.js';
 
 /** Pieces shared by the model-side routes (datasets, snapshots, models, predictions, verifications). */
 
-export const IdParams = z.object({ id: z.string().uuid() });
+export { IdParams } from '../http/route-schemas.js';
 
-export const problems = {
-  400: ProblemSchema,
-  401: ProblemSchema,
-  403: ProblemSchema,
-  404: ProblemSchema,
-  409: ProblemSchema,
-  413: ProblemSchema,
-  422: ProblemSchema
-};
+/** Model artifacts and batches may exceed the body limit: 413 as well. */
+export const problems = { ...standardProblems, 413: ProblemSchema };
 
 export const iso = (value: Date | string): string => new Date(value).toISOString();
 

@@ -1,21 +1,13 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { MoleculeSchema, ProblemSchema, UpdateMoleculeSchema } from '@cryoprotect/kernel';
+import { MoleculeSchema, UpdateMoleculeSchema } from '@cryoprotect/kernel';
 import { requireScope } from '../http/auth.js';
 import { deleteOwned, updateOwned, type OwnedTable } from '../db/owned-records.js';
 import { findById } from './molecules.js';
+import { IdParams, problems } from '../http/route-schemas.js';
 
-const IdParams = z.object({ id: z.string().uuid() });
 const OWNED: OwnedTable = { table: 'molecules', what: 'molecule', auditSharing: true };
-const problems = {
-  400: ProblemSchema,
-  401: ProblemSchema,
-  403: ProblemSchema,
-  404: ProblemSchema,
-  409: ProblemSchema,
-  422: ProblemSchema
-};
 
 /**
  * Changes to a registered molecule: its names and who may see it. The structure (and so the

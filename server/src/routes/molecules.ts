@@ -5,7 +5,6 @@ import {
   MoleculePageSchema,
   MoleculeQuerySchema,
   MoleculeSchema,
-  ProblemSchema,
   RegisterMoleculeSchema,
   RegistrationResultSchema,
   ChemistryError,
@@ -30,6 +29,7 @@ import { insertMolecule } from '../db/molecules.js';
 import { requireScope } from '../http/auth.js';
 import { Cursor, containsPattern, keysetPage } from '../http/pagination.js';
 import { ProblemError, notFound, requireProjectForVisibility } from '../http/problem.js';
+import { IdParams, problems } from '../http/route-schemas.js';
 
 interface MoleculeRow {
   id: string;
@@ -241,16 +241,6 @@ namespace Private {
     return { rows, version: check[0].version };
   }
 }
-
-const IdParams = z.object({ id: z.string().uuid() });
-const problems = {
-  400: ProblemSchema,
-  401: ProblemSchema,
-  403: ProblemSchema,
-  404: ProblemSchema,
-  409: ProblemSchema,
-  422: ProblemSchema
-};
 
 /** Molecules: registration with standardization and duplicate detection, reading, text search, depiction. */
 export const moleculesRoutes: FastifyPluginAsync = async fastify => {

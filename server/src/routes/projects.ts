@@ -3,7 +3,6 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import {
   CreateProjectSchema,
-  ProblemSchema,
   ProjectDetailSchema,
   ProjectMemberSchema,
   ProjectPageSchema,
@@ -20,16 +19,8 @@ import type { Queryable } from '../db/database.js';
 import { requireScope } from '../http/auth.js';
 import { pageByText } from '../http/pagination.js';
 import { ProblemError, notFound } from '../http/problem.js';
+import { IdParams, problems } from '../http/route-schemas.js';
 
-const problems = {
-  400: ProblemSchema,
-  401: ProblemSchema,
-  403: ProblemSchema,
-  404: ProblemSchema,
-  409: ProblemSchema,
-  422: ProblemSchema
-};
-const IdParams = z.object({ id: z.string().uuid() });
 const MemberParams = z.object({ id: z.string().uuid(), userId: z.string().uuid() });
 
 namespace Private {

@@ -3,7 +3,6 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import {
   CreateReferenceSchema,
-  ProblemSchema,
   ReferencePageSchema,
   ReferenceQuerySchema,
   ReferenceSchema,
@@ -15,6 +14,7 @@ import { deleteOwned, updateOwned, type OwnedTable } from '../db/owned-records.j
 import { requireScope } from '../http/auth.js';
 import { pageByText } from '../http/pagination.js';
 import { ProblemError, notFound, requireProjectForVisibility } from '../http/problem.js';
+import { IdParams, problems } from '../http/route-schemas.js';
 
 interface ReferenceRow {
   id: string;
@@ -32,15 +32,6 @@ interface ReferenceRow {
 const OWNED: OwnedTable = { table: 'literature_references', what: 'reference' };
 const COLUMNS =
   'x.id, x.key, x.citation, x.doi, x.url, x.licence, x.visibility, x.project_id, x.owner_id, x.created_at';
-const IdParams = z.object({ id: z.string().uuid() });
-const problems = {
-  400: ProblemSchema,
-  401: ProblemSchema,
-  403: ProblemSchema,
-  404: ProblemSchema,
-  409: ProblemSchema,
-  422: ProblemSchema
-};
 
 namespace Private {
   export function toReference(row: ReferenceRow): Reference {
