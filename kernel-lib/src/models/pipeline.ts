@@ -106,15 +106,13 @@ export async function trainAndValidate(
   const folds = data.groups
     ? groupKFold(data.groups, k, deriveSeed(options.seed, 'folds'))
     : kFold(X.length, k, deriveSeed(options.seed, 'folds'));
+  const cvOptions = { seed: options.seed, groups: data.groups, intervalLevel: level };
   const search = options.search
-    ? await Private.search(options.search, data, folds, options.seed)
+    ? await Private.search(options.search, data, folds, cvOptions)
     : null;
   const learner = search ? search.learner : options.learner;
-  const cv = await crossValidate(learner, X, data.y, folds, {
-    seed: options.seed,
-    groups: data.groups,
-    intervalLevel: level
-  });
+  // The search already cross-validated the winner on these folds with these options.
+  const cv = search?.cv ?? (await crossValidate(learner, X, data.y, folds, cvOptions));
   const importance =
     (options.importanceRepeats ?? 5) > 0
       ? await Private.heldOutImportance(cv, data, folds, options)
@@ -267,23 +265,25 @@ namespace Private {
     candidates: Learner[],
     data: TrainingSet,
     folds: Fold[],
-    seed: number
-  ): Promise<{ learner: Learner; report: SearchReport }> {
+    cvOptions: { seed: number; groups?: string[]; intervalLevel: number }
+  ): Promise<{ learner: Learner; report: SearchReport; cv: CrossValidation }> {
     if (candidates.length === 0) {
       throw new ModelValidationError('search', 'give at least one candidate');
     }
+    const { seed } = cvOptions;
     const { X } = data.features;
     const scored: SearchReport['candidates'] = [];
-    for (const candidate of candidates) {
-      const cv = await crossValidate(candidate, X, data.y, folds, {
-        seed,
-        groups: data.groups,
-        bootstrap: { resamples: 1 }
-      });
-      scored.push({ params: candidate.params, rmse: cv.metrics.rmse.value });
-    }
     let best = 0;
-    scored.forEach((c, i) => (best = c.rmse < scored[best].rmse ? i : best));
+    let bestCv: CrossValidation | undefined;
+    for (let c = 0; c < candidates.length; c++) {
+      const cv = await crossValidate(candidates[c], X, data.y, folds, cvOptions);
+      scored.push({ params: candidates[c].params, rmse: cv.metrics.rmse.value });
+      // Only the leader's cross-validation (with its fitted fold models) is kept.
+      if (!bestCv || cv.metrics.rmse.value < scored[best].rmse) {
+        best = c;
+        bestCv = cv;
+      }
+    }
     const nested = await nestedCrossValidate(candidates, data, {
       seed,
       innerFolds: INNER_FOLDS,
@@ -291,6 +291,7 @@ namespace Private {
     });
     return {
       learner: candidates[best],
+      cv: bestCv!,
       report: {
         candidates: scored,
         chosen: candidates[best].params,
