@@ -13,7 +13,7 @@ import {
   loadRDKit,
   parseWith
 } from '@cryoprotect/kernel';
-import { describeRows } from '../server/dist/describe/run.js';
+import { describeRows } from '@cryoprotect/kernel/node';
 import { ROOT, repeated, scienceSmiles } from './molecules.mjs';
 
 const count = Number(process.argv[process.argv.indexOf('--count') + 1]) || 5000;

@@ -27,10 +27,10 @@ import {
   forestLearner,
   loadTensorFlow,
   mlpEnsembleLearner,
-  readCsvTable,
   ridgeLearner,
   SeededRandom
 } from '@cryoprotect/kernel';
+import { readCsvFile } from '@cryoprotect/kernel/node';
 import { ROOT } from './molecules.mjs';
 
 const option = (name, fallback) => {
@@ -60,7 +60,7 @@ const MIN_SECONDS = 0.2;
 const PYTHON = join(ROOT, '.venv', 'bin', 'python');
 
 async function tgSet() {
-  const csv = await readCsvTable(join(ROOT, 'data', 'science-data', 'tg_pure_compounds.csv'), {
+  const csv = await readCsvFile(join(ROOT, 'data', 'science-data', 'tg_pure_compounds.csv'), {
     smilesColumn: 'SMILES',
     targetColumn: 'Tg (K)',
     columns: ['SMILES', 'Tg (K)']

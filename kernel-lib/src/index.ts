@@ -1,4 +1,5 @@
 export { KERNEL_VERSION } from './version';
+export { yieldToEventLoop } from './scheduling';
 export * from './chemistry';
 export { liquidDensity, OutOfRangeError } from './properties/density';
 export type {
@@ -90,6 +91,11 @@ export * from './models/plots';
 export * from './models/pipeline';
 export * from './models/data';
 export * from './models/features';
-export * from './models/run';
+export * from './models/learner-registry';
+export * from './models/featurizer-spec';
+export * from './models/training';
+export * from './models/artifact';
+export * from './models/predict';
+export * from './models/workflow';
 export * from './models/learners';
 export * from './models/toxicity';

@@ -95,10 +95,12 @@ export class CryoProtectClient {
   }
 
   /**
-   * The server `cryoprotect start` launched with this JupyterLab: kernels inherit
-   * CRYOPROTECT_SERVER_URL and, in the embedded single-user mode, CRYOPROTECT_TOKEN.
+   * The server named by environment variables: CRYOPROTECT_SERVER_URL and, in the embedded
+   * single-user mode, CRYOPROTECT_TOKEN (kernels that `cryoprotect start` launches inherit both).
+   * The variables are passed in, so the same code runs where there is no process environment (a
+   * browser); in Node, `clientFromEnvironment()` of `@cryoprotect/kernel/node` reads the process's.
    */
-  static fromEnvironment(env: Record<string, string | undefined> = process.env): CryoProtectClient {
+  static fromEnvironment(env: Record<string, string | undefined>): CryoProtectClient {
     const serverUrl = env.CRYOPROTECT_SERVER_URL;
     if (!serverUrl) {
       throw new Error(

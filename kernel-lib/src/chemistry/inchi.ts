@@ -1,26 +1,21 @@
+import { importIndigo } from './indigo-module';
+import type { IndigoModule } from './indigo-types';
 import { ChemistryError } from './rdkit';
-
-/** The subset of the Indigo WASM module used here. */
-interface IndigoModule {
-  MapStringString: new () => { set(key: string, value: string): void; delete(): void };
-  convert(input: string, format: string, options: unknown): string;
-}
 
 let indigoPromise: Promise<IndigoModule> | undefined;
 
 /**
  * RDKit.js has no InChI reader, so InChI input goes through EPAM Indigo (the WASM build used by
- * the Ketcher editor, which bundles the IUPAC InChI library), loaded only when an InChI arrives.
+ * the Ketcher editor, which bundles the IUPAC InChI library), loaded only when an InChI arrives:
+ * a dynamic import, so a browser bundle keeps it in a chunk of its own.
  */
 function loadIndigo(): Promise<IndigoModule> {
-  if (!indigoPromise) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a lazily loaded CommonJS WASM bundle without types
-    const init = require('indigo-ketcher/jsNoRender') as () => Promise<IndigoModule>;
-    indigoPromise = init().catch((error: unknown) => {
+  indigoPromise ??= importIndigo()
+    .then(init => init())
+    .catch((error: unknown) => {
       indigoPromise = undefined;
       throw error;
     });
-  }
   return indigoPromise;
 }
 

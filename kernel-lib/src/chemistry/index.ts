@@ -1,4 +1,5 @@
 export {
+  configureRDKit,
   loadRDKit,
   parseWith,
   withMol,
@@ -6,7 +7,7 @@ export {
   substructMatches,
   ChemistryError
 } from './rdkit';
-export type { RDKitModule, RDKitMol, ChemistryErrorCode } from './rdkit';
+export type { RDKitLocation, RDKitModule, RDKitMol, ChemistryErrorCode } from './rdkit';
 export {
   getIdentity,
   getIdentityWith,
@@ -35,3 +36,5 @@ export { getSvg, getSvgWith } from './depict';
 export type { DepictionOptions } from './depict';
 export { describeRowsWith } from './describe';
 export type { DescribedRow, StructureRow } from './describe';
+export { StructureFileError, readSdf, readStructureCsv } from './structure-files';
+export type { StructureColumns } from './structure-files';

@@ -1,23 +1,53 @@
-import initRDKitModule from '@rdkit/rdkit';
 import type { MainModule, Mol } from '@rdkit/rdkit';
+import type RDKitFactory from '@rdkit/rdkit';
 
 export type RDKitModule = MainModule;
 export type RDKitMol = Mol;
+type RDKitLoader = typeof RDKitFactory;
 
+/** How RDKit.js finds its WebAssembly file. */
+export interface RDKitLocation {
+  /**
+   * The URL (browser) or path (Node) of `RDKit_minimal.wasm`, given the file name RDKit asks for.
+   * Node finds the file beside RDKit's own script without help; in a browser bundle the script
+   * runs from a chunk whose address says nothing about where the bundler put the wasm, so the
+   * bundle names it (the JupyterLab extension serves it from its own static files).
+   */
+  locateFile?: (file: string, scriptDirectory: string) => string;
+}
+
+let rdkitLocation: RDKitLocation = {};
 let rdkitPromise: Promise<RDKitModule> | undefined;
 
 /**
- * Load RDKit.js (WebAssembly) once per process and return the module.
+ * Say where RDKit.js's WebAssembly is, before the first chemistry call. Once a module is loaded
+ * a new location cannot apply to it, so a late call is refused rather than silently ignored.
+ */
+export function configureRDKit(next: RDKitLocation): void {
+  if (rdkitPromise) {
+    throw new Error(
+      'configureRDKit: RDKit.js is already loaded; say where its WebAssembly is before the first chemistry call'
+    );
+  }
+  rdkitLocation = { ...next };
+}
+
+/**
+ * Load RDKit.js (WebAssembly) once and return the module.
  *
- * Loading takes ~150 ms, so it is cached; nothing is loaded at import time.
+ * Loading takes ~150 ms, so it is cached; nothing is loaded at import time. The module is
+ * imported dynamically, so a browser bundle puts RDKit's 7 MB in a chunk of its own that is
+ * fetched on the first chemistry call, not with the page.
  */
 export function loadRDKit(): Promise<RDKitModule> {
   if (!rdkitPromise) {
-    rdkitPromise = initRDKitModule().catch((error: unknown) => {
-      // A failed load must not poison every later call.
-      rdkitPromise = undefined;
-      throw error;
-    });
+    rdkitPromise = import('@rdkit/rdkit')
+      .then(module => Private.initializer(module)({ ...rdkitLocation }))
+      .catch((error: unknown) => {
+        // A failed load must not poison every later call.
+        rdkitPromise = undefined;
+        throw error;
+      });
   }
   return rdkitPromise;
 }
@@ -115,6 +145,15 @@ export function substructMatches(mol: RDKitMol, query: RDKitMol): number[][] {
 }
 
 namespace Private {
+  /**
+   * RDKit's script is CommonJS: Node's import() hands module.exports over as `default`, while a
+   * bundler may give the function itself.
+   */
+  export function initializer(module: unknown): RDKitLoader {
+    const exported = module as RDKitLoader | { default: RDKitLoader };
+    return typeof exported === 'function' ? exported : exported.default;
+  }
+
   /** RDKit log lines carry timestamps and repeat the input; keep the first distinct reason. */
   export function cleanReason(buffer: string): string {
     const lines = buffer

@@ -1,4 +1,5 @@
-import { createHash } from 'node:crypto';
+import { sha256 } from '@noble/hashes/sha2';
+import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils';
 
 /**
  * Canonical form and content hash of a dataset snapshot (format cryoprotect-snapshot/1).
@@ -89,9 +90,12 @@ export function canonicalSnapshotText(table: SnapshotTable): string {
   });
 }
 
-/** SHA-256 (lowercase hex) of the canonical text: the snapshot's content hash. */
+/**
+ * SHA-256 (lowercase hex) of the canonical text's UTF-8 bytes: the snapshot's content hash.
+ * Synchronous and the same in Node and a browser (Web Crypto's digest is asynchronous).
+ */
 export function snapshotHash(table: SnapshotTable): string {
-  return createHash('sha256').update(canonicalSnapshotText(table), 'utf8').digest('hex');
+  return bytesToHex(sha256(utf8ToBytes(canonicalSnapshotText(table))));
 }
 
 namespace Private {

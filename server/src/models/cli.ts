@@ -1,25 +1,29 @@
-import { existsSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import {
-  CryoProtectClient,
+  SavedModelError,
+  defaultModelName,
   learnerNames,
-  loadRegisteredModel,
-  modelRegistration,
-  parseModelReference,
-  predictCsv,
-  readModelDirectory,
-  saveTrainedModel,
-  trainFromCsv,
-  trainFromSnapshot,
+  predictionsCsv,
+  registerTrainedModel,
+  storePredictions,
+  trainFromMeasurements,
+  type CryoProtectClient,
   type FeaturizerSpec,
   type GroupByOption,
-  type ModelVersion,
-  type PredictedRow,
   type RejectedRow,
   type SavedModel,
+  type SnapshotCreated,
   type TrainResult
 } from '@cryoprotect/kernel';
+import {
+  clientFromEnvironment,
+  openModel as openSavedModel,
+  predictCsv,
+  saveTrainedModel,
+  trainFromCsv
+} from '@cryoprotect/kernel/node';
 import { codeCommit } from './code-commit.js';
 
 /**
@@ -27,7 +31,7 @@ import { codeCommit } from './code-commit.js';
  * kernel-lib's models. Rejected rows go to stderr as `file:line: reason`, never silently.
  */
 export function addModelCommands(program: Command): void {
-  const model = program.command('model').description('train and use predictive models (SPEC F4)');
+  const model = program.command('model').description('train and use predictive models');
 
   model
     .command('train')
@@ -101,13 +105,11 @@ export function addModelCommands(program: Command): void {
           '--features chooses features of a SMILES column; a --mixture-column model uses the mixture composition features'
         );
       }
-      const featurizer: FeaturizerSpec = mixtures
-        ? { descriptors: false, morgan: null, mixture: true, conditions: options.conditions }
-        : {
-            descriptors: options.features.includes('descriptors'),
-            morgan: options.features.includes('morgan') ? { radius: 2, nBits: 2048 } : null,
-            conditions: options.conditions
-          };
+      if ((options.data === undefined) === (options.fromMeasurements === undefined)) {
+        throw new InvalidArgumentError(
+          'give either --data <file> or --from-measurements <property>'
+        );
+      }
       const settings = {
         groupBy: options.groupBy,
         seed: options.seed,
@@ -115,16 +117,9 @@ export function addModelCommands(program: Command): void {
         learner: options.learner,
         learnerParams: options.params,
         search: options.search,
-        featurizer
+        featurizer: Private.featurizer(options)
       };
-      if ((options.data === undefined) === (options.fromMeasurements === undefined)) {
-        throw new InvalidArgumentError(
-          'give either --data <file> or --from-measurements <property>'
-        );
-      }
-      let result: TrainResult;
-      let source: string;
-      let serverSnapshot: { id: string; contentHash: string } | undefined;
+      let trained: { result: TrainResult; snapshot?: SnapshotCreated };
       let client: CryoProtectClient | undefined;
       if (options.fromMeasurements !== undefined) {
         if (options.propertyType !== undefined || options.target !== undefined) {
@@ -137,96 +132,47 @@ export function addModelCommands(program: Command): void {
             '--from-measurements trains on measurements of single molecules: --mixture-column does not apply'
           );
         }
-        client = CryoProtectClient.fromEnvironment();
-        const verifiedOnly = !options.includeUnverified;
-        const dataset = await client.datasets.create({
-          name: `${options.fromMeasurements} measurements`,
-          description: `${verifiedOnly ? 'Verified measurements' : 'Measurements'} of ${options.fromMeasurements} of single molecules, frozen to train ${options.learner}`
+        client = clientFromEnvironment();
+        trained = await trainFromMeasurements(client, options.fromMeasurements, {
+          ...settings,
+          verifiedOnly: !options.includeUnverified
         });
-        const snapshot = await client.snapshots.create(dataset.id, {
-          fromMeasurements: {
-            propertyType: options.fromMeasurements,
-            verifiedOnly,
-            subject: 'molecule'
-          }
-        });
-        serverSnapshot = snapshot;
-        source = `snapshot ${snapshot.id}`;
-        result = await trainFromSnapshot(snapshot, settings);
       } else {
         if (options.target === undefined) {
           throw new InvalidArgumentError("required option '--target <column>' not specified");
         }
-        source = options.data!;
-        result = await trainFromCsv({
-          data: options.data!,
-          target: options.target,
-          smilesColumn: options.smilesColumn,
-          mixtureColumn: options.mixtureColumn,
-          ...settings
-        });
+        trained = {
+          result: await trainFromCsv({
+            data: options.data!,
+            target: options.target,
+            smilesColumn: options.smilesColumn,
+            mixtureColumn: options.mixtureColumn,
+            ...settings
+          })
+        };
       }
-      Private.reportRejected(source, result.rejected);
+      const { result } = trained;
+      Private.reportRejected(
+        trained.snapshot ? `snapshot ${trained.snapshot.id}` : options.data!,
+        result.rejected
+      );
       const saved = await saveTrainedModel(resolve(options.out), result);
-      const m = saved.metrics;
-      const f = (v: number) => v.toFixed(3);
-      Private.say(
-        `${saved.learner.name} on ${saved.trainingRows} rows (${result.rejected.length} rejected), ${saved.folds}-fold CV grouped by ${saved.groupBy}, seed ${saved.seed}:`
-      );
-      Private.say(
-        `  MAE ${f(m.mae.value)} [${f(m.mae.lower)}, ${f(m.mae.upper)}], RMSE ${f(m.rmse.value)} [${f(m.rmse.lower)}, ${f(m.rmse.upper)}], R2 ${f(m.r2.value)} [${f(m.r2.lower)}, ${f(m.r2.upper)}] (${m.mae.level * 100} % ${m.mae.method})`
-      );
-      if (saved.coverage) {
-        Private.say(
-          `  ${saved.coverage.level * 100} % intervals cover ${(saved.coverage.coverage * 100).toFixed(1)} % of out-of-fold points (mean width ${f(saved.coverage.meanWidth)})`
-        );
-      }
-      if (saved.search) {
-        const n = saved.search.nested;
-        Private.say(
-          `  search over ${Object.keys(saved.search.grid).join(', ')}: chose ${JSON.stringify(Object.fromEntries(Object.keys(saved.search.grid).map(k => [k, saved.search!.chosen[k]])))}; the numbers above score that choice on the folds that made it (optimistic)`
-        );
-        Private.say(
-          `  nested cross-validation (search + fit, ${n.innerFolds}-fold inner loops on the same outer folds): MAE ${f(n.mae)}, RMSE ${f(n.rmse)}, R2 ${f(n.r2)}`
-        );
-      }
+      Private.reportTraining(saved, result.rejected.length);
       Private.say(`  snapshot ${saved.snapshotHash}; model written to ${resolve(options.out)}`);
       if (options.register) {
-        client ??= CryoProtectClient.fromEnvironment();
-        if (!serverSnapshot) {
-          const dataset = await client.datasets.create({
-            name: `${options.target} from ${source.split('/').at(-1)}`,
-            description: `Rows of ${source} used to train ${saved.learner.name}`
-          });
-          serverSnapshot = await client.snapshots.create(dataset.id, {
-            columns: result.snapshot.columns,
-            rows: result.snapshot.rows
-          });
-        }
-        if (serverSnapshot.contentHash !== saved.snapshotHash) {
-          throw new Error(
-            `the server hashed the snapshot as ${serverSnapshot.contentHash}, not ${saved.snapshotHash}: refusing to register`
-          );
-        }
         const commit = codeCommit();
         if (commit.commit === undefined) {
           process.stderr.write(`cryoprotect: no code commit recorded: ${commit.reason}\n`);
         }
-        const registered = await client.models.register(
-          modelRegistration(saved, {
-            name:
-              options.name ??
-              `${options.fromMeasurements ?? options.target}-${saved.learner.name}`
-                .replace(/[^A-Za-z0-9_.]+/g, '-')
-                .replace(/^-+|-+$/g, ''),
-            snapshotId: serverSnapshot.id,
-            propertyType: options.fromMeasurements ?? options.propertyType ?? 'glass_transition',
-            codeCommit: commit.commit
-          })
-        );
-        Private.say(
-          `  registered as ${registered.name} version ${registered.version} (${registered.id})`
-        );
+        const { version } = await registerTrainedModel(client ?? clientFromEnvironment(), result, {
+          name:
+            options.name ??
+            defaultModelName(options.fromMeasurements ?? options.target!, saved.learner.name),
+          propertyType: options.fromMeasurements ?? options.propertyType ?? 'glass_transition',
+          codeCommit: commit.commit,
+          snapshot: trained.snapshot
+        });
+        Private.say(`  registered as ${version.name} version ${version.version} (${version.id})`);
       }
     });
 
@@ -276,22 +222,19 @@ export function addModelCommands(program: Command): void {
             '--store: storing predictions of mixtures is not supported yet (predictions are stored per molecule); write the CSV only'
           );
         }
-        const { rows, rejected, inputColumn } = await predictCsv(saved, options.input, {
+        const predictions = await predictCsv(saved, options.input, {
           smilesColumn: options.smilesColumn,
           mixtureColumn: options.mixtureColumn
         });
+        const { rows, rejected } = predictions;
         Private.reportRejected(options.input, rejected);
-        const lines = [
-          `${Private.cell(inputColumn)},prediction,lower,upper`,
-          ...rows.map(r => [Private.cell(r.input), r.prediction, r.lower, r.upper].join(','))
-        ];
-        writeFileSync(options.out, lines.join('\n') + '\n');
+        writeFileSync(options.out, predictionsCsv(predictions));
         const from = version ? `${version.name} version ${version.version}` : options.model;
         Private.say(
           `${rows.length} rows predicted (${rejected.length} rejected) by ${from} with ${saved.conformal.level * 100} % intervals; written to ${options.out}`
         );
         if (options.store && version && client) {
-          const stored = await Private.storePredictions(client, version, saved, rows);
+          const stored = await storePredictions(client, version, saved, rows);
           Private.say(`  stored ${stored} predictions of ${from} (${version.id}) on the server`);
         }
       }
@@ -320,57 +263,52 @@ interface TrainOptions {
 }
 
 namespace Private {
-  /** The most predictions one request may carry (CreatePredictionsSchema). */
-  const BATCH = 5000;
-
-  /** A model directory (it holds model.json), else a registered model NAME[@VERSION]. */
-  export async function openModel(
-    reference: string
-  ): Promise<{ model: SavedModel; version?: ModelVersion; client?: CryoProtectClient }> {
-    if (existsSync(join(reference, 'model.json'))) {
-      return { model: readModelDirectory(resolve(reference)) };
+  /** A model directory, else a registered model NAME[@VERSION]; a path that is neither is named. */
+  export async function openModel(reference: string): ReturnType<typeof openSavedModel> {
+    try {
+      return await openSavedModel(reference);
+    } catch (error) {
+      if (error instanceof SavedModelError && error.source === reference) {
+        throw new InvalidArgumentError(`--model: ${reference} is ${error.reason}`);
+      }
+      throw error;
     }
-    if (existsSync(reference)) {
-      throw new InvalidArgumentError(
-        `--model: ${reference} is not a model directory (no model.json)`
-      );
-    }
-    const { name, version } = parseModelReference(reference);
-    const client = CryoProtectClient.fromEnvironment();
-    const loaded = await loadRegisteredModel(client, name, version);
-    return { model: loaded.model, version: loaded.version, client };
   }
 
-  /** Molecules are registered (or found) by structure; predictions go in batches of the API's size. */
-  export async function storePredictions(
-    client: CryoProtectClient,
-    version: ModelVersion,
-    saved: SavedModel,
-    rows: PredictedRow[]
-  ): Promise<number> {
-    const molecules = new Map<string, string>();
-    for (const row of rows) {
-      if (!molecules.has(row.input)) {
-        const registered = await client.registerMolecule({ structure: row.input });
-        molecules.set(row.input, registered.molecule.id);
-      }
+  /** The features of --features, or the composition features of a --mixture-column model. */
+  export function featurizer(options: TrainOptions): FeaturizerSpec {
+    return options.mixtureColumn !== undefined
+      ? { descriptors: false, morgan: null, mixture: true, conditions: options.conditions }
+      : {
+          descriptors: options.features.includes('descriptors'),
+          morgan: options.features.includes('morgan') ? { radius: 2, nBits: 2048 } : null,
+          conditions: options.conditions
+        };
+  }
+
+  export function reportTraining(saved: SavedModel, rejected: number): void {
+    const m = saved.metrics;
+    const f = (v: number) => v.toFixed(3);
+    say(
+      `${saved.learner.name} on ${saved.trainingRows} rows (${rejected} rejected), ${saved.folds}-fold CV grouped by ${saved.groupBy}, seed ${saved.seed}:`
+    );
+    say(
+      `  MAE ${f(m.mae.value)} [${f(m.mae.lower)}, ${f(m.mae.upper)}], RMSE ${f(m.rmse.value)} [${f(m.rmse.lower)}, ${f(m.rmse.upper)}], R2 ${f(m.r2.value)} [${f(m.r2.lower)}, ${f(m.r2.upper)}] (${m.mae.level * 100} % ${m.mae.method})`
+    );
+    if (saved.coverage) {
+      say(
+        `  ${saved.coverage.level * 100} % intervals cover ${(saved.coverage.coverage * 100).toFixed(1)} % of out-of-fold points (mean width ${f(saved.coverage.meanWidth)})`
+      );
     }
-    let stored = 0;
-    for (let start = 0; start < rows.length; start += BATCH) {
-      const created = await client.predictions.create({
-        modelVersionId: version.id,
-        items: rows.slice(start, start + BATCH).map(row => ({
-          moleculeId: molecules.get(row.input)!,
-          conditions: row.conditions,
-          value: row.prediction,
-          lower: row.lower,
-          upper: row.upper,
-          intervalLevel: saved.conformal.level
-        }))
-      });
-      stored += created.length;
+    if (saved.search) {
+      const { grid, chosen, nested: n } = saved.search;
+      say(
+        `  search over ${Object.keys(grid).join(', ')}: chose ${JSON.stringify(Object.fromEntries(Object.keys(grid).map(k => [k, chosen[k]])))}; the numbers above score that choice on the folds that made it (optimistic)`
+      );
+      say(
+        `  nested cross-validation (search + fit, ${n.innerFolds}-fold inner loops on the same outer folds): MAE ${f(n.mae)}, RMSE ${f(n.rmse)}, R2 ${f(n.r2)}`
+      );
     }
-    return stored;
   }
 
   export const say = (message: string): void => {
@@ -383,10 +321,6 @@ namespace Private {
         `${file}:${row.line}: ${row.column ? `${row.column}: ` : ''}${row.reason}\n`
       );
     }
-  }
-
-  export function cell(text: string): string {
-    return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
   }
 
   export function parseInteger(value: string): number {

@@ -3,11 +3,9 @@ import {
   RegisterModelSchema,
   RegisteredMetricsSchema,
   canonicalizeSnapshot,
-  describeTrainedModel,
-  modelRegistration,
-  savedModelFromVersion,
+  registrationOf,
+  retrainVersion,
   snapshotHash,
-  trainFromSnapshot,
   type MeasurementFilters,
   type ModelVersion,
   type SnapshotTable
@@ -18,7 +16,7 @@ import { insertModelVersion, loadModelVersions } from '../routes/models.js';
 import { codeCommit } from './code-commit.js';
 
 /**
- * The retrain worker (SPEC F4). Jobs are queued by the database (migration 011) when a
+ * The retrain worker. Jobs are queued by the database (migration 011) when a
  * measurement becomes verified; a worker claims a due job on the service path (the queue is the
  * only thing it touches there), then does everything else as the model's owner, so Row Level
  * Security decides which measurements the fresh snapshot holds. The retrained model keeps the
@@ -102,7 +100,6 @@ export async function runRetrainJob(
     );
     baseVersionId = current.id;
     known = { baseVersion: current.version };
-    const saved = savedModelFromVersion(current);
     const metrics = RegisteredMetricsSchema.safeParse(current.metrics);
     if (!metrics.success) {
       throw new Private.RetrainError(
@@ -110,16 +107,7 @@ export async function runRetrainJob(
       );
     }
     known.currentMae = metrics.data.mae.value;
-    const trained = await trainFromSnapshot(table, {
-      target: saved.target,
-      smilesColumn: saved.smilesColumn,
-      groupBy: saved.groupBy,
-      seed: saved.seed,
-      folds: saved.folds,
-      learner: saved.learner.name,
-      learnerParams: saved.learner.params,
-      featurizer: saved.featurizer
-    });
+    const trained = await retrainVersion(current, table);
     const result: RetrainResult = {
       ...known,
       outcome: 'kept',
@@ -137,19 +125,16 @@ export async function runRetrainJob(
       );
       return { job, state: 'kept', result };
     }
-    const described = await describeTrainedModel(trained);
     const registered = await db.userTransaction(job.ownerId, async tx => {
       const snapshotId = await Private.storeSnapshot(tx, job.ownerId, datasetId, filters, table);
-      const body = RegisterModelSchema.parse(
-        modelRegistration(described, {
-          name: current.name,
-          snapshotId,
-          propertyType: current.targetPropertyType,
-          codeCommit: codeCommit().commit,
-          visibility: current.visibility,
-          projectId: current.projectId ?? undefined
-        })
-      );
+      const { registration } = await registrationOf(trained, snapshotId, {
+        name: current.name,
+        propertyType: current.targetPropertyType,
+        codeCommit: codeCommit().commit,
+        visibility: current.visibility,
+        projectId: current.projectId ?? undefined
+      });
+      const body = RegisterModelSchema.parse(registration);
       const { rows: target } = await tx.query<{ id: string }>(
         'SELECT id FROM property_types WHERE key = $1',
         [current.targetPropertyType]

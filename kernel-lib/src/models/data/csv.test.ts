@@ -5,13 +5,14 @@ import { describe, it } from 'node:test';
 import { snapshotHash } from '../../datasets/canonical';
 import { loadArquero } from './arquero';
 import { CsvTableError, readCsvTable, snapshotTable } from './csv';
+import { readCsvFile } from '../../node/files';
 
 const DATA = join(__dirname, '../../../../data/science-data');
 
 describe('readCsvTable', () => {
   it('reads every Tg row of the repo copy with numbers typed and lines kept', async () => {
     const path = join(DATA, 'tg_pure_compounds.csv');
-    const result = await readCsvTable(path, {
+    const result = await readCsvFile(path, {
       smilesColumn: 'SMILES',
       targetColumn: 'Tg (K)',
       numberColumns: ['Tm_exp (K)']
@@ -35,7 +36,7 @@ describe('readCsvTable', () => {
   it('rejects the IRI rows whose concentration is "Unreported", naming their lines', async () => {
     const path = join(DATA, 'iri_glyco.csv');
     const lines = readFileSync(path, 'utf8').split(/\r?\n/);
-    const result = await readCsvTable(path, {
+    const result = await readCsvFile(path, {
       smilesColumn: 'SMILES',
       targetColumn: 'Exp. % MGS',
       numberColumns: ['Concentration (mM)']
@@ -49,13 +50,13 @@ describe('readCsvTable', () => {
       assert.equal(row.values.Name.length > 0, true);
     }
     // As text the same column keeps every row.
-    const asText = await readCsvTable(path, { smilesColumn: 'SMILES', targetColumn: 'Exp. % MGS' });
+    const asText = await readCsvFile(path, { smilesColumn: 'SMILES', targetColumn: 'Exp. % MGS' });
     assert.equal(asText.table.numRows(), 182);
     assert.equal(asText.columnTypes['Concentration (mM)'], 'text');
   });
 
   it('reads iri_amino.csv completely', async () => {
-    const result = await readCsvTable(join(DATA, 'iri_amino.csv'), {
+    const result = await readCsvFile(join(DATA, 'iri_amino.csv'), {
       smilesColumn: 'SMILES',
       targetColumn: 'Exp. % MGS',
       numberColumns: ['Concentration (mM)', 'Exp. error']
@@ -156,7 +157,7 @@ describe('snapshotTable', () => {
       targetColumn: 'Tg (K)',
       numberColumns: ['Tm_exp (K)']
     };
-    const a = await readCsvTable(path, options);
+    const a = await readCsvFile(path, options);
     const shuffledText = (() => {
       const [header, ...rows] = readFileSync(path, 'utf8').trimEnd().split('\r\n');
       return [header, ...rows.reverse()].join('\n');

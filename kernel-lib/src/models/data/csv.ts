@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { parse } from 'csv-parse/sync';
 import { ChemistryError, loadRDKit, parseWith, type RDKitModule } from '../../chemistry';
 import type { SnapshotColumn, SnapshotColumnType, SnapshotTable } from '../../datasets/canonical';
@@ -48,17 +47,23 @@ export class CsvTableError extends Error {
   }
 }
 
+/** A CSV cell as written: quoted when it holds a quote, a comma or a line break. */
+export function csvCell(text: string): string {
+  return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
 /**
- * Read a CSV (a file path, or `{ text }`) into an arquero table of its valid rows. A row is rejected,
+ * Read a CSV's text into an arquero table of its valid rows (a file is read by `readCsvFile` of
+ * `@cryoprotect/kernel/node`). A row is rejected,
  * with its line and reason, when it has the wrong number of cells, its SMILES (if the table has a
  * SMILES column) is empty or not parsed by RDKit, its target is missing or not a number, or a
  * number column holds text.
  */
 export async function readCsvTable(
-  source: string | { text: string },
+  source: { text: string },
   options: CsvTableOptions
 ): Promise<CsvTable> {
-  const text = typeof source === 'string' ? await readFile(source, 'utf8') : source.text;
+  const { text } = source;
   const [aq, rdkit] = await Promise.all([loadArquero(), loadRDKit()]);
   const records = Private.readRecords(text);
   if (records.length === 0) {

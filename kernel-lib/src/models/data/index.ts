@@ -1,4 +1,4 @@
 export { loadArquero } from './arquero';
 export type { ArqueroModule, ColumnTable } from './arquero';
-export { CsvTableError, readCsvTable, snapshotTable } from './csv';
+export { CsvTableError, csvCell, readCsvTable, snapshotTable } from './csv';
 export type { CsvTable, CsvTableOptions, RejectedRow } from './csv';

@@ -3,10 +3,10 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { ChemistryError, DESCRIPTORS, getDescriptors, loadRDKit } from '../../chemistry';
-import { readCsvTable } from '../data/csv';
 import { combine } from './featurizer';
 import { descriptorFeaturizer, morganCountFeaturizer } from './molecules';
 import { mixtureFeaturizer, type MixtureSample } from './mixture';
+import { readCsvFile } from '../../node/files';
 
 const DATA = join(__dirname, '../../../../data/science-data');
 
@@ -248,7 +248,7 @@ describe('combine', () => {
 describe('featurizing the Tg dataset', () => {
   it('is deterministic and finite for every row', async () => {
     await loadRDKit();
-    const { table, lines } = await readCsvTable(join(DATA, 'tg_pure_compounds.csv'), {
+    const { table, lines } = await readCsvFile(join(DATA, 'tg_pure_compounds.csv'), {
       smilesColumn: 'SMILES',
       targetColumn: 'Tg (K)'
     });

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ChemistryError, loadRDKit } from '../../chemistry';
-import { readCsvTable } from '../data/csv';
 import { groupKey, groupKeys, murckoScaffoldWith } from './groups';
+import { readCsvFile } from '../../node/files';
 
 const DATA = join(__dirname, '../../../../data/science-data');
 
@@ -75,7 +75,7 @@ describe('groupKey', () => {
   });
 
   it('finds the repeated molecules of the Tg data', async () => {
-    const { table } = await readCsvTable(join(DATA, 'tg_pure_compounds.csv'), {
+    const { table } = await readCsvFile(join(DATA, 'tg_pure_compounds.csv'), {
       smilesColumn: 'SMILES',
       targetColumn: 'Tg (K)'
     });

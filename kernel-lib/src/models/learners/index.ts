@@ -17,5 +17,12 @@ export type {
 } from './mlpEnsemble';
 export { RidgeRegressor, ridgeLearner } from './ridge';
 export type { RidgeLearner, RidgeModel, RidgeOptions } from './ridge';
-export { loadTensorFlow, useBackend } from './tensorflow';
-export type { BackendName, TensorFlow, TensorFlowRuntime } from './tensorflow';
+export {
+  chooseTensorFlowBackends,
+  cpuBackend,
+  loadTensorFlow,
+  tensorFlowLoaded,
+  useBackend,
+  wasmBackend
+} from './tensorflow';
+export type { BackendCandidate, BackendName, TensorFlow, TensorFlowRuntime } from './tensorflow';

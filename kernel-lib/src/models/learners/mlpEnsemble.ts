@@ -25,6 +25,7 @@ import {
   targetScale
 } from './data';
 import { SeededRandom } from './random';
+import { yieldToEventLoop } from '../../scheduling';
 import { loadTensorFlow, type TensorFlow, type TensorFlowRuntime } from './tensorflow';
 
 export interface MlpEnsembleOptions {
@@ -357,7 +358,7 @@ namespace Private {
       const positions = members[0].trainingRows.map((_, i) => i);
       for (let epoch = 1; epoch <= params.epochs; epoch++) {
         // Let other work run between epochs (training a large set takes seconds).
-        await new Promise(resolve => setImmediate(resolve));
+        await yieldToEventLoop();
         const running = members.filter(member => !member.stopped);
         const orders = running.map(member =>
           member.rng.shuffled(positions).map(i => member.trainingRows[i])

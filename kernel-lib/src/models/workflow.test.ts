@@ -4,15 +4,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { ModelVersion } from '../api/models';
-import {
-  modelRegistration,
-  parseModelReference,
-  predictCsv,
-  saveTrainedModel,
-  savedModelFromVersion,
-  trainFromCsv,
-  trainFromSnapshot
-} from './run';
+import { predictCsv, saveTrainedModel, trainFromCsv } from '../node/models';
+import { modelRegistration, savedModelFromVersion } from './artifact';
+import { trainFromSnapshot } from './training';
+import { parseModelReference } from './workflow';
 
 // The shared Tg data set (data/science-data, source and licence beside it); the first 40 rows.
 const TG = resolve(__dirname, '..', '..', '..', 'data', 'science-data', 'tg_pure_compounds.csv');

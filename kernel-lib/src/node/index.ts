@@ -1,0 +1,30 @@
+/**
+ * @cryoprotect/kernel/node: what needs Node.js — files (CSV and SDF in, model directories in and
+ * out), the process environment, worker threads and the TensorFlow.js backends of this machine.
+ * Everything else is in `@cryoprotect/kernel`, which runs unchanged in a browser.
+ *
+ * Importing this module makes TensorFlow.js try the native tfjs-node backend first when it is
+ * installed, and read the wasm backend's binaries from node_modules.
+ */
+import { tensorFlowLoaded } from '../models/learners/tensorflow';
+import { useNodeTensorFlowBackends } from './tensorflow';
+
+export { clientFromEnvironment } from './client';
+export { WORKER_THRESHOLD, describeRows } from './describe';
+export type { DescribeOptions } from './describe';
+export { readCsvFile, readStructures } from './files';
+export {
+  openModel,
+  predictCsv,
+  readModelDirectory,
+  saveTrainedModel,
+  trainFromCsv
+} from './models';
+export type { TrainCsvOptions } from './models';
+export { nativeBackend, useNodeTensorFlowBackends } from './tensorflow';
+
+// Unless TensorFlow.js already runs: models trained so far used the backend chosen then, and so
+// will the next ones.
+if (!tensorFlowLoaded()) {
+  useNodeTensorFlowBackends();
+}
