@@ -1,7 +1,13 @@
 import js from '@eslint/js';
 import prettier from 'eslint-config-prettier';
+import { builtinModules } from 'node:module';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
+
+const Private = {
+  coreMessage:
+    'The core of @cryoprotect/kernel runs in a browser too: what needs Node belongs in kernel-lib/src/node (@cryoprotect/kernel/node).'
+};
 
 export default tseslint.config(
   {
@@ -32,6 +38,54 @@ export default tseslint.config(
       '@typescript-eslint/naming-convention': [
         'error',
         { selector: 'interface', format: ['PascalCase'], custom: { regex: '^I[A-Z]', match: true } }
+      ]
+    }
+  },
+  {
+    // The core of @cryoprotect/kernel runs unchanged in a browser (the JupyterLab extension bundles
+    // it): no Node built-in, no process, no file system. What needs Node lives in src/node, the
+    // @cryoprotect/kernel/node entry, which the core never imports. Tests run in Node only.
+    files: ['kernel-lib/src/**/*.ts'],
+    ignores: [
+      'kernel-lib/src/node/**',
+      'kernel-lib/src/**/*.test.ts',
+      'kernel-lib/src/**/*.test-helpers.ts'
+    ],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: builtinModules.map(name => ({ name, message: Private.coreMessage })),
+          patterns: [
+            { regex: '^node:', message: Private.coreMessage },
+            {
+              regex: '^(\\.{1,2}/)+(.*/)?node(/.*)?$|^@cryoprotect/kernel/node$',
+              message:
+                'The core never imports its Node edge (src/node); move the shared part into the core instead.'
+            }
+          ]
+        }
+      ],
+      'no-restricted-globals': [
+        'error',
+        ...[
+          'process',
+          'Buffer',
+          '__dirname',
+          '__filename',
+          'require',
+          'module',
+          'global',
+          'setImmediate'
+        ].map(name => ({ name, message: Private.coreMessage }))
+      ],
+      'no-restricted-properties': [
+        'error',
+        ...['process', 'Buffer', 'require'].map(property => ({
+          object: 'globalThis',
+          property,
+          message: Private.coreMessage
+        }))
       ]
     }
   },

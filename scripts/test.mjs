@@ -1,10 +1,12 @@
-// npm test: set up whatever is missing, check formatting, lint and types, start a PostgreSQL
+// npm test: set up whatever is missing, check formatting, lint and types, check that the kernel's
+// core bundles for the browser, start a PostgreSQL
 // server for the integration tests (unless DATABASE_URL names one), then run every test in one
 // node:test run, so the closing summary counts them all.
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { ROOT, childEnv, run, step } from './lib.mjs';
+import { checkBrowserBundle, describeBundle } from './check-browser-bundle.mjs';
 import { startPostgres } from './postgres.mjs';
 import { setup } from './setup.mjs';
 
@@ -32,6 +34,17 @@ try {
     async () => {
       await run('npx', ['eslint', '.']);
       await run('npx', ['prettier', '--check', '.']);
+    }
+  );
+  await step(
+    'the kernel core bundles for the browser (esbuild, platform browser, no Node module)',
+    () => false,
+    async () => {
+      const report = await checkBrowserBundle();
+      if (report.problems.length > 0) {
+        throw new Error(describeBundle(report));
+      }
+      process.stdout.write(`  ${describeBundle(report)}\n`);
     }
   );
   let postgresUrl = process.env.DATABASE_URL;
