@@ -3,7 +3,7 @@ import { UuidSchema, VisibilitySchema, pageSchema } from './schemas';
 
 /**
  * Shapes of the scientific records of the shared database: property types, literature
- * references, experiments and measurements (SPEC F3), and the unit conversions a measurement
+ * references, experiments and measurements, and the unit conversions a measurement
  * may be submitted with.
  */
 

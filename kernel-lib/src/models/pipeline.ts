@@ -17,7 +17,7 @@ import {
 import type { LearningCurvePoint } from './plots';
 
 /**
- * From a featurized table to a validated model (SPEC F4): grouped cross-validation with
+ * From a featurized table to a validated model: grouped cross-validation with
  * out-of-fold predictions, metrics with bootstrap intervals and conformal intervals; permutation
  * importance per feature family on held-out folds; a learning curve; then the final model fitted
  * on every sample, with the conformal half-width its new predictions carry.

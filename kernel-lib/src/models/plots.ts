@@ -1,7 +1,7 @@
 import type { CoverageReport, PermutationImportance } from './validation';
 
 /**
- * Vega-Lite specifications of the plots that report a model (SPEC F5): plain JSON, so a notebook
+ * Vega-Lite specifications of the plots that report a model: plain JSON, so a notebook
  * displays them with the Vega-Lite MIME type and a reviewer can read the numbers in them. Data are
  * inlined; nothing is fetched.
  */

@@ -1,7 +1,7 @@
 /**
  * The seeded random numbers of the model pipeline: splits, bootstrap resamples, permutations,
  * network initialisation. Everything random in a training run draws from a `SeededRandom` so the
- * same seed gives the same model (SPEC F4); Math.random is never used.
+ * same seed gives the same model; Math.random is never used.
  *
  * Generator: xoshiro128** 1.1 (D. Blackman and S. Vigna, "Scrambled linear pseudorandom number
  * generators", ACM Trans. Math. Softw. 47(4), 2021; reference C code

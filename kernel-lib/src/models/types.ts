@@ -1,5 +1,5 @@
 /**
- * The contracts between the parts of the model pipeline (SPEC F4): featurizers turn rows into a
+ * The contracts between the parts of the model pipeline: featurizers turn rows into a
  * numeric matrix with named, grouped columns; learners make regressors; validation splits,
  * scores and calibrates using nothing but these interfaces. Rows are samples, columns features.
  */
