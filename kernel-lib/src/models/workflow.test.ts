@@ -7,7 +7,8 @@ import type { ModelVersion } from '../api/models';
 import { predictCsv, saveTrainedModel, trainFromCsv } from '../node/models';
 import { modelRegistration, savedModelFromVersion } from './artifact';
 import { trainFromSnapshot } from './training';
-import { parseModelReference } from './workflow';
+import type { CryoProtectClient } from '../api/client';
+import { parseModelReference, registerTrainedModel, retrainVersion } from './workflow';
 
 // The shared Tg data set (data/science-data, source and licence beside it); the first 40 rows.
 const TG = resolve(__dirname, '..', '..', '..', 'data', 'science-data', 'tg_pure_compounds.csv');
@@ -131,5 +132,60 @@ describe('training from rows and models from the registry', () => {
     assert.deepEqual(parseModelReference('tg@latest'), { name: 'tg', version: 'latest' });
     assert.throws(() => parseModelReference('tg@0'), /model "tg@0": expected NAME or NAME@VERSION/);
     assert.throws(() => parseModelReference('a b'), /expected NAME/);
+  });
+  it('registers nothing when the server hashes the snapshot differently', async () => {
+    const trained = await trainFromCsv({ data: small, ...settings });
+    const calls: string[] = [];
+    const client = {
+      datasets: {
+        create: async () => {
+          calls.push('datasets.create');
+          return { id: '00000000-0000-4000-8000-000000000010' };
+        }
+      },
+      snapshots: {
+        create: async (_dataset: string, body: { rows: unknown[] }) => {
+          calls.push(`snapshots.create ${body.rows.length} rows`);
+          return { id: '00000000-0000-4000-8000-000000000011', contentHash: '0'.repeat(64) };
+        }
+      },
+      models: {
+        register: async () => {
+          calls.push('models.register');
+          throw new Error('must not be called');
+        }
+      }
+    } as unknown as CryoProtectClient;
+    await assert.rejects(
+      registerTrainedModel(client, trained, { name: 'tg-ridge', propertyType: 'glass_transition' }),
+      new RegExp(`hashed the snapshot as 0{64}, not ${trained.snapshot.hash}: refusing to register`)
+    );
+    assert.deepEqual(calls, ['datasets.create', 'snapshots.create 40 rows']);
+  });
+
+  it('retrains a registered version with its own settings', async () => {
+    const trained = await trainFromCsv({ data: small, ...settings });
+    const saved = await saveTrainedModel(join(dir, 'retrain'), trained);
+    const version = {
+      ...(JSON.parse(
+        JSON.stringify(
+          modelRegistration(saved, {
+            name: 'tg-ridge',
+            snapshotId: '00000000-0000-4000-8000-000000000001',
+            propertyType: 'glass_transition'
+          })
+        )
+      ) as object),
+      name: 'tg-ridge',
+      version: 1,
+      snapshotHash: saved.snapshotHash,
+      targetPropertyType: 'glass_transition'
+    } as ModelVersion;
+    const again = await retrainVersion(version, trained.snapshot);
+    assert.equal(again.options.learner, 'ridge');
+    assert.deepEqual(again.options.learnerParams, { alpha: 10 });
+    assert.equal(again.options.folds, 4);
+    assert.equal(again.options.seed, 7);
+    assert.deepEqual(again.model.validation.predictions, trained.model.validation.predictions);
   });
 });
