@@ -9,8 +9,9 @@ import {
 } from 'fastify-type-provider-zod';
 import { KERNEL_VERSION } from '@cryoprotect/kernel';
 import type { Database } from './db/database.js';
+import { hashToken } from './db/tokens.js';
 import { checkReadiness } from './health.js';
-import { hashToken, registerAuthentication } from './http/auth.js';
+import { registerAuthentication } from './http/auth.js';
 import { instrument, registerMetrics } from './http/metrics.js';
 import { ProblemError, registerProblemHandler } from './http/problem.js';
 import { registerTextGuard } from './http/text-guard.js';
