@@ -13,8 +13,8 @@ import {
   type SnapshotTable
 } from '@cryoprotect/kernel';
 import type { Database, Queryable } from '../db/database.js';
-import { selectMeasurements } from '../routes/datasets.js';
-import { insertModelVersion, loadModelVersions } from '../routes/models.js';
+import { selectMeasurements } from '../db/measurements.js';
+import { insertModelVersion, loadModelVersions } from '../db/model-versions.js';
 import { codeCommit } from './code-commit.js';
 
 /**
