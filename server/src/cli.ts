@@ -8,7 +8,8 @@ import { openDatabase } from './db/open.js';
 import { loadReferenceData } from './db/reference-data.js';
 import { startJupyterLab, type RunningLab } from './lab.js';
 import { ensureLocalToken } from './db/local-user.js';
-import { registerUserCommands } from './accounts/cli.js';
+import { addUserCommands } from './accounts/cli.js';
+import { processIO, type CommandIO } from './cli/output.js';
 import { readStructures } from './describe/read.js';
 import { describeRows } from './describe/run.js';
 import { formatCsv, formatJson, type OutputFormat } from './describe/write.js';
@@ -151,7 +152,7 @@ async function serve(options: ServeOptions, withLab: boolean): Promise<void> {
   }
 }
 
-export function buildCli(): Command {
+export function buildCli(io: CommandIO = processIO()): Command {
   const program = new Command('cryoprotect')
     .description(
       'CryoProtect: shared database, REST server and JupyterLab for cryoprotectant research'
@@ -277,10 +278,10 @@ export function buildCli(): Command {
       parseWorkers
     )
     .action(describeCommand);
-  addBackupCommands(program);
+  addBackupCommands(program, io);
   addModelCommands(program);
-  addWorkerCommands(program);
-  registerUserCommands(program);
+  addWorkerCommands(program, io);
+  addUserCommands(program, io);
   return program;
 }
 
