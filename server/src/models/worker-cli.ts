@@ -18,7 +18,7 @@ export function addWorkerCommands(program: Command, io: CommandIO): void {
   program
     .command('worker')
     .description(
-      "retrain models when new verified measurements arrive (SPEC F4): each job runs as the model's owner and registers a new version only when it validates better"
+      "retrain models when new verified measurements arrive: each job runs as the model's owner and registers a new version only when it validates better"
     )
     .option('--once', 'run the jobs that are due now, then exit (for cron or a systemd timer)')
     .action(async (options: { once?: boolean }) => {
