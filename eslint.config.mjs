@@ -33,6 +33,31 @@ export default tseslint.config(
     }
   },
   {
+    // One direction of dependency in the server: routes/ and http/ build on db/ and the retrain
+    // worker, never the other way round. Tests may cross the layers (db/database.test.ts checks
+    // how http/problem answers a lost connection), so they are left out.
+    files: [
+      'server/src/db/**/*.ts',
+      'server/src/models/retrain.ts',
+      'server/src/models/worker-cli.ts'
+    ],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/routes/**', '**/http/**', './routes/*', '../routes/*', '../http/*'],
+              message:
+                'db/ and the retrain worker sit below the HTTP layer: one direction of dependency, routes -> db. Move what both need into db/ or a neutral module (errors.ts for refusals, db/tokens.ts for tokens).'
+            }
+          ]
+        }
+      ]
+    }
+  },
+  {
     files: ['extension/src/**/*.ts'],
     rules: {
       '@typescript-eslint/naming-convention': [

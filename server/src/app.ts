@@ -7,10 +7,12 @@ import {
   validatorCompiler,
   type ZodTypeProvider
 } from 'fastify-type-provider-zod';
-import { KERNEL_VERSION } from '@cryoprotect/kernel';
+import { z } from 'zod';
+import { KERNEL_VERSION, ProblemSchema, ReadinessSchema } from '@cryoprotect/kernel';
 import type { Database } from './db/database.js';
+import { hashToken } from './db/tokens.js';
 import { checkReadiness } from './health.js';
-import { hashToken, registerAuthentication } from './http/auth.js';
+import { registerAuthentication } from './http/auth.js';
 import { instrument, registerMetrics } from './http/metrics.js';
 import { ProblemError, registerProblemHandler } from './http/problem.js';
 import { registerTextGuard } from './http/text-guard.js';
@@ -126,7 +128,18 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   }));
   typed.get(
     '/health/ready',
-    { schema: { hide: true }, config: { rateLimit: false } },
+    {
+      schema: {
+        tags: ['health'],
+        summary:
+          'Readiness: 200 when the database answers and its schema is exactly the migrations of this code, else 503',
+        security: [],
+        // A 503 is the readiness report, or a problem when a token came along and the database
+        // cannot be asked about it.
+        response: { 200: ReadinessSchema, 503: z.union([ReadinessSchema, ProblemSchema]) }
+      },
+      config: { rateLimit: false }
+    },
     async (_request, reply) => {
       const readiness = await checkReadiness(app.db, options.migrationsDir).catch(
         (error: Error) => ({

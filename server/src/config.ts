@@ -90,8 +90,9 @@ const ConfigSchema = z.object({
   CRYOPROTECT_BACKUP_KEEP_DAILY: keepCount.default(7),
   CRYOPROTECT_BACKUP_KEEP_WEEKLY: keepCount.default(4),
   CRYOPROTECT_BACKUP_KEEP_MONTHLY: keepCount.default(12),
-  // Retraining (SPEC F4): a queued retrain runs once no verification has added to it for this
-  // many seconds, so a burst of verifications gives one retrain.
+  // Retraining of models trained on measurements (models/retrain.ts): a queued retrain runs once
+  // no verification has added to it for this many seconds, so a burst of verifications gives one
+  // retrain.
   CRYOPROTECT_RETRAIN_DELAY: z.coerce
     .number({ message: 'must be a number of seconds' })
     .int('must be a whole number of seconds')

@@ -1,12 +1,9 @@
+import type { Readiness } from '@cryoprotect/kernel';
 import type { Database } from './db/database.js';
 import { migrationStatus } from './db/migrations.js';
 
-export interface Readiness {
-  ready: boolean;
-  database: 'ok' | 'unreachable';
-  schema: 'current' | 'pending' | 'drift' | 'unknown';
-  problems: string[];
-}
+/** What checkReadiness finds; GET /health/ready adds the database's kind (ReadinessSchema). */
+export type ReadinessCheck = Omit<Readiness, 'database_kind'>;
 
 /** How long readiness waits for the database before it answers "not ready". */
 export const READINESS_TIMEOUT_MS = 3_000;
@@ -20,7 +17,7 @@ export async function checkReadiness(
   db: Database,
   migrationsDir: string,
   timeoutMs = READINESS_TIMEOUT_MS
-): Promise<Readiness> {
+): Promise<ReadinessCheck> {
   let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([

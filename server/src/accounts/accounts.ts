@@ -1,6 +1,6 @@
 import type { Account, CreatedToken, Scope } from '@cryoprotect/kernel';
 import type { Database, Queryable } from '../db/database.js';
-import { newToken } from '../http/auth.js';
+import { newToken } from '../db/tokens.js';
 import { hashPassword } from './passwords.js';
 
 export interface AccountRow {

@@ -1,19 +1,13 @@
-import { type Command, InvalidArgumentError } from 'commander';
-import { PasswordSchema, UsernameSchema } from '@cryoprotect/kernel';
+import type { Command } from 'commander';
+import { PasswordSchema } from '@cryoprotect/kernel';
+import { parseUsername } from '../cli/options.js';
+import type { CommandIO } from '../cli/output.js';
 import { loadConfig } from '../config.js';
 import { migrate } from '../db/migrations.js';
 import { openDatabase } from '../db/open.js';
 import { UsernameTakenError, createAccountFromCli, setPasswordFromCli } from './accounts.js';
 
 namespace Private {
-  export function parseUsername(value: string): string {
-    const result = UsernameSchema.safeParse(value);
-    if (!result.success) {
-      throw new InvalidArgumentError(result.error.issues[0].message);
-    }
-    return value;
-  }
-
   /** The password is read from standard input so it never appears in the process list or shell history. */
   export async function readPassword(stdin: NodeJS.ReadableStream): Promise<string> {
     const chunks: Buffer[] = [];
@@ -32,28 +26,17 @@ namespace Private {
   }
 }
 
-export interface UserCommandIO {
-  stdin: NodeJS.ReadableStream;
-  out: (line: string) => void;
-}
-
 /**
  * `cryoprotect user create|set-password`: accounts made by the operator on the service path, for
  * the first site administrator of a shared deployment (who then creates the others over the API).
  * The schema is brought up to date first, as `serve` would.
  */
-export function registerUserCommands(
-  program: Command,
-  io: UserCommandIO = {
-    stdin: process.stdin,
-    out: line => process.stdout.write(`cryoprotect: ${line}\n`)
-  }
-): void {
+export function addUserCommands(program: Command, io: CommandIO): void {
   const user = program.command('user').description('accounts of a shared deployment');
   user
     .command('create')
     .description('create an account (with --admin: a site administrator)')
-    .argument('<username>', 'lower-case letters, digits, "_", "." and "-"', Private.parseUsername)
+    .argument('<username>', 'lower-case letters, digits, "_", "." and "-"', parseUsername)
     .option('--admin', 'site administrator: manages accounts and reads the whole audit log')
     .option(
       '--password-stdin',
@@ -78,7 +61,7 @@ export function registerUserCommands(
             password,
             isAdmin: options.admin ?? false
           });
-          io.out(
+          io.out.say(
             `created ${account.isAdmin ? 'site administrator' : 'user'} ${account.username} (${account.id})` +
               (password ? '' : '; no password yet: set one with "cryoprotect user set-password"')
           );
@@ -95,7 +78,7 @@ export function registerUserCommands(
   user
     .command('set-password')
     .description("set or replace an account's password (read from standard input)")
-    .argument('<username>', 'the account', Private.parseUsername)
+    .argument('<username>', 'the account', parseUsername)
     .requiredOption(
       '--password-stdin',
       'read the password (12 characters or more) from standard input'
@@ -109,7 +92,7 @@ export function registerUserCommands(
         if (!(await setPasswordFromCli(db, username, password))) {
           throw new Error(`there is no user ${username}`);
         }
-        io.out(`password of ${username} set`);
+        io.out.say(`password of ${username} set`);
       } finally {
         await db.close();
       }

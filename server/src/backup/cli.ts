@@ -1,6 +1,8 @@
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
-import { Command, InvalidArgumentError } from 'commander';
+import type { Command } from 'commander';
+import { parseCount, parseTables } from '../cli/options.js';
+import type { CommandIO } from '../cli/output.js';
 import { loadConfig, type Config } from '../config.js';
 import { openDatabase } from '../db/open.js';
 import { BackupError, listBackups, resolveBackup, type BackupEntry } from './archive.js';
@@ -9,10 +11,6 @@ import { describeSchema } from './catalog.js';
 import { pruneBackups } from './retention.js';
 
 namespace Private {
-  export const say = (message: string): void => {
-    process.stdout.write(`cryoprotect: ${message}\n`);
-  };
-
   /** --dir, else CRYOPROTECT_BACKUP_DIR, else <data dir>/backups (PGlite and PostgreSQL alike). */
   export function backupDir(config: Config, dir: string | undefined): string {
     return resolve(
@@ -41,27 +39,6 @@ namespace Private {
       : 'not verified';
   }
 
-  export function parseCount(value: string): number {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 0 || n > 1000) {
-      throw new InvalidArgumentError('must be a whole number from 0 to 1000');
-    }
-    return n;
-  }
-
-  export function parseTables(value: string): string[] {
-    const tables = value
-      .split(',')
-      .map(t => t.trim())
-      .filter(Boolean);
-    if (tables.length === 0 || tables.some(t => !/^[a-z_][a-z0-9_]*$/.test(t))) {
-      throw new InvalidArgumentError(
-        'must be table names separated by commas, e.g. mixtures,mixture_components'
-      );
-    }
-    return tables;
-  }
-
   /** Ask on a terminal; without one (CI, a pipe) a restore needs --yes. */
   export async function confirmRestore(what: string): Promise<boolean> {
     const ci = process.env.CI !== undefined && process.env.CI !== '' && process.env.CI !== 'false';
@@ -81,7 +58,9 @@ namespace Private {
 }
 
 /** `cryoprotect backup create|list|verify|restore|prune`. */
-export function addBackupCommands(program: Command): void {
+export function addBackupCommands(program: Command, io: CommandIO): void {
+  const { out } = io;
+  const keepCount = parseCount(0, 1000);
   const backup = program
     .command('backup')
     .description('compressed logical backups with checksums: create, list, verify, restore, prune');
@@ -100,10 +79,10 @@ export function addBackupCommands(program: Command): void {
         const t0 = Date.now();
         const entry = await createBackup(db, { dir });
         const m = entry.metadata;
-        Private.say(
+        out.say(
           `backup ${entry.name}: ${m.tables.length} tables, ${m.totalRows} rows, schema ${describeSchema(m.schema)}, ${Private.size(entry.archiveBytes)} in ${Date.now() - t0} ms`
         );
-        Private.say(`written to ${entry.archivePath}`);
+        out.say(`written to ${entry.archivePath}`);
       } finally {
         await db.close();
       }
@@ -118,7 +97,7 @@ export function addBackupCommands(program: Command): void {
       const dir = Private.backupDir(loadConfig(), options.dir);
       const { backups, problems } = listBackups(dir);
       if (options.json) {
-        process.stdout.write(
+        out.print(
           `${JSON.stringify(
             backups.map(b => ({
               ...b.metadata,
@@ -130,7 +109,7 @@ export function addBackupCommands(program: Command): void {
           )}\n`
         );
       } else {
-        Private.say(`${backups.length} backups in ${dir}`);
+        out.say(`${backups.length} backups in ${dir}`);
         const rows = backups.map(b => [
           b.name,
           b.metadata.createdAt.replace('T', ' ').slice(0, 19),
@@ -143,7 +122,7 @@ export function addBackupCommands(program: Command): void {
         const header = ['name', 'created (UTC)', 'kind', 'schema', 'rows', 'size', 'verified'];
         const widths = header.map((h, i) => Math.max(h.length, ...rows.map(r => r[i].length)));
         for (const row of [header, ...rows]) {
-          process.stdout.write(
+          out.print(
             `  ${row
               .map((cell, i) => cell.padEnd(widths[i]))
               .join('  ')
@@ -152,7 +131,7 @@ export function addBackupCommands(program: Command): void {
         }
       }
       for (const problem of problems) {
-        process.stderr.write(`cryoprotect: unreadable backup metadata ${problem}\n`);
+        out.warn(`unreadable backup metadata ${problem}`);
       }
       if (problems.length > 0) {
         process.exitCode = 1;
@@ -174,13 +153,13 @@ export function addBackupCommands(program: Command): void {
         migrationsDir: config.CRYOPROTECT_MIGRATIONS_DIR
       });
       if (options.json) {
-        process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+        out.print(`${JSON.stringify(report, null, 2)}\n`);
       } else {
-        Private.say(`verifying ${entry.name}`);
+        out.say(`verifying ${entry.name}`);
         for (const check of report.checks) {
-          process.stdout.write(`  ${check.ok ? 'ok  ' : 'FAIL'} ${check.name}: ${check.detail}\n`);
+          out.print(`  ${check.ok ? 'ok  ' : 'FAIL'} ${check.name}: ${check.detail}\n`);
         }
-        Private.say(report.ok ? `${entry.name} is good` : `${entry.name} FAILED verification`);
+        out.say(report.ok ? `${entry.name} is good` : `${entry.name} FAILED verification`);
       }
       if (!report.ok) {
         process.exitCode = 1;
@@ -194,21 +173,21 @@ export function addBackupCommands(program: Command): void {
     )
     .argument('<backup>', 'backup name, file, or "latest"')
     .option(dirOption, dirHelp)
-    .option('--tables <names>', 'restore only these tables (comma-separated)', Private.parseTables)
+    .option('--tables <names>', 'restore only these tables (comma-separated)', parseTables)
     .option('-y, --yes', 'do not ask for confirmation (required without a terminal)')
     .action(async (ref: string, options: { dir?: string; tables?: string[]; yes?: boolean }) => {
       const config = loadConfig();
       const entry = resolveBackup(Private.backupDir(config, options.dir), ref);
       const what = `restoring ${options.tables ? `tables ${options.tables.join(', ')} of ` : ''}${entry.name} (${entry.metadata.createdAt})`;
       if (!options.yes && !(await Private.confirmRestore(what))) {
-        Private.say('restore cancelled; nothing changed');
+        out.say('restore cancelled; nothing changed');
         process.exitCode = 1;
         return;
       }
       const db = await openDatabase(config);
       try {
         const report = await restoreBackup(db, entry, { tables: options.tables });
-        Private.say(
+        out.say(
           `restored ${report.tables.length} tables (${report.rows} rows) from ${entry.name} into ${db.kind} at ${db.location}; every count and checksum equal the backup's; recorded in the audit log`
         );
       } finally {
@@ -222,20 +201,16 @@ export function addBackupCommands(program: Command): void {
       'delete backups outside the retention policy: newest of each of the last N days, weeks and months'
     )
     .option(dirOption, dirHelp)
-    .option(
-      '--daily <n>',
-      'days to keep (default CRYOPROTECT_BACKUP_KEEP_DAILY or 7)',
-      Private.parseCount
-    )
+    .option('--daily <n>', 'days to keep (default CRYOPROTECT_BACKUP_KEEP_DAILY or 7)', keepCount)
     .option(
       '--weekly <n>',
       'weeks to keep (default CRYOPROTECT_BACKUP_KEEP_WEEKLY or 4)',
-      Private.parseCount
+      keepCount
     )
     .option(
       '--monthly <n>',
       'months to keep (default CRYOPROTECT_BACKUP_KEEP_MONTHLY or 12)',
-      Private.parseCount
+      keepCount
     )
     .option('--dry-run', 'only print what would be kept and deleted')
     .action(
@@ -256,14 +231,14 @@ export function addBackupCommands(program: Command): void {
         const { keep, remove } = pruneBackups(listBackups(dir).backups, policy, {
           dryRun: options.dryRun
         });
-        Private.say(
+        out.say(
           `retention ${policy.daily} daily, ${policy.weekly} weekly, ${policy.monthly} monthly in ${dir}${options.dryRun ? ' (dry run)' : ''}`
         );
         for (const k of keep) {
-          process.stdout.write(`  keep    ${k.name}  (${k.keptAs.join(', ')})\n`);
+          out.print(`  keep    ${k.name}  (${k.keptAs.join(', ')})\n`);
         }
         for (const r of remove) {
-          process.stdout.write(`  ${options.dryRun ? 'would delete' : 'deleted'} ${r.name}\n`);
+          out.print(`  ${options.dryRun ? 'would delete' : 'deleted'} ${r.name}\n`);
         }
       }
     );

@@ -13,7 +13,7 @@ import { migrate } from './migrations.js';
 import { DEFAULT_MIGRATIONS_DIR } from '../config.js';
 import { databaseTargets } from '../testing/databases.js';
 import { createUserWithToken } from '../testing/users.js';
-import { hashToken } from '../http/auth.js';
+import { hashToken } from './tokens.js';
 import { toProblem } from '../http/problem.js';
 
 describe('embedded database folder', () => {

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { hashToken, newToken } from '../http/auth.js';
+import { hashToken, newToken } from './tokens.js';
 import type { Database } from './database.js';
 
 export const LOCAL_USERNAME = 'local';

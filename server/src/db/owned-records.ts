@@ -1,10 +1,11 @@
 import type { Queryable } from './database.js';
-import { ProblemError, notFound } from '../http/problem.js';
+import { ConflictError, ForbiddenError, InvalidFieldsError, NotFoundError } from '../errors.js';
 
 /**
  * Update and delete of rows that carry owner_id, project_id and visibility (references,
  * experiments, measurements), as the acting user: RLS decides, and these helpers turn its silent
- * filtering into the API's answers (not visible: 404; visible but not writable: 403).
+ * filtering into refusals (errors.ts) the API answers with (not visible: 404 NotFoundError;
+ * visible but not writable: 403 ForbiddenError).
  */
 export interface OwnedTable {
   /** Table name (a constant of the caller, never user input). */
@@ -31,19 +32,15 @@ export async function updateOwned(
     [id]
   );
   if (!current.rows[0]) {
-    throw notFound(`${owned.what} ${id}`);
+    throw new NotFoundError(`${owned.what} ${id}`);
   }
   const before = current.rows[0];
   const visibility = sharing.visibility ?? before.visibility;
   const projectId = sharing.projectId === undefined ? before.project_id : sharing.projectId;
   if (visibility === 'project' && !projectId) {
-    throw new ProblemError(
-      422,
-      'validation',
-      'Invalid request',
-      'body.projectId: required when visibility is project',
-      [{ path: 'body.projectId', message: 'required when visibility is project' }]
-    );
+    throw new InvalidFieldsError('validation', 'Invalid request', [
+      { path: 'body.projectId', message: 'required when visibility is project' }
+    ]);
   }
   const all: Record<string, unknown> = { ...changes };
   if (sharing.visibility !== undefined) {
@@ -63,12 +60,7 @@ export async function updateOwned(
     ...columns.map(c => all[c])
   ]);
   if (updated.rows.length === 0) {
-    throw new ProblemError(
-      403,
-      'forbidden',
-      'Forbidden',
-      `only the owner or a project editor may change this ${owned.what}`
-    );
+    throw new ForbiddenError(`only the owner or a project editor may change this ${owned.what}`);
   }
   if (owned.auditSharing && (visibility !== before.visibility || projectId !== before.project_id)) {
     await tx.query(
@@ -102,7 +94,7 @@ export async function deleteOwned(
 ): Promise<void> {
   const visible = await tx.query(`SELECT 1 FROM ${owned.table} WHERE id = $1`, [id]);
   if (visible.rows.length === 0) {
-    throw notFound(`${owned.what} ${id}`);
+    throw new NotFoundError(`${owned.what} ${id}`);
   }
   let deleted;
   try {
@@ -111,17 +103,12 @@ export async function deleteOwned(
     // 23001 restrict_violation (PostgreSQL 16+, PGlite), 23503 foreign_key_violation (15).
     const code = (error as { code?: string }).code;
     if (code === '23001' || code === '23503') {
-      throw new ProblemError(409, 'in-use', `The ${owned.what} is in use`, inUse);
+      throw new ConflictError('in-use', `The ${owned.what} is in use`, inUse);
     }
     throw error;
   }
   if (deleted.rows.length === 0) {
-    throw new ProblemError(
-      403,
-      'forbidden',
-      'Forbidden',
-      `only the owner or a project admin may delete this ${owned.what}`
-    );
+    throw new ForbiddenError(`only the owner or a project admin may delete this ${owned.what}`);
   }
   await tx.query(
     `INSERT INTO audit_log (actor_id, action, entity, entity_id, details) VALUES ($1, $2, $3, $4, $5)`,

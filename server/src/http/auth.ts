@@ -1,6 +1,6 @@
-import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Database } from '../db/database.js';
+import { hashToken } from '../db/tokens.js';
 import { ProblemError } from './problem.js';
 
 export type Scope = 'read' | 'write' | 'admin';
@@ -15,18 +15,6 @@ declare module 'fastify' {
   interface FastifyRequest {
     actor: Actor;
   }
-}
-
-const TOKEN_PREFIX = 'cpt_';
-
-/** A new API token: shown once to its owner; only its SHA-256 is stored. */
-export function newToken(): { token: string; hash: string } {
-  const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
-  return { token, hash: hashToken(token) };
-}
-
-export function hashToken(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
 }
 
 /**

@@ -9,7 +9,7 @@ import { DEFAULT_MIGRATIONS_DIR } from '../config.js';
 import { migrate } from '../db/migrations.js';
 import { PROJECT_ROOT } from '../lab.js';
 import { databaseTargets, type TestDatabase } from '../testing/databases.js';
-import { newToken } from './auth.js';
+import { newToken } from '../db/tokens.js';
 
 describe('HTTP operations: headers, CORS, limits, request ids, metrics', () => {
   let t: TestDatabase;

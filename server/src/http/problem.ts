@@ -2,6 +2,13 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { ChemistryError, type Problem } from '@cryoprotect/kernel';
 import { isConnectionError } from '../db/database.js';
+import {
+  ConflictError,
+  ForbiddenError,
+  InvalidFieldsError,
+  NotFoundError,
+  TooLargeError
+} from '../errors.js';
 
 export const PROBLEM_TYPE_BASE = 'https://cryoprotect.invalid/problems/';
 
@@ -20,12 +27,27 @@ export class ProblemError extends Error {
 }
 
 export function notFound(what: string): ProblemError {
-  return new ProblemError(
-    404,
-    'not-found',
-    'Not found',
-    `${what} does not exist or is not visible to you`
-  );
+  return refusalProblem(new NotFoundError(what))!;
+}
+
+/** The problem a refusal of the layers below HTTP (errors.ts) is answered with, if it is one. */
+function refusalProblem(error: unknown): ProblemError | undefined {
+  if (error instanceof NotFoundError) {
+    return new ProblemError(404, 'not-found', 'Not found', error.message);
+  }
+  if (error instanceof ForbiddenError) {
+    return new ProblemError(403, 'forbidden', 'Forbidden', error.message);
+  }
+  if (error instanceof ConflictError) {
+    return new ProblemError(409, error.type, error.title, error.message);
+  }
+  if (error instanceof InvalidFieldsError) {
+    return new ProblemError(422, error.type, error.title, error.message, error.errors);
+  }
+  if (error instanceof TooLargeError) {
+    return new ProblemError(413, 'too-large', error.title, error.message, error.errors);
+  }
+  return undefined;
 }
 
 interface PgError {
@@ -39,13 +61,14 @@ interface PgError {
 
 /** Map an error to the problem the client gets; anything unexpected is a 500 without internals. */
 export function toProblem(error: unknown, production: boolean): Problem {
-  if (error instanceof ProblemError) {
+  const refused = error instanceof ProblemError ? error : refusalProblem(error);
+  if (refused) {
     return {
-      type: PROBLEM_TYPE_BASE + error.type,
-      title: error.title,
-      status: error.status,
-      detail: error.message,
-      errors: error.errors
+      type: PROBLEM_TYPE_BASE + refused.type,
+      title: refused.title,
+      status: refused.status,
+      detail: refused.message,
+      errors: refused.errors
     };
   }
   if (hasZodFastifySchemaValidationErrors(error)) {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { createTestApp } from '../testing/app.js';
-import { hashToken } from './auth.js';
+import { hashToken } from '../db/tokens.js';
 import { databaseTargets, type TestDatabase } from '../testing/databases.js';
 import { createUserWithToken } from '../testing/users.js';
 

@@ -12,7 +12,6 @@ import {
   type CryoProtectClient,
   type FeaturizerSpec,
   type GroupByOption,
-  type RejectedRow,
   type SavedModel,
   type SnapshotCreated,
   type TrainResult
@@ -24,13 +23,16 @@ import {
   saveTrainedModel,
   trainFromCsv
 } from '@cryoprotect/kernel/node';
+import { parseInteger, parseJson } from '../cli/options.js';
+import type { CommandIO, Output } from '../cli/output.js';
 import { codeCommit } from './code-commit.js';
 
 /**
  * `cryoprotect model train|predict`: batch training and prediction from CSV files, on top of
  * kernel-lib's models. Rejected rows go to stderr as `file:line: reason`, never silently.
  */
-export function addModelCommands(program: Command): void {
+export function addModelCommands(program: Command, io: CommandIO): void {
+  const { out } = io;
   const model = program.command('model').description('train and use predictive models');
 
   model
@@ -59,8 +61,8 @@ export function addModelCommands(program: Command): void {
         'keep each group in one fold (default inchikey; mixture with --mixture-column: rows with the same components, whatever their amounts)'
       ).choices(['inchikey', 'scaffold', 'mixture', 'none'])
     )
-    .option('--seed <n>', 'seed of folds, learners and bootstrap', Private.parseInteger, 0)
-    .option('--folds <k>', 'number of folds', Private.parseInteger, 5)
+    .option('--seed <n>', 'seed of folds, learners and bootstrap', parseInteger, 0)
+    .option('--folds <k>', 'number of folds', parseInteger, 5)
     .addOption(
       new Option('--features <set>', 'structure features of a SMILES column')
         .choices(['descriptors', 'morgan', 'descriptors+morgan'])
@@ -77,12 +79,7 @@ export function addModelCommands(program: Command): void {
       []
     )
     .option('--learner <name>', `one of ${learnerNames().join(', ')}`, 'ridge')
-    .option(
-      '--params <json>',
-      'learner parameters as JSON, e.g. {"alpha": 100}',
-      Private.parseJson,
-      {}
-    )
+    .option('--params <json>', 'learner parameters as JSON, e.g. {"alpha": 100}', parseJson, {})
     .option(
       '--search <json>',
       'hyperparameter search: values to try per parameter, e.g. {"maxFeatures": [0.3, 0.5, 1]}; the best by cross-validated RMSE is fitted and a nested cross-validation reports the honest error',
@@ -152,17 +149,17 @@ export function addModelCommands(program: Command): void {
         };
       }
       const { result } = trained;
-      Private.reportRejected(
+      out.reportRejected(
         trained.snapshot ? `snapshot ${trained.snapshot.id}` : options.data!,
         result.rejected
       );
       const saved = await saveTrainedModel(resolve(options.out), result);
-      Private.reportTraining(saved, result.rejected.length);
-      Private.say(`  snapshot ${saved.snapshotHash}; model written to ${resolve(options.out)}`);
+      Private.reportTraining(out, saved, result.rejected.length);
+      out.say(`  snapshot ${saved.snapshotHash}; model written to ${resolve(options.out)}`);
       if (options.register) {
         const commit = codeCommit();
         if (commit.commit === undefined) {
-          process.stderr.write(`cryoprotect: no code commit recorded: ${commit.reason}\n`);
+          out.warn(`no code commit recorded: ${commit.reason}`);
         }
         const { version } = await registerTrainedModel(client ?? clientFromEnvironment(), result, {
           name:
@@ -172,7 +169,7 @@ export function addModelCommands(program: Command): void {
           codeCommit: commit.commit,
           snapshot: trained.snapshot
         });
-        Private.say(`  registered as ${version.name} version ${version.version} (${version.id})`);
+        out.say(`  registered as ${version.name} version ${version.version} (${version.id})`);
       }
     });
 
@@ -227,15 +224,15 @@ export function addModelCommands(program: Command): void {
           mixtureColumn: options.mixtureColumn
         });
         const { rows, rejected } = predictions;
-        Private.reportRejected(options.input, rejected);
+        out.reportRejected(options.input, rejected);
         writeFileSync(options.out, predictionsCsv(predictions));
         const from = version ? `${version.name} version ${version.version}` : options.model;
-        Private.say(
+        out.say(
           `${rows.length} rows predicted (${rejected.length} rejected) by ${from} with ${saved.conformal.level * 100} % intervals; written to ${options.out}`
         );
         if (options.store && version && client) {
           const stored = await storePredictions(client, version, saved, rows);
-          Private.say(`  stored ${stored} predictions of ${from} (${version.id}) on the server`);
+          out.say(`  stored ${stored} predictions of ${from} (${version.id}) on the server`);
         }
       }
     );
@@ -286,49 +283,29 @@ namespace Private {
         };
   }
 
-  export function reportTraining(saved: SavedModel, rejected: number): void {
+  export function reportTraining(out: Output, saved: SavedModel, rejected: number): void {
     const m = saved.metrics;
     const f = (v: number) => v.toFixed(3);
-    say(
+    out.say(
       `${saved.learner.name} on ${saved.trainingRows} rows (${rejected} rejected), ${saved.folds}-fold CV grouped by ${saved.groupBy}, seed ${saved.seed}:`
     );
-    say(
+    out.say(
       `  MAE ${f(m.mae.value)} [${f(m.mae.lower)}, ${f(m.mae.upper)}], RMSE ${f(m.rmse.value)} [${f(m.rmse.lower)}, ${f(m.rmse.upper)}], R2 ${f(m.r2.value)} [${f(m.r2.lower)}, ${f(m.r2.upper)}] (${m.mae.level * 100} % ${m.mae.method})`
     );
     if (saved.coverage) {
-      say(
+      out.say(
         `  ${saved.coverage.level * 100} % intervals cover ${(saved.coverage.coverage * 100).toFixed(1)} % of out-of-fold points (mean width ${f(saved.coverage.meanWidth)})`
       );
     }
     if (saved.search) {
       const { grid, chosen, nested: n } = saved.search;
-      say(
+      out.say(
         `  search over ${Object.keys(grid).join(', ')}: chose ${JSON.stringify(Object.fromEntries(Object.keys(grid).map(k => [k, chosen[k]])))}; the numbers above score that choice on the folds that made it (optimistic)`
       );
-      say(
+      out.say(
         `  nested cross-validation (search + fit, ${n.innerFolds}-fold inner loops on the same outer folds): MAE ${f(n.mae)}, RMSE ${f(n.rmse)}, R2 ${f(n.r2)}`
       );
     }
-  }
-
-  export const say = (message: string): void => {
-    process.stdout.write(`cryoprotect: ${message}\n`);
-  };
-
-  export function reportRejected(file: string, rejected: RejectedRow[]): void {
-    for (const row of rejected) {
-      process.stderr.write(
-        `${file}:${row.line}: ${row.column ? `${row.column}: ` : ''}${row.reason}\n`
-      );
-    }
-  }
-
-  export function parseInteger(value: string): number {
-    const n = Number(value);
-    if (!Number.isSafeInteger(n)) {
-      throw new InvalidArgumentError('must be a whole number');
-    }
-    return n;
   }
 
   export function parseSearch(value: string): Record<string, unknown[]> {
@@ -339,17 +316,5 @@ namespace Private {
       }
     }
     return parsed as Record<string, unknown[]>;
-  }
-
-  export function parseJson(value: string): Record<string, unknown> {
-    try {
-      const parsed: unknown = JSON.parse(value);
-      if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-        throw new Error('not an object');
-      }
-      return parsed as Record<string, unknown>;
-    } catch (error) {
-      throw new InvalidArgumentError(`must be a JSON object (${(error as Error).message})`);
-    }
   }
 }

@@ -11,18 +11,19 @@ import {
   type SnapshotTable
 } from '@cryoprotect/kernel';
 import type { Database, Queryable } from '../db/database.js';
-import { selectMeasurements } from '../routes/datasets.js';
-import { insertModelVersion, loadModelVersions } from '../routes/models.js';
+import { selectMeasurements } from '../db/measurements.js';
+import { insertModelVersion, loadModelVersions } from '../db/model-versions.js';
 import { codeCommit } from './code-commit.js';
 
 /**
- * The retrain worker. Jobs are queued by the database (migration 011) when a
- * measurement becomes verified; a worker claims a due job on the service path (the queue is the
- * only thing it touches there), then does everything else as the model's owner, so Row Level
- * Security decides which measurements the fresh snapshot holds. The retrained model keeps the
- * version's learner, parameters, featurizer, seed, folds and grouping; it is registered as the
- * next version only when its cross-validated MAE is lower than the current version's. Every job
- * ends trained, kept or failed, with both metrics or the reason in its result.
+ * The retrain worker (server/README.md, "Model registry and retraining"). Jobs are queued by the
+ * database (migration 011) when a measurement becomes verified; a worker claims a due job on the
+ * service path (the queue is the only thing it touches there), then does everything else as the
+ * model's owner, so Row Level Security decides which measurements the fresh snapshot holds. The
+ * retrained model keeps the version's learner, parameters, featurizer, seed, folds and grouping;
+ * it is registered as the next version only when its cross-validated MAE is lower than the
+ * current version's. Every job ends trained, kept or failed, with both metrics or the reason in
+ * its result.
  */
 
 export interface RetrainJob {

@@ -1,4 +1,6 @@
-import { Command, InvalidArgumentError } from 'commander';
+import type { Command } from 'commander';
+import { parseCount } from '../cli/options.js';
+import type { CommandIO } from '../cli/output.js';
 import { loadConfig, type Config } from '../config.js';
 import type { Database } from '../db/database.js';
 import { migrationStatus } from '../db/migrations.js';
@@ -11,11 +13,12 @@ import { runDueRetrains, startRetrainWorker } from './retrain.js';
  * did. The embedded database allows one process, so there the server runs the worker itself
  * (CRYOPROTECT_RETRAIN_WORKER=1, startConfiguredWorker).
  */
-export function addWorkerCommands(program: Command): void {
+export function addWorkerCommands(program: Command, io: CommandIO): void {
+  const { out } = io;
   program
     .command('worker')
     .description(
-      "retrain models when new verified measurements arrive (SPEC F4): each job runs as the model's owner and registers a new version only when it validates better"
+      "retrain models when new verified measurements arrive: each job runs as the model's owner and registers a new version only when it validates better"
     )
     .option('--once', 'run the jobs that are due now, then exit (for cron or a systemd timer)')
     .action(async (options: { once?: boolean }) => {
@@ -31,17 +34,17 @@ export function addWorkerCommands(program: Command): void {
         try {
           const outcomes = await runDueRetrains(db, {
             delaySeconds: config.CRYOPROTECT_RETRAIN_DELAY,
-            log: Private.say
+            log: out.say
           });
-          Private.say(`${outcomes.length} retrain job(s) run`);
+          out.say(`${outcomes.length} retrain job(s) run`);
         } finally {
           await db.close();
         }
         return;
       }
-      const worker = startConfiguredWorker(db, config, Private.say);
+      const worker = startConfiguredWorker(db, config, out.say);
       const stop = async (signal: string): Promise<void> => {
-        Private.say(`${signal}: stopping after the job under way`);
+        out.say(`${signal}: stopping after the job under way`);
         await worker.stop();
         await db.close();
         process.exit(0);
@@ -53,7 +56,7 @@ export function addWorkerCommands(program: Command): void {
   program
     .command('jobs')
     .description('the latest retrain jobs of every user, newest first (operators; service path)')
-    .option('--limit <n>', 'how many', Private.parseCount, 20)
+    .option('--limit <n>', 'how many', parseCount(1, 1000), 20)
     .action(async (options: { limit: number }) => {
       const config = loadConfig();
       const db = await openDatabase(config);
@@ -74,7 +77,7 @@ export function addWorkerCommands(program: Command): void {
           )
         );
         if (rows.length === 0) {
-          Private.say('no retrain jobs yet');
+          out.say('no retrain jobs yet');
         }
         for (const row of rows) {
           const r = row.result ?? {};
@@ -84,7 +87,7 @@ export function addWorkerCommands(program: Command): void {
               : r.currentMae !== undefined
                 ? `: MAE ${String(r.retrainedMae)} retrained vs ${String(r.currentMae)} of version ${String(r.baseVersion)}${r.newVersion ? `, registered version ${String(r.newVersion)}` : ''}`
                 : '';
-          process.stdout.write(
+          out.print(
             `${new Date(row.requested_at).toISOString()}  ${row.username}/${row.model_name}  ${row.state} (${row.new_measurements} new measurement(s))${detail}\n`
           );
         }
@@ -111,10 +114,6 @@ export function startConfiguredWorker(
 }
 
 namespace Private {
-  export const say = (message: string): void => {
-    process.stdout.write(`cryoprotect: ${message}\n`);
-  };
-
   export async function requireCurrentSchema(db: Database, config: Config): Promise<void> {
     const status = await migrationStatus(db, config.CRYOPROTECT_MIGRATIONS_DIR);
     if (status.pending.length > 0) {
@@ -122,13 +121,5 @@ namespace Private {
         `the database ${db.location} has ${status.pending.length} pending migration(s) (${status.pending.map(m => m.file).join(', ')}): run "cryoprotect db migrate" first`
       );
     }
-  }
-
-  export function parseCount(value: string): number {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 1 || n > 1000) {
-      throw new InvalidArgumentError('must be a whole number from 1 to 1000');
-    }
-    return n;
   }
 }

@@ -1,5 +1,5 @@
 import type { Database } from '../db/database.js';
-import { newToken } from '../http/auth.js';
+import { newToken } from '../db/tokens.js';
 
 /** A user with one API token of the given scopes, created on the service path (tests only). */
 export async function createUserWithToken(
