@@ -93,5 +93,12 @@ export default tseslint.config(
     files: ['**/*.mjs', '**/*.js'],
     languageOptions: { globals: globals.node }
   },
+  {
+    // CommonJS files that JupyterLab's tooling loads with require(): the extension's webpack
+    // configuration.
+    files: ['extension/*.config.js'],
+    languageOptions: { sourceType: 'commonjs' },
+    rules: { '@typescript-eslint/no-require-imports': 'off' }
+  },
   prettier
 );

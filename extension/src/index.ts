@@ -90,7 +90,8 @@ namespace Private {
       const labels: Record<IServerHealth['state'], string> = {
         ready: `CryoProtect: ${health.databaseKind ?? 'server'} ready`,
         'not-ready': 'CryoProtect: database not ready',
-        unreachable: 'CryoProtect: server unreachable'
+        unreachable: 'CryoProtect: server unreachable',
+        invalid: 'CryoProtect: unexpected answer'
       };
       this.node.textContent = labels[health.state];
       this.node.title = health.detail;
