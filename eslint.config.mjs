@@ -94,9 +94,9 @@ export default tseslint.config(
     languageOptions: { globals: globals.node }
   },
   {
-    // CommonJS files that JupyterLab's tooling loads with require(): the extension's webpack
-    // configuration.
-    files: ['extension/*.config.js'],
+    // CommonJS files that JupyterLab's tooling loads with require(): the webpack, jest and babel
+    // configurations of the extension and the jest stand-in for RDKit's WebAssembly.
+    files: ['extension/*.config.js', 'extension/src/__tests__/*.js'],
     languageOptions: { sourceType: 'commonjs' },
     rules: { '@typescript-eslint/no-require-imports': 'off' }
   },
