@@ -118,5 +118,12 @@ export default tseslint.config(
     files: ['**/*.mjs', '**/*.js'],
     languageOptions: { globals: globals.node }
   },
+  {
+    // CommonJS files that JupyterLab's tooling loads with require(): the webpack, jest and babel
+    // configurations of the extension and the jest stand-in for RDKit's WebAssembly.
+    files: ['extension/*.config.js', 'extension/src/__tests__/*.js'],
+    languageOptions: { sourceType: 'commonjs' },
+    rules: { '@typescript-eslint/no-require-imports': 'off' }
+  },
   prettier
 );

@@ -5,7 +5,10 @@
 // - a dependency imports a Node built-in that kernel-lib/browser-externals.json does not list with
 //   the reason it is safe (those are left out of the bundle);
 // - RDKit or Indigo (megabytes of WebAssembly) end up in the entry chunk instead of chunks of their
-//   own, loaded on the first chemistry call.
+//   own, loaded on the first chemistry call;
+// - the bundle does not load where Node's globals are missing: it is evaluated in a context with a
+//   browser's globals and no Buffer, process or require (a dependency that uses Buffer at load time
+//   bundles without complaint and fails only in the browser).
 // Prints the size of the entry chunk (what loading the core costs) and of the lazy chunks.
 //
 //   node scripts/check-browser-bundle.mjs [entry]   (default kernel-lib/dist/index.js; run tsc -b first)
@@ -14,6 +17,7 @@ import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { createContext, runInContext } from 'node:vm';
 import { build } from 'esbuild';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -92,6 +96,10 @@ export async function checkBrowserBundle(entry = join(KERNEL, 'dist', 'index.js'
         }
       }
     }
+    const loadError = await Private.loadInBrowserGlobals(entry, builtins);
+    if (loadError) {
+      problems.push(`the bundle does not load with a browser's globals: ${loadError}`);
+    }
     const size = names =>
       [...names].reduce((sum, name) => sum + result.metafile.outputs[name].bytes, 0);
     const lazy = outputs.filter(([name]) => !eager.has(name));
@@ -138,7 +146,49 @@ const Private = {
     return Private.packageOf(largest[0]) ?? largest[0];
   },
 
-  kib: bytes => `${(bytes / 1024).toFixed(0)} KiB`
+  kib: bytes => `${(bytes / 1024).toFixed(0)} KiB`,
+
+  /**
+   * Evaluate the core, bundled as one script (lazy imports stay unevaluated), in a fresh context
+   * that has what a browser page has and none of Node's globals; the error it throws, if any.
+   */
+  async loadInBrowserGlobals(entry, builtins) {
+    const bundled = await build({
+      entryPoints: [entry],
+      bundle: true,
+      platform: 'browser',
+      format: 'iife',
+      write: false,
+      logLevel: 'silent',
+      external: [...builtins]
+    });
+    const page = {
+      console,
+      crypto: globalThis.crypto,
+      TextDecoder,
+      TextEncoder,
+      URL,
+      URLSearchParams,
+      WebAssembly,
+      atob,
+      btoa,
+      fetch,
+      performance,
+      queueMicrotask,
+      setTimeout,
+      clearTimeout,
+      setInterval,
+      clearInterval
+    };
+    const context = createContext(page);
+    runInContext('globalThis.window = globalThis.self = globalThis;', context);
+    try {
+      runInContext(bundled.outputFiles[0].text, context, { filename: 'kernel-browser-bundle.js' });
+      return undefined;
+    } catch (error) {
+      return `${error.name}: ${error.message}`;
+    }
+  }
 };
 
 /** One line on what the bundle costs, or the problems, one per line. */

@@ -43,8 +43,11 @@ export function run(command, args, options = {}) {
   });
 }
 
-/** A digest of files and folders (recursively, skipping build output), to know when to redo a step. */
-export function digest(paths, extra = '') {
+/**
+ * A digest of files and folders (recursively, skipping build output), to know when to redo a step.
+ * `ignore` leaves out files whose path (relative to the repository) it matches, e.g. tests.
+ */
+export function digest(paths, extra = '', ignore = undefined) {
   const hash = createHash('sha256').update(extra);
   const visit = path => {
     if (!existsSync(path)) {
@@ -62,7 +65,7 @@ export function digest(paths, extra = '') {
           visit(join(path, entry));
         }
       }
-    } else {
+    } else if (!ignore?.test(relative(ROOT, path))) {
       hash.update(relative(ROOT, path)).update(readFileSync(path));
     }
   };

@@ -79,13 +79,25 @@ export async function setup() {
     }
   );
 
-  const extensionDigest = digest([
-    'extension/src',
-    'extension/style',
-    'extension/schema',
-    'extension/package.json',
-    'package-lock.json'
-  ]);
+  // The labextension bundles @cryoprotect/kernel's core, so a change of its sources, its package (the
+  // browser field) or its list of Node built-ins left out rebuilds it too; tests and the kernel's
+  // Node edge (src/node, never bundled) do not.
+  const extensionDigest = digest(
+    [
+      'extension/src',
+      'extension/style',
+      'extension/schema',
+      'extension/package.json',
+      'extension/tsconfig.json',
+      'extension/webpack.config.js',
+      'kernel-lib/src',
+      'kernel-lib/package.json',
+      'kernel-lib/browser-externals.json',
+      'package-lock.json'
+    ],
+    '',
+    /(^|\/)__tests__\/|\.test\.ts$|\.test-helpers\.ts$|(^|\/)fixtures\/|^kernel-lib\/src\/node\//
+  );
   const labextension = join(ROOT, 'extension', 'cryoprotect_jupyterlab', 'labextension');
   await step(
     'JupyterLab extension (build and install into .venv)',

@@ -1,7 +1,9 @@
 // npm test: set up whatever is missing, check formatting, lint and types, check that the kernel's
 // core bundles for the browser, start a PostgreSQL
 // server for the integration tests (unless DATABASE_URL names one), then run every test in one
-// node:test run, so the closing summary counts them all.
+// node:test run, so the closing summary counts them all, and then the JupyterLab extension's unit
+// tests (jest with @jupyterlab/testing, in a browser-like jsdom). Arguments select node:test files
+// by path; the extension's jest suite runs every time (about ten seconds).
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -80,6 +82,22 @@ try {
     );
     child.on('exit', code => done(code ?? 1));
   });
+  process.stdout.write(
+    '… extension unit tests (jest, @jupyterlab/testing, extension/src/__tests__)\n'
+  );
+  const jestCode = await new Promise(done => {
+    const child = spawn('npx', ['jest', '--ci'], {
+      cwd: join(ROOT, 'extension'),
+      env: childEnv({ CI: 'true' }),
+      stdio: ['ignore', 'inherit', 'inherit']
+    });
+    child.on('error', () => done(1));
+    child.on('exit', code => done(code ?? 1));
+  });
+  process.stdout.write(
+    `${exitCode === 0 ? '✓' : '✗'} node:test run (${selected.length} files); ${jestCode === 0 ? '✓' : '✗'} extension jest suite\n`
+  );
+  exitCode = exitCode || jestCode;
 } catch (error) {
   process.stderr.write(`npm test failed before the tests ran: ${error.message}\n`);
   exitCode = 1;

@@ -1,11 +1,13 @@
+import type { Readiness } from '@cryoprotect/kernel';
 import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 
 /** What the status bar shows about the REST server. */
 export interface IServerHealth {
-  state: 'ready' | 'not-ready' | 'unreachable';
-  /** 'pglite' or 'postgres' when the server answered. */
-  databaseKind?: string;
+  /** 'invalid': something answered, but not with a readiness report the kernel's schema accepts. */
+  state: 'ready' | 'not-ready' | 'unreachable' | 'invalid';
+  /** 'pglite' or 'postgres' when the server answered with a readiness report. */
+  databaseKind?: Readiness['database_kind'];
   detail: string;
 }
 
@@ -28,7 +30,10 @@ export function resolveServerUrl(
   return URLExt.join(baseUrl, 'proxy', port) + '/';
 }
 
-/** Ask the server's readiness endpoint; never throws. */
+/**
+ * Ask the server's readiness endpoint; never throws. The body is read with the kernel's
+ * ReadinessSchema (the same shape on 200 and 503): a body it refuses is reported, never trusted.
+ */
 export async function checkHealth(
   serverUrl: string,
   connection: ServerConnection.ISettings = ServerConnection.makeSettings()
@@ -43,12 +48,35 @@ export async function checkHealth(
   } catch (error) {
     return { state: 'unreachable', detail: `no answer from ${url}: ${(error as Error).message}` };
   }
-  let body: { ready?: boolean; database_kind?: string; problems?: string[] } = {};
+  let json: unknown;
   try {
-    body = await response.json();
+    json = await response.json();
   } catch {
     return { state: 'unreachable', detail: `${url} answered ${response.status} without JSON` };
   }
+  if (!response.ok && response.status !== 503) {
+    return { state: 'unreachable', detail: `${url} answered ${response.status}` };
+  }
+  let parsed: Awaited<ReturnType<typeof Private.parseReadiness>>;
+  try {
+    parsed = await Private.parseReadiness(json);
+  } catch (error) {
+    return {
+      state: 'invalid',
+      detail: `${url} answered ${response.status}, but its body could not be checked: loading @cryoprotect/kernel failed (${(error as Error).message})`
+    };
+  }
+  if (!parsed.success) {
+    const issues = parsed.error.issues
+      .slice(0, 3)
+      .map(issue => `${issue.path.join('.') || '(body)'}: ${issue.message}`)
+      .join('; ');
+    return {
+      state: 'invalid',
+      detail: `${url} answered ${response.status} with a body that is not a readiness report (${issues})`
+    };
+  }
+  const body = parsed.data;
   if (response.ok && body.ready) {
     return {
       state: 'ready',
@@ -60,8 +88,19 @@ export async function checkHealth(
     return {
       state: 'not-ready',
       databaseKind: body.database_kind,
-      detail: (body.problems ?? ['not ready']).join('; ')
+      detail: body.problems.length > 0 ? body.problems.join('; ') : 'not ready'
     };
   }
   return { state: 'unreachable', detail: `${url} answered ${response.status}` };
+}
+
+namespace Private {
+  /**
+   * Read a body with the kernel's ReadinessSchema. The kernel (zod and every schema of the API) is
+   * imported here, on the first check, so it loads after JupyterLab has started, not with its page.
+   */
+  export async function parseReadiness(json: unknown) {
+    const { ReadinessSchema } = await import('@cryoprotect/kernel');
+    return ReadinessSchema.safeParse(json);
+  }
 }

@@ -2,12 +2,20 @@ import { type JupyterFrontEnd, type JupyterFrontEndPlugin } from '@jupyterlab/ap
 import { PageConfig } from '@jupyterlab/coreutils';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { IStatusBar } from '@jupyterlab/statusbar';
-import { ICommandPalette } from '@jupyterlab/apputils';
+import {
+  Dialog,
+  ICommandPalette,
+  InputDialog,
+  showDialog,
+  showErrorMessage
+} from '@jupyterlab/apputils';
 import { Widget } from '@lumino/widgets';
+import { chemistryInfo, depictMolecule, loadKernel } from './chemistry';
 import { checkHealth, resolveServerUrl, type IServerHealth } from './health';
 
 namespace CommandIDs {
   export const checkConnection = 'cryoprotect:check-connection';
+  export const drawMolecule = 'cryoprotect:draw-molecule';
 }
 
 const PLUGIN_ID = '@cryoprotect/jupyterlab:connection';
@@ -75,7 +83,72 @@ const connectionPlugin: JupyterFrontEndPlugin<void> = {
   }
 };
 
+/**
+ * A palette command that draws a structure with the kernel's depiction (RDKit.js in the browser,
+ * its WebAssembly served from the extension's static files), hydroxyl groups highlighted, and says
+ * which RDKit runs. Nothing chemical loads until the command is first run.
+ */
+const chemistryPlugin: JupyterFrontEndPlugin<void> = {
+  id: '@cryoprotect/jupyterlab:chemistry',
+  description: 'Draw a molecule with the CryoProtect kernel (RDKit.js).',
+  autoStart: true,
+  optional: [ICommandPalette],
+  activate: (app: JupyterFrontEnd, palette: ICommandPalette | null) => {
+    app.commands.addCommand(CommandIDs.drawMolecule, {
+      label: 'CryoProtect: Draw a Molecule (RDKit.js)',
+      caption:
+        'Draw a SMILES, MOL block or InChI with the CryoProtect kernel, hydroxyls highlighted',
+      execute: async args => {
+        let structure = typeof args.structure === 'string' ? args.structure : undefined;
+        if (structure === undefined) {
+          const answer = await InputDialog.getText({
+            title: 'CryoProtect: Draw a Molecule',
+            label: 'SMILES, MOL block or InChI',
+            text: Private.GLYCEROL
+          });
+          if (!answer.button.accept || !answer.value?.trim()) {
+            return;
+          }
+          structure = answer.value.trim();
+        }
+        try {
+          const kernel = await loadKernel();
+          const svg = await depictMolecule(structure, {
+            width: 360,
+            height: 240,
+            highlight: kernel.HYDROXYL_SMARTS
+          });
+          const info = await chemistryInfo();
+          await showDialog({
+            title: structure,
+            body: Private.depiction(svg, structure, info.rdkitVersion),
+            buttons: [Dialog.okButton({ label: 'Close' })]
+          });
+        } catch (error) {
+          await showErrorMessage('CryoProtect: could not draw the molecule', error as Error);
+        }
+      }
+    });
+    palette?.addItem({ command: CommandIDs.drawMolecule, category: 'CryoProtect' });
+  }
+};
+
 namespace Private {
+  export const GLYCEROL = 'OCC(O)CO';
+
+  /** The depiction as an image (an SVG in an <img> runs no script), with what drew it. */
+  export function depiction(svg: string, structure: string, rdkitVersion: string): Widget {
+    const node = document.createElement('figure');
+    node.className = 'jp-cryoprotect-Depiction';
+    const image = document.createElement('img');
+    image.src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}`;
+    image.alt = `2D depiction of ${structure}`;
+    const caption = document.createElement('figcaption');
+    caption.textContent = `Hydroxyl groups highlighted. Drawn by RDKit.js ${rdkitVersion} (WebAssembly from the extension).`;
+    node.append(image, caption);
+    return new Widget({ node });
+  }
+
   /** The status bar text; its title carries the detail for hover. */
   export class StatusItem extends Widget {
     constructor() {
@@ -90,7 +163,8 @@ namespace Private {
       const labels: Record<IServerHealth['state'], string> = {
         ready: `CryoProtect: ${health.databaseKind ?? 'server'} ready`,
         'not-ready': 'CryoProtect: database not ready',
-        unreachable: 'CryoProtect: server unreachable'
+        unreachable: 'CryoProtect: server unreachable',
+        invalid: 'CryoProtect: unexpected answer'
       };
       this.node.textContent = labels[health.state];
       this.node.title = health.detail;
@@ -99,4 +173,4 @@ namespace Private {
   }
 }
 
-export default connectionPlugin;
+export default [connectionPlugin, chemistryPlugin];

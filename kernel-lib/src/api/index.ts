@@ -1,4 +1,5 @@
 export * from './schemas';
+export * from './health';
 export * from './transport';
 export * from './client';
 export * from './models';
