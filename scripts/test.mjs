@@ -8,7 +8,6 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { ROOT, childEnv, run, step } from './lib.mjs';
-import { checkBrowserBundle, describeBundle } from './check-browser-bundle.mjs';
 import { startPostgres } from './postgres.mjs';
 import { setup } from './setup.mjs';
 
@@ -42,6 +41,8 @@ try {
     'the kernel core bundles for the browser (esbuild, platform browser, no Node module)',
     () => false,
     async () => {
+      // Imported here, not at the top: esbuild is a node module, installed by setup() above.
+      const { checkBrowserBundle, describeBundle } = await import('./check-browser-bundle.mjs');
       const report = await checkBrowserBundle();
       if (report.problems.length > 0) {
         throw new Error(describeBundle(report));
