@@ -144,7 +144,7 @@ namespace Private {
     image.src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}`;
     image.alt = `2D depiction of ${structure}`;
     const caption = document.createElement('figcaption');
-    caption.textContent = `Hydroxyl groups highlighted. Drawn by RDKit.js ${rdkitVersion} (WebAssembly from the extension).`;
+    caption.textContent = `Hydroxyl groups, where there are any, highlighted. Drawn by RDKit.js ${rdkitVersion} (WebAssembly from the extension).`;
     node.append(image, caption);
     return new Widget({ node });
   }
