@@ -85,6 +85,35 @@ describe('cryoprotect describe', () => {
     assert.equal(one.stdout.trim().split('\n').length, 2601);
   });
 
+  it('refuses pathological structures by their bound and describes the rest, in one thread and in workers', async () => {
+    const hostile = [
+      'C'.repeat(900), // overflows RDKit.js's stack if it ever reaches it
+      'C' + '(C'.repeat(100) + ')'.repeat(100),
+      'C1CC1'.repeat(80)
+    ];
+    const rows = Array.from({ length: 2400 }, (_, i) =>
+      i % 400 === 7 ? hostile[((i / 400) % 3) | 0] : ['OCC(O)CO', 'CS(C)=O', 'OCCO'][i % 3]
+    );
+    const file = join(dir, 'hostile.csv');
+    writeFileSync(file, `SMILES\n${rows.join('\n')}\n`);
+    const refused = rows.filter(r => r.length > 20).length;
+    for (const workers of ['1', '2']) {
+      const { code, stdout, stderr } = await describeFile(file, '--workers', workers);
+      assert.equal(code, 0, stderr);
+      assert.equal(stdout.trim().split('\n').length, 1 + rows.length - refused, workers);
+      assert.match(
+        stderr,
+        /hostile\.csv:9: the structure is too large to process: heavy atoms \(900\) is above the limit of 300 \(heavyAtoms\)/
+      );
+      assert.match(stderr, /above the limit of 64 \(nesting\)/);
+      assert.match(stderr, /above the limit of 64 \(ringClosures\)/);
+      assert.match(
+        stderr,
+        new RegExp(`described ${rows.length - refused} of ${rows.length} structures`)
+      );
+    }
+  });
+
   it('refuses a file without the SMILES column, listing the columns it has', async () => {
     const file = join(dir, 'nosmiles.csv');
     writeFileSync(file, 'name,structure\nx,CCO\n');

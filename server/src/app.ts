@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { KERNEL_VERSION, ProblemSchema, ReadinessSchema } from '@cryoprotect/kernel';
 import type { Database } from './db/database.js';
 import { hashToken } from './db/tokens.js';
-import { checkReadiness } from './health.js';
+import { checkReadiness, readinessReport } from './health.js';
 import { registerAuthentication } from './http/auth.js';
 import { instrument, registerMetrics } from './http/metrics.js';
 import { ProblemError, registerProblemHandler } from './http/problem.js';
@@ -132,7 +132,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       schema: {
         tags: ['health'],
         summary:
-          'Readiness: 200 when the database answers and its schema is exactly the migrations of this code, else 503',
+          'Readiness: 200 when the database answers, its schema is exactly the migrations of this code and the chemistry engines are loaded or idle, else 503',
         security: [],
         // A 503 is the readiness report, or a problem when a token came along and the database
         // cannot be asked about it.
@@ -149,9 +149,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
           problems: [error.message]
         })
       );
-      return reply
-        .code(readiness.ready ? 200 : 503)
-        .send({ ...readiness, database_kind: app.db.kind });
+      const report = readinessReport(readiness, app.db.kind);
+      return reply.code(report.ready ? 200 : 503).send(report);
     }
   );
 

@@ -1,9 +1,9 @@
-import type { Readiness } from '@cryoprotect/kernel';
+import { chemistryStatus, type Readiness } from '@cryoprotect/kernel';
 import type { Database } from './db/database.js';
 import { migrationStatus } from './db/migrations.js';
 
-/** What checkReadiness finds; GET /health/ready adds the database's kind (ReadinessSchema). */
-export type ReadinessCheck = Omit<Readiness, 'database_kind'>;
+/** What checkReadiness finds about the database; GET /health/ready adds its kind and the chemistry. */
+export type ReadinessCheck = Omit<Readiness, 'database_kind' | 'chemistry'>;
 
 /** How long readiness waits for the database before it answers "not ready". */
 export const READINESS_TIMEOUT_MS = 3_000;
@@ -51,4 +51,32 @@ export async function checkReadiness(
         ? 'pending'
         : 'current';
   return { ready: problems.length === 0, database: 'ok', schema, problems };
+}
+
+/**
+ * The readiness answer: the database check, the database's kind and the chemistry engines. A
+ * WebAssembly engine being rebuilt after a failure (a few hundred milliseconds), or one that could
+ * not load, makes the server not ready: chemistry requests would fail meanwhile.
+ */
+export function readinessReport(
+  check: ReadinessCheck,
+  databaseKind: Readiness['database_kind']
+): Readiness {
+  const chemistry = chemistryStatus();
+  const engines = [chemistry.rdkit, chemistry.indigo].flatMap(engine =>
+    engine.state === 'rebuilding'
+      ? [
+          `chemistry engine ${engine.name} is being rebuilt after a WebAssembly failure (${engine.lastFailure?.reason ?? 'unknown'})`
+        ]
+      : engine.state === 'failed'
+        ? [`chemistry engine ${engine.name} could not be loaded`]
+        : []
+  );
+  return {
+    ...check,
+    ready: check.ready && engines.length === 0,
+    problems: [...check.problems, ...engines],
+    database_kind: databaseKind,
+    chemistry
+  };
 }

@@ -6,6 +6,12 @@ const SERVER = 'http://127.0.0.1:8787/';
 /** Settings of a Jupyter server elsewhere, so checkHealth uses plain fetch for SERVER. */
 const connection = ServerConnection.makeSettings({ baseUrl: 'http://localhost:8888/' });
 
+/** The chemistry engines as a server reports them (RDKit loaded, Indigo not needed yet). */
+const chemistry = {
+  rdkit: { name: 'RDKit.js', state: 'ready', failures: 0, lastFailure: null },
+  indigo: { name: 'Indigo', state: 'idle', failures: 0, lastFailure: null }
+};
+
 function answer(status: number, body: unknown): jest.Mock {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
   return jest.fn(async () => new Response(text, { status }));
@@ -23,7 +29,8 @@ describe('checkHealth', () => {
       database: 'ok',
       schema: 'current',
       problems: [],
-      database_kind: 'pglite'
+      database_kind: 'pglite',
+      chemistry
     });
     globalThis.fetch = fetch;
     await expect(checkHealth(SERVER, connection)).resolves.toEqual({
@@ -40,7 +47,8 @@ describe('checkHealth', () => {
       database: 'ok',
       schema: 'pending',
       problems: ['migration 012_x.sql is not applied', 'migration 013_y.sql is not applied'],
-      database_kind: 'postgres'
+      database_kind: 'postgres',
+      chemistry
     });
     await expect(checkHealth(SERVER, connection)).resolves.toEqual({
       state: 'not-ready',

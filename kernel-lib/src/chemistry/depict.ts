@@ -1,4 +1,4 @@
-import { loadRDKit, parseWith, type RDKitModule } from './rdkit';
+import { parseWith, withRDKit, type RDKitModule } from './rdkit';
 import { parseSmarts } from './search';
 import { toRDKitInput } from './identity';
 
@@ -11,8 +11,8 @@ export interface DepictionOptions {
 
 /** 2D depiction as an SVG document, optionally with the atoms and bonds of a SMARTS match highlighted. */
 export async function getSvg(input: string, options: DepictionOptions = {}): Promise<string> {
-  const rdkit = await loadRDKit();
-  return getSvgWith(rdkit, await toRDKitInput(input), options);
+  const text = await toRDKitInput(input);
+  return withRDKit(rdkit => getSvgWith(rdkit, text, options));
 }
 
 /** Synchronous variant for SMILES and MOL blocks. */

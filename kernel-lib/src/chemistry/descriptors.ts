@@ -1,4 +1,4 @@
-import { loadRDKit, parseWith, substructMatches, type RDKitModule, type RDKitMol } from './rdkit';
+import { substructMatches, withMol, withRDKit, type RDKitModule, type RDKitMol } from './rdkit';
 import { toRDKitInput } from './identity';
 
 /** One computed property: what it is, its unit, and where its value comes from. */
@@ -253,23 +253,20 @@ export type Descriptors = Record<string, number>;
 
 /** Descriptors of one structure (SMILES, MOL block or InChI), keyed by CryoProtect name. */
 export async function getDescriptors(input: string): Promise<Descriptors> {
-  const rdkit = await loadRDKit();
   const text = await toRDKitInput(input);
-  const mol = parseWith(rdkit, text);
-  try {
-    return getDescriptorsOf(rdkit, mol);
-  } finally {
-    mol.delete();
-  }
+  return withRDKit(rdkit => withMol(rdkit, text, mol => getDescriptorsOf(rdkit, mol)));
 }
 
-let hydroxylQuery: RDKitMol | undefined;
+/** One small query per RDKit instance (a discarded instance takes its query with it). */
+const hydroxylQueries = new WeakMap<RDKitModule, RDKitMol | null>();
 
 /** Descriptors of a parsed molecule (the caller keeps ownership of `mol`). */
 export function getDescriptorsOf(rdkit: RDKitModule, mol: RDKitMol): Descriptors {
   const raw = JSON.parse(mol.get_descriptors()) as Record<string, number>;
-  // Kept for the process lifetime: one small query, reused by every call.
-  hydroxylQuery ??= rdkit.get_qmol(HYDROXYL_SMARTS) ?? undefined;
+  if (!hydroxylQueries.has(rdkit)) {
+    hydroxylQueries.set(rdkit, rdkit.get_qmol(HYDROXYL_SMARTS));
+  }
+  const hydroxylQuery = hydroxylQueries.get(rdkit);
   const atoms = Private.atomCounts(mol);
   const derived: Record<string, number> = {
     'cryoprotect:hydroxyl': hydroxylQuery

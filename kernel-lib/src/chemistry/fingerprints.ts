@@ -1,4 +1,4 @@
-import { loadRDKit, parseWith, type RDKitModule, type RDKitMol } from './rdkit';
+import { parseWith, withRDKit, type RDKitModule, type RDKitMol } from './rdkit';
 import { toRDKitInput } from './identity';
 
 export interface MorganOptions {
@@ -44,8 +44,8 @@ export async function getMorganFingerprint(
   input: string,
   options: MorganOptions = {}
 ): Promise<Uint8Array> {
-  const rdkit = await loadRDKit();
-  return getMorganFingerprintWith(rdkit, await toRDKitInput(input), options);
+  const text = await toRDKitInput(input);
+  return withRDKit(rdkit => getMorganFingerprintWith(rdkit, text, options));
 }
 
 /** Synchronous variant for SMILES and MOL blocks. */

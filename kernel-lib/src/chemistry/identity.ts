@@ -1,5 +1,5 @@
 import { inchiToSmiles } from './inchi';
-import { loadRDKit, withMol, type RDKitModule } from './rdkit';
+import { withMol, withRDKit, type RDKitModule } from './rdkit';
 
 /** Structure identity as RDKit computes it. */
 export interface MoleculeIdentity {
@@ -27,8 +27,8 @@ export async function toRDKitInput(input: string): Promise<string> {
 
 /** Compute canonical SMILES, InChI, InChIKey and molar mass of a structure (SMILES, MOL block or InChI). */
 export async function getIdentity(input: string): Promise<MoleculeIdentity> {
-  const rdkit = await loadRDKit();
-  return getIdentityWith(rdkit, await toRDKitInput(input));
+  const text = await toRDKitInput(input);
+  return withRDKit(rdkit => getIdentityWith(rdkit, text));
 }
 
 /** Synchronous variant for SMILES and MOL blocks, for callers that hold the RDKit module (batch loops). */

@@ -1,6 +1,9 @@
 export {
   configureRDKit,
+  isDiscarded,
   loadRDKit,
+  rdkitStatus,
+  withRDKit,
   parseWith,
   withMol,
   captureRDKitErrors,
@@ -17,7 +20,7 @@ export {
   findDuplicate
 } from './identity';
 export type { MoleculeIdentity, StructureRelation } from './identity';
-export { inchiToSmiles } from './inchi';
+export { inchiToSmiles, indigoStatus } from './inchi';
 export { standardize, standardizeWith } from './standardize';
 export type { StandardizedMolecule } from './standardize';
 export { DESCRIPTORS, HYDROXYL_SMARTS, getDescriptors, getDescriptorsOf } from './descriptors';
@@ -34,7 +37,17 @@ export type { MorganOptions, SimilarityHit } from './fingerprints';
 export { SubstructureIndex, hasSubstructure, parseSmarts } from './search';
 export { getSvg, getSvgWith } from './depict';
 export type { DepictionOptions } from './depict';
-export { describeRowsWith } from './describe';
+export { describeRowsWith, describeStructures } from './describe';
 export type { DescribedRow, StructureRow } from './describe';
 export { StructureFileError, readSdf, readStructureCsv } from './structure-files';
 export type { StructureColumns } from './structure-files';
+export { EngineFailure, isEngineFailure } from './engine';
+export type { EngineState, EngineStatus } from './engine';
+export {
+  STRUCTURE_LIMITS,
+  StructureTooComplexError,
+  checkInchi,
+  checkSmarts,
+  checkStructureText
+} from './structure-limits';
+export type { StructureLimit } from './structure-limits';

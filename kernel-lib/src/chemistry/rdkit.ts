@@ -1,5 +1,10 @@
 import type { MainModule, Mol } from '@rdkit/rdkit';
 import type RDKitFactory from '@rdkit/rdkit';
+import { EngineFailure, WasmEngine, type EngineStatus } from './engine';
+import { ChemistryError } from './errors';
+import { checkAtomCount, checkStructureText } from './structure-limits';
+
+export { ChemistryError, type ChemistryErrorCode } from './errors';
 
 export type RDKitModule = MainModule;
 export type RDKitMol = Mol;
@@ -17,14 +22,18 @@ export interface RDKitLocation {
 }
 
 let rdkitLocation: RDKitLocation = {};
-let rdkitPromise: Promise<RDKitModule> | undefined;
+
+/** RDKit.js, guarded and replaced after a WebAssembly failure (see engine.ts). */
+const rdkitEngine = new WasmEngine<RDKitModule>('RDKit.js', async () =>
+  Private.initializer(await import('@rdkit/rdkit'))({ ...rdkitLocation })
+);
 
 /**
  * Say where RDKit.js's WebAssembly is, before the first chemistry call. Once a module is loaded
  * a new location cannot apply to it, so a late call is refused rather than silently ignored.
  */
 export function configureRDKit(next: RDKitLocation): void {
-  if (rdkitPromise) {
+  if (rdkitEngine.status().state !== 'idle') {
     throw new Error(
       'configureRDKit: RDKit.js is already loaded; say where its WebAssembly is before the first chemistry call'
     );
@@ -37,35 +46,39 @@ export function configureRDKit(next: RDKitLocation): void {
  *
  * Loading takes ~150 ms, so it is cached; nothing is loaded at import time. The module is
  * imported dynamically, so a browser bundle puts RDKit's 7 MB in a chunk of its own that is
- * fetched on the first chemistry call, not with the page.
+ * fetched on the first chemistry call, not with the page. Every call into it is guarded: after a
+ * WebAssembly runtime error the instance is discarded and the next call of loadRDKit() gets a
+ * fresh one (engine.ts).
  */
 export function loadRDKit(): Promise<RDKitModule> {
-  if (!rdkitPromise) {
-    rdkitPromise = import('@rdkit/rdkit')
-      .then(module => Private.initializer(module)({ ...rdkitLocation }))
-      .catch((error: unknown) => {
-        // A failed load must not poison every later call.
-        rdkitPromise = undefined;
-        throw error;
-      });
-  }
-  return rdkitPromise;
+  return rdkitEngine.load();
 }
 
-export type ChemistryErrorCode =
-  'invalid_structure' | 'empty_structure' | 'invalid_smarts' | 'unsupported_input';
-
-/** An error about a chemical structure: names the input and, where RDKit gave one, its reason. */
-export class ChemistryError extends Error {
-  constructor(
-    readonly code: ChemistryErrorCode,
-    message: string,
-    readonly input: string,
-    readonly reason?: string
-  ) {
-    super(message);
-    this.name = 'ChemistryError';
+/**
+ * Run `fn` with RDKit; if the engine fails under it, run it once more on a fresh instance. A
+ * failure can be left behind by an earlier input that corrupted the module without trapping, so
+ * one retry keeps an innocent request from paying for it; an input that breaks the fresh engine
+ * too is refused with ChemistryError 'engine_failure'.
+ */
+export async function withRDKit<T>(fn: (rdkit: RDKitModule) => T | Promise<T>): Promise<T> {
+  try {
+    return await fn(await loadRDKit());
+  } catch (error) {
+    if (error instanceof EngineFailure) {
+      return fn(await loadRDKit());
+    }
+    throw error;
   }
+}
+
+/** Whether RDKit.js is loaded, being rebuilt after a failure, and how often it failed. */
+export function rdkitStatus(): EngineStatus {
+  return rdkitEngine.status();
+}
+
+/** Whether `rdkit` was discarded after a failure (then load a fresh one with loadRDKit()). */
+export function isDiscarded(rdkit: RDKitModule): boolean {
+  return rdkitEngine.isDiscarded(rdkit);
 }
 
 /**
@@ -113,6 +126,16 @@ export function parseWith(rdkit: RDKitModule, input: string): RDKitMol {
       input
     );
   }
+  if (text.startsWith('{')) {
+    // RDKit.js also reads its JSON molecule format, which no bound below applies to.
+    throw new ChemistryError(
+      'unsupported_input',
+      `"${Private.shorten(text)}" is JSON; give a SMILES, a MOL block or an InChI`,
+      input
+    );
+  }
+  // Bounded before RDKit sees it: a structure too large for it can crash the WebAssembly module.
+  checkStructureText(text);
   const { value: mol, reason } = captureRDKitErrors(rdkit, () => rdkit.get_mol(text));
   if (!mol || !mol.is_valid()) {
     mol?.delete();
@@ -123,6 +146,12 @@ export function parseWith(rdkit: RDKitModule, input: string): RDKitMol {
       input,
       reason
     );
+  }
+  try {
+    checkAtomCount(mol.get_num_atoms(), input);
+  } catch (error) {
+    mol.delete();
+    throw error;
   }
   if (mol.get_num_atoms() === 0) {
     mol.delete();

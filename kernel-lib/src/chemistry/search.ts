@@ -6,9 +6,11 @@ import {
   type RDKitModule,
   type RDKitMol
 } from './rdkit';
+import { checkSmarts } from './structure-limits';
 
 /** Parse a SMARTS query; the caller owns the result and must `delete()` it. */
 export function parseSmarts(rdkit: RDKitModule, smarts: string): RDKitMol {
+  checkSmarts(smarts);
   const { value: query, reason } = captureRDKitErrors(rdkit, () => rdkit.get_qmol(smarts));
   if (!query || !query.is_valid()) {
     query?.delete();

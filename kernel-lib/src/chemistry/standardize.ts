@@ -1,7 +1,7 @@
 import { toRDKitInput } from './identity';
 import {
   ChemistryError,
-  loadRDKit,
+  withRDKit,
   parseWith,
   substructMatches,
   type RDKitModule,
@@ -48,8 +48,8 @@ interface AtomJson {
 
 /** Standardize SMILES, a MOL block or an InChI for registration. */
 export async function standardize(input: string): Promise<StandardizedMolecule> {
-  const rdkit = await loadRDKit();
-  const result = standardizeWith(rdkit, await toRDKitInput(input));
+  const text = await toRDKitInput(input);
+  const result = await withRDKit(rdkit => standardizeWith(rdkit, text));
   return { ...result, input, inputFormat: Private.formatOf(input) };
 }
 

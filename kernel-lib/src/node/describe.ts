@@ -1,8 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { describeRowsWith, type DescribedRow, type StructureRow } from '../chemistry/describe';
-import { loadRDKit } from '../chemistry/rdkit';
+import { describeStructures, type DescribedRow, type StructureRow } from '../chemistry/describe';
 
 export interface DescribeOptions {
   /** Worker threads; 1 describes in this thread. Default: the number of cores. */
@@ -27,10 +26,9 @@ export async function describeRows(
     chunks.push(rows.slice(i, i + chunkSize));
   }
   if (workers === 1 || rows.length < WORKER_THRESHOLD) {
-    const rdkit = await loadRDKit();
     const results: DescribedRow[] = [];
     for (const chunk of chunks) {
-      results.push(...describeRowsWith(rdkit, chunk));
+      results.push(...(await describeStructures(chunk)));
       options.onProgress?.(results.length);
     }
     return results;

@@ -26,6 +26,40 @@ export class ProblemError extends Error {
   }
 }
 
+/**
+ * The problem a chemistry refusal is answered with, naming the request field it came from:
+ * 422 in each case, since the structure itself is what cannot be processed —
+ * - structure-too-complex: above a bound of the kernel's STRUCTURE_LIMITS (named in the detail);
+ * - chemistry-engine-failure: the WebAssembly engine failed on it (twice: once on a fresh
+ *   instance); the engine was replaced and other requests are served as before;
+ * - invalid-smarts or invalid-structure: the toolkit could not read it (its reason given).
+ */
+export function chemistryProblem(error: ChemistryError, path: string): ProblemError {
+  const errors = [{ path, message: error.reason ?? error.message }];
+  switch (error.code) {
+    case 'too_complex':
+      return new ProblemError(
+        422,
+        'structure-too-complex',
+        'Structure too complex',
+        error.message,
+        [{ path, message: error.message }]
+      );
+    case 'engine_failure':
+      return new ProblemError(
+        422,
+        'chemistry-engine-failure',
+        'Chemistry engine failure',
+        error.message,
+        errors
+      );
+    case 'invalid_smarts':
+      return new ProblemError(422, 'invalid-smarts', 'Invalid SMARTS', error.message, errors);
+    default:
+      return new ProblemError(422, 'invalid-structure', 'Invalid structure', error.message, errors);
+  }
+}
+
 export function notFound(what: string): ProblemError {
   return refusalProblem(new NotFoundError(what))!;
 }
@@ -95,12 +129,13 @@ export function toProblem(error: unknown, production: boolean): Problem {
     };
   }
   if (error instanceof ChemistryError) {
+    const problem = chemistryProblem(error, 'body.structure');
     return {
-      type: PROBLEM_TYPE_BASE + 'invalid-structure',
-      title: 'Invalid structure',
-      status: 422,
-      detail: error.message,
-      errors: [{ path: 'body.structure', message: error.reason ?? error.message }]
+      type: PROBLEM_TYPE_BASE + problem.type,
+      title: problem.title,
+      status: problem.status,
+      detail: problem.message,
+      errors: problem.errors
     };
   }
   const fastifyError = error as FastifyError;

@@ -1,4 +1,4 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import {
@@ -8,6 +8,7 @@ import {
   RegisterMoleculeSchema,
   RegistrationResultSchema,
   ChemistryError,
+  checkStructureText,
   FingerprintLibrary,
   SimilarityHitsSchema,
   SimilarityQuerySchema,
@@ -28,7 +29,12 @@ import type { Database, Queryable } from '../db/database.js';
 import { insertMolecule } from '../db/molecules.js';
 import { requireScope } from '../http/auth.js';
 import { Cursor, containsPattern, keysetPage } from '../http/pagination.js';
-import { ProblemError, notFound, requireProjectForVisibility } from '../http/problem.js';
+import {
+  ProblemError,
+  chemistryProblem,
+  notFound,
+  requireProjectForVisibility
+} from '../http/problem.js';
 import { IdParams, problems } from '../http/route-schemas.js';
 
 interface MoleculeRow {
@@ -77,14 +83,9 @@ export async function findById(tx: Queryable, id: string): Promise<Molecule | un
   return rows[0] ? toMolecule(rows[0]) : undefined;
 }
 
-/** An invalid SMARTS is the caller's error (422 naming the parameter); anything else is ours. */
+/** An unreadable or too complex SMARTS is the caller's error (422 naming the parameter). */
 function smartsProblem(error: unknown, path = 'querystring.smarts'): unknown {
-  if (error instanceof ChemistryError && error.code === 'invalid_smarts') {
-    return new ProblemError(422, 'invalid-smarts', 'Invalid SMARTS', error.message, [
-      { path, message: error.reason ?? error.message }
-    ]);
-  }
-  return error;
+  return error instanceof ChemistryError ? chemistryProblem(error, path) : error;
 }
 
 /** The property type a molecule search filters on (null: none); min and max need it. */
@@ -121,11 +122,7 @@ async function measuredPropertyFilter(
 
 /** An unreadable query structure is the caller's error (422 naming the parameter). */
 function structureProblem(error: unknown): unknown {
-  return error instanceof ChemistryError
-    ? new ProblemError(422, 'invalid-structure', 'Invalid structure', error.message, [
-        { path: 'querystring.structure', message: error.reason ?? error.message }
-      ])
-    : error;
+  return error instanceof ChemistryError ? chemistryProblem(error, 'querystring.structure') : error;
 }
 
 namespace Private {
@@ -201,6 +198,29 @@ namespace Private {
       [smarts, limit + 1]
     );
     return { rows: rows.slice(0, limit), truncated: rows.length > limit };
+  }
+
+  /**
+   * The stored molecules the in-process search can index: all of them, unless some were registered
+   * before the kernel bounded structure size (STRUCTURE_LIMITS); those are left out, and logged,
+   * rather than let one oversized row refuse every search that can see it.
+   */
+  export function withinLimits(rows: MoleculeRow[], request: FastifyRequest): MoleculeRow[] {
+    const kept = rows.filter(row => {
+      try {
+        checkStructureText(row.smiles);
+        return true;
+      } catch {
+        return false;
+      }
+    });
+    if (kept.length < rows.length) {
+      request.log.warn(
+        { skipped: rows.length - kept.length },
+        'in-process search left out stored molecules above the structure limits'
+      );
+    }
+    return kept;
   }
 
   /** The k most similar molecules `tx` may see, by the cartridge's Morgan fingerprints. */
@@ -326,7 +346,10 @@ export const moleculesRoutes: FastifyPluginAsync = async fastify => {
       }
       reply.header('x-cryoprotect-search', 'in-process');
       return app.db.userTransaction(request.actor.userId, async tx => {
-        const { rows } = await tx.query<MoleculeRow>(`${SELECT} ORDER BY m.id`);
+        const rows = Private.withinLimits(
+          (await tx.query<MoleculeRow>(`${SELECT} ORDER BY m.id`)).rows,
+          request
+        );
         const index = new SubstructureIndex(rdkit);
         try {
           rows.forEach(row => index.add(row.smiles));
@@ -374,7 +397,10 @@ export const moleculesRoutes: FastifyPluginAsync = async fastify => {
       });
       const rdkit = await loadRDKit();
       return app.db.userTransaction(request.actor.userId, async tx => {
-        const { rows } = await tx.query<MoleculeRow>(`${SELECT} ORDER BY m.id`);
+        const rows = Private.withinLimits(
+          (await tx.query<MoleculeRow>(`${SELECT} ORDER BY m.id`)).rows,
+          request
+        );
         const library = new FingerprintLibrary(2048, Math.max(rows.length, 1));
         rows.forEach(row => library.add(getMorganFingerprintWith(rdkit, row.smiles)));
         const hits = rows.length === 0 ? [] : library.topK(query, Math.min(k, rows.length));
@@ -480,7 +506,14 @@ export const moleculesRoutes: FastifyPluginAsync = async fastify => {
           .type('image/svg+xml')
           .send(await getSvg(molecule.smiles, { highlight, width, height }));
       } catch (error) {
-        throw smartsProblem(error, 'querystring.highlight');
+        // The highlight is the caller's; a stored structure the toolkit refuses (registered before
+        // the kernel bounded structure size) is named by the molecule.
+        throw smartsProblem(
+          error,
+          error instanceof ChemistryError && error.input !== highlight
+            ? 'params.id'
+            : 'querystring.highlight'
+        );
       }
     }
   );
