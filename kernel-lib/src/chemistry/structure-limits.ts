@@ -4,13 +4,15 @@ import { ChemistryError } from './errors';
  * Bounds on the work a structure may cost, checked on the text before RDKit or Indigo sees it.
  *
  * Why these numbers (measured with RDKit.js 2026.09.1 in Node 20, one core):
- * - RDKit.js parses and sanitizes recursively: an unbranched chain of about 850 atoms overflows its
- *   WebAssembly stack ("memory access out of bounds") and takes the module down; 700 atoms parse, and
- *   depicting them takes 2.3 s. A recursive SMARTS nested 2,000 deep crashes a substructure match.
- * - Cryoprotectants are small: the largest molecule of the shipped data sets has 76 heavy atoms
- *   (sucrose 23, trehalose 23, raffinose 34). 300 heavy atoms leaves room for oligomers (a PEG or
- *   PVA 100-mer) and keeps every operation well under a second (a 300-atom chain: parse, descriptors,
- *   depiction and InChI in 0.7 s), with a factor of almost three below the crash.
+ * - RDKit.js parses and sanitizes recursively: an unbranched chain of 850 to 900 atoms overflows its
+ *   WebAssembly stack ("memory access out of bounds", or a C++ exception escaping the module) and
+ *   takes the module down; 700 atoms still parse, and depicting them takes 2.3 s. A recursive SMARTS
+ *   nested 2,000 deep crashes a substructure match.
+ * - Cryoprotectants are small: the largest molecule of the shipped data sets (data/science-data,
+ *   the reference set) is maltoheptaose with 78 heavy atoms. 300 heavy atoms leaves room for
+ *   oligomers (a PEG 99-mer) and keeps a request to a few seconds at worst (a 300-atom chain:
+ *   identity, descriptors, depiction and standardization in about 2 s together), almost three
+ *   times below the crash.
  * - Ring closures, branch depth and SMARTS recursion are bounded too: each is a recursion or a
  *   combinatorial search in the toolkit, and no real cryoprotectant comes near the bounds.
  * Refusals are ChemistryError 'too_complex' naming the bound, answered 422 by the server.
