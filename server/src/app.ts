@@ -14,7 +14,12 @@ import { hashToken } from './db/tokens.js';
 import { checkReadiness, readinessReport } from './health.js';
 import { registerAuthentication } from './http/auth.js';
 import { instrument, registerMetrics } from './http/metrics.js';
-import { ProblemError, registerProblemHandler } from './http/problem.js';
+import {
+  MAX_HEADER_BYTES,
+  ProblemError,
+  clientErrorHandler,
+  registerProblemHandler
+} from './http/problem.js';
 import { registerTextGuard } from './http/text-guard.js';
 import { randomUUID } from 'node:crypto';
 import helmet from '@fastify/helmet';
@@ -70,7 +75,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     bodyLimit: options.bodyLimit ?? 1 << 20,
     // Request ids in every log line and problem document; a caller's own id is kept.
     requestIdHeader: 'x-request-id',
-    genReqId: () => randomUUID()
+    genReqId: () => randomUUID(),
+    // Requests Node's parser refuses before Fastify sees them (over-large headers, malformed
+    // HTTP) are answered with a problem document too, naming the limit.
+    http: { maxHeaderSize: MAX_HEADER_BYTES },
+    clientErrorHandler: clientErrorHandler(MAX_HEADER_BYTES)
   });
   const { registry, db } = instrument(options.db);
   app.decorate('db', db);
