@@ -41,6 +41,9 @@ import { referencesRoutes } from './routes/references.js';
 import { experimentsRoutes } from './routes/experiments.js';
 import { measurementsRoutes } from './routes/measurements.js';
 
+/** Where the API's documentation page is served (the page itself at DOCS_PREFIX + '/'). */
+export const DOCS_PREFIX = '/api/docs';
+
 export interface AppOptions {
   db: Database;
   migrationsDir: string;
@@ -127,7 +130,26 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     },
     transform: jsonSchemaTransform
   });
-  await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true });
+  // The docs page works under any prefix (JupyterLab reaches the server through jupyter-server-proxy
+  // at <base>/proxy/<port>/, which strips it): its HTML at /api/docs/ names its assets ./static/...
+  // and its initializer loads ./json relative to the page, so the two addresses that would give
+  // absolute paths redirect relatively to it instead.
+  await app.register(swaggerUi, {
+    routePrefix: DOCS_PREFIX,
+    staticCSP: true,
+    uiHooks: {
+      onRequest: async (request, reply) => {
+        const path = request.url.split('?')[0];
+        const query = request.url.slice(path.length);
+        if (path === DOCS_PREFIX) {
+          return reply.redirect(`${DOCS_PREFIX.split('/').pop()}/${query}`);
+        }
+        if (path === `${DOCS_PREFIX}/static/index.html`) {
+          return reply.redirect(`../${query}`);
+        }
+      }
+    }
+  });
 
   const typed = app.withTypeProvider<ZodTypeProvider>();
   typed.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
