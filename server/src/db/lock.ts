@@ -127,10 +127,16 @@ namespace Private {
     return process.platform === 'linux' && procStat(process.pid) !== undefined;
   }
 
-  /** Linux: the start of a process, or null when it does not exist (or is a zombie). */
-  export function linuxStart(pid: number): ProcessStart | null {
+  /**
+   * Linux: the start of a process; null when it does not exist or is a zombie (it holds no file
+   * any more), undefined when /proc does not show it (hidepid: another user's process).
+   */
+  export function linuxStart(pid: number): ProcessStart | null | undefined {
     const fields = procStat(pid);
-    if (!fields || fields[0] === 'Z' || fields[0] === 'X') {
+    if (!fields) {
+      return signalAlive(pid) ? undefined : null;
+    }
+    if (fields[0] === 'Z' || fields[0] === 'X') {
       return null;
     }
     const ticks = fields[22 - 3];
@@ -198,7 +204,7 @@ namespace Private {
 export function processStart(pid: number): { alive: boolean; start?: ProcessStart } {
   if (Private.useProc()) {
     const start = Private.linuxStart(pid);
-    return start ? { alive: true, start } : { alive: false };
+    return start === null ? { alive: false } : { alive: true, start };
   }
   if (!Private.signalAlive(pid)) {
     return { alive: false };
