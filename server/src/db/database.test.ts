@@ -210,6 +210,21 @@ describe('embedded database folder', () => {
     assert.ok(Date.now() - started >= CORRUPT_GRACE_MS - 100, 'a young corrupt lock is waited for');
   });
 
+  it('removes what a writer killed mid-write left beside the lock, once that writer is gone', () => {
+    const orphan = join(dir, `${LOCK_FILE}.99999999.0123456789ab.tmp`);
+    const guardOrphan = join(dir, `${LOCK_FILE}.takeover.99999999.0123456789ab.tmp`);
+    const live = join(dir, `${LOCK_FILE}.${process.ppid}.0123456789ab.tmp`);
+    for (const file of [orphan, guardOrphan, live]) {
+      writeFileSync(file, '{"pid": 99999999');
+    }
+    const lock = lockDataDir(dir);
+    lock.release();
+    assert.equal(existsSync(orphan), false);
+    assert.equal(existsSync(guardOrphan), false);
+    assert.equal(existsSync(live), true, "a live process's file is its own business");
+    rmSync(live);
+  });
+
   it('releases only its own lock', () => {
     const lock = lockDataDir(dir);
     const other = record({ pid: process.pid, id: 'somebody-else' });

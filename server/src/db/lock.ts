@@ -7,6 +7,7 @@ import {
   mkdirSync,
   openSync,
   readFileSync,
+  readdirSync,
   readlinkSync,
   rmSync,
   statSync,
@@ -339,6 +340,19 @@ function createExclusive(path: string, text: string): void {
   }
 }
 
+/**
+ * The files createExclusive writes beside the lock, left behind when their writer was killed
+ * between writing and removing them: removed by the next holder when that writer is gone.
+ */
+function removeOrphans(dataDir: string): void {
+  for (const name of readdirSync(dataDir)) {
+    const pid = /^cryoprotect\.lock(?:\.takeover)?\.(\d+)\.[0-9a-f]+\.tmp$/.exec(name)?.[1];
+    if (pid && Number(pid) !== process.pid && !processStart(Number(pid)).alive) {
+      rmSync(join(dataDir, name), { force: true });
+    }
+  }
+}
+
 function readLock(path: string): { text: string; ageMs: number } | undefined {
   try {
     const ageMs = Date.now() - statSync(path).mtimeMs;
@@ -389,6 +403,7 @@ export function lockDataDir(dataDir: string): HeldLock {
   for (;;) {
     try {
       createExclusive(lockFile, text);
+      removeOrphans(dataDir);
       return held();
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
@@ -405,6 +420,7 @@ export function lockDataDir(dataDir: string): HeldLock {
         const result = takeOver(lockFile, guardFile, found.text, text);
         if (result === 'taken') {
           tookOver = verdict.reason;
+          removeOrphans(dataDir);
           return held();
         }
       }
