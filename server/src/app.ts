@@ -140,12 +140,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     uiHooks: {
       onRequest: async (request, reply) => {
         const path = request.url.split('?')[0];
-        const query = request.url.slice(path.length);
+        // Without the query: the initializer resolves ./json against the page's whole address,
+        // query included, and Swagger UI reads no parameter from it (queryConfigEnabled is off).
         if (path === DOCS_PREFIX) {
-          return reply.redirect(`${DOCS_PREFIX.split('/').pop()}/${query}`);
+          return reply.redirect(`${DOCS_PREFIX.split('/').pop()}/`);
         }
         if (path === `${DOCS_PREFIX}/static/index.html`) {
-          return reply.redirect(`../${query}`);
+          return reply.redirect('../');
         }
       }
     }
