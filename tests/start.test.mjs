@@ -55,6 +55,21 @@ describe('cryoprotect start (what npm start runs after set-up)', () => {
       // The extension's default route to the server: same origin, through jupyter-server-proxy.
       const proxied = await fetch(`${url.origin}/proxy/${port}/health/ready`, auth);
       assert.equal(proxied.status, 200);
+      // The API's docs page through the same route: the redirect, the page's assets and the
+      // OpenAPI document it loads are all relative, so each resolves under /proxy/<port>/.
+      let docsUrl = new URL(`${url.origin}/proxy/${port}/api/docs`);
+      let docs = await fetch(docsUrl, { ...auth, redirect: 'manual' });
+      if (docs.status === 301 || docs.status === 302) {
+        docsUrl = new URL(docs.headers.get('location'), docsUrl);
+        docs = await fetch(docsUrl, { ...auth, redirect: 'manual' });
+      }
+      assert.equal(docs.status, 200, docsUrl.href);
+      assert.equal(docsUrl.pathname, `/proxy/${port}/api/docs/`);
+      const assets = [...(await docs.text()).matchAll(/\s(?:href|src)="([^"]*)"/g)].map(m => m[1]);
+      for (const asset of [...assets, './json']) {
+        const loaded = await fetch(new URL(asset, docsUrl), auth);
+        assert.equal(loaded.status, 200, new URL(asset, docsUrl).href);
+      }
 
       const notebook = await fetch(`${url.origin}/api/contents/01-tutorial.ipynb?content=0`, auth);
       assert.equal(notebook.status, 200, 'JupyterLab does not serve notebooks/ as its root');

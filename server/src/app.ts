@@ -14,7 +14,12 @@ import { hashToken } from './db/tokens.js';
 import { checkReadiness, readinessReport } from './health.js';
 import { registerAuthentication } from './http/auth.js';
 import { instrument, registerMetrics } from './http/metrics.js';
-import { ProblemError, registerProblemHandler } from './http/problem.js';
+import {
+  MAX_HEADER_BYTES,
+  ProblemError,
+  clientErrorHandler,
+  registerProblemHandler
+} from './http/problem.js';
 import { registerTextGuard } from './http/text-guard.js';
 import { randomUUID } from 'node:crypto';
 import helmet from '@fastify/helmet';
@@ -35,6 +40,9 @@ import { propertyTypesRoutes } from './routes/property-types.js';
 import { referencesRoutes } from './routes/references.js';
 import { experimentsRoutes } from './routes/experiments.js';
 import { measurementsRoutes } from './routes/measurements.js';
+
+/** Where the API's documentation page is served (the page itself at DOCS_PREFIX + '/'). */
+export const DOCS_PREFIX = '/api/docs';
 
 export interface AppOptions {
   db: Database;
@@ -70,7 +78,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     bodyLimit: options.bodyLimit ?? 1 << 20,
     // Request ids in every log line and problem document; a caller's own id is kept.
     requestIdHeader: 'x-request-id',
-    genReqId: () => randomUUID()
+    genReqId: () => randomUUID(),
+    // Requests Node's parser refuses before Fastify sees them (over-large headers, malformed
+    // HTTP) are answered with a problem document too, naming the limit.
+    http: { maxHeaderSize: MAX_HEADER_BYTES },
+    clientErrorHandler: clientErrorHandler(MAX_HEADER_BYTES)
   });
   const { registry, db } = instrument(options.db);
   app.decorate('db', db);
@@ -118,7 +130,27 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     },
     transform: jsonSchemaTransform
   });
-  await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true });
+  // The docs page works under any prefix (JupyterLab reaches the server through jupyter-server-proxy
+  // at <base>/proxy/<port>/, which strips it): its HTML at /api/docs/ names its assets ./static/...
+  // and its initializer loads ./json relative to the page, so the two addresses that would give
+  // absolute paths redirect relatively to it instead.
+  await app.register(swaggerUi, {
+    routePrefix: DOCS_PREFIX,
+    staticCSP: true,
+    uiHooks: {
+      onRequest: async (request, reply) => {
+        const path = request.url.split('?')[0];
+        // Without the query: the initializer resolves ./json against the page's whole address,
+        // query included, and Swagger UI reads no parameter from it (queryConfigEnabled is off).
+        if (path === DOCS_PREFIX) {
+          return reply.redirect(`${DOCS_PREFIX.split('/').pop()}/`);
+        }
+        if (path === `${DOCS_PREFIX}/static/index.html`) {
+          return reply.redirect('../');
+        }
+      }
+    }
+  });
 
   const typed = app.withTypeProvider<ZodTypeProvider>();
   typed.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());

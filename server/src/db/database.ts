@@ -1,7 +1,8 @@
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
+import { lockDataDir } from './lock.js';
+
+export { DatabaseInUseError } from './lock.js';
 
 /** The part of a connection a transaction body may use. */
 export interface Queryable {
@@ -50,56 +51,10 @@ async function actAs(tx: Queryable, userId: string | null): Promise<void> {
   );
 }
 
-/** Raised when another process holds the embedded database. */
-export class DatabaseInUseError extends Error {
-  constructor(
-    readonly dataDir: string,
-    readonly pid: number
-  ) {
-    super(
-      `the embedded database ${dataDir} is in use by process ${pid}; PGlite allows one process per data folder, so stop that process (e.g. its "cryoprotect start") or go through its REST server`
-    );
-    this.name = 'DatabaseInUseError';
-  }
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/**
- * Take the data folder's lock file. Two processes writing one PGlite folder corrupt it, so a
- * second opener is refused; a lock left by a process that no longer exists is taken over.
- */
-function lockDataDir(dataDir: string): () => void {
-  const lockFile = join(dataDir, 'cryoprotect.lock');
-  mkdirSync(dataDir, { recursive: true });
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      writeFileSync(lockFile, String(process.pid), { flag: 'wx' });
-      return () => rmSync(lockFile, { force: true });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
-        throw error;
-      }
-      const holder = Number(readFileSync(lockFile, 'utf8'));
-      if (Number.isInteger(holder) && holder > 0 && processAlive(holder)) {
-        throw new DatabaseInUseError(dataDir, holder);
-      }
-      rmSync(lockFile, { force: true });
-    }
-  }
-  throw new Error(`could not take the lock ${lockFile}`);
-}
-
 /** Open the embedded database in `dataDir` (created on first use), or in memory for `memory://`. */
 export async function openPGlite(dataDir: string): Promise<Database> {
-  const unlock = dataDir.startsWith('memory://') ? () => undefined : lockDataDir(dataDir);
+  // Two processes writing one folder corrupt it: the folder's lock comes first (lock.ts).
+  const unlock = dataDir.startsWith('memory://') ? () => undefined : lockDataDir(dataDir).release;
   let db: PGlite;
   try {
     db = await PGlite.create(dataDir);

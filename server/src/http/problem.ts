@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { ChemistryError, type Problem } from '@cryoprotect/kernel';
@@ -279,4 +280,78 @@ export function requireProjectForVisibility(body: {
       [{ path: 'body.projectId', message: 'required when visibility is project' }]
     );
   }
+}
+
+/**
+ * Node's default for request headers longer than this (16 KiB), set explicitly so the answer can
+ * name it.
+ */
+export const MAX_HEADER_BYTES = 16 * 1024;
+
+/**
+ * The answer to a request Node's HTTP parser refused before Fastify saw it (`clientError`): a
+ * complete HTTP/1.1 response carrying a problem document, the connection closed after it.
+ * Over-large headers are 431, a request that took too long to arrive 408, anything else
+ * malformed 400.
+ */
+export function clientErrorResponse(
+  code: string | undefined,
+  maxHeaderBytes: number
+): { problem: Problem; response: string } {
+  let problem: Problem;
+  if (code === 'HPE_HEADER_OVERFLOW') {
+    problem = {
+      type: PROBLEM_TYPE_BASE + 'headers-too-large',
+      title: 'Request header fields too large',
+      status: 431,
+      detail: `the request's header fields (request line included) exceed ${maxHeaderBytes} bytes, the server's limit; send fewer or shorter headers (often a large cookie of another site on the same host)`
+    };
+  } else if (code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+    problem = {
+      type: PROBLEM_TYPE_BASE + 'request-timeout',
+      title: 'Request timeout',
+      status: 408,
+      detail: 'the request did not arrive completely in time'
+    };
+  } else {
+    problem = {
+      type: PROBLEM_TYPE_BASE + 'bad-request',
+      title: 'Bad request',
+      status: 400,
+      detail: `the request is not valid HTTP/1.1${code ? ` (${code})` : ''}`
+    };
+  }
+  const body = JSON.stringify(problem);
+  const response =
+    `HTTP/1.1 ${problem.status} ${problem.title}\r\n` +
+    'Content-Type: application/problem+json\r\n' +
+    `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+    'Cache-Control: no-store\r\n' +
+    'Connection: close\r\n' +
+    '\r\n' +
+    body;
+  return { problem, response };
+}
+
+/**
+ * Fastify's `clientErrorHandler`: answer with clientErrorResponse, unless the connection is gone or
+ * a response on it has begun (a pipelined request), then read and drop what the client still sends
+ * so that closing does not reset the connection before it has read the answer.
+ */
+export function clientErrorHandler(maxHeaderBytes: number) {
+  return function (this: FastifyInstance, error: Error & { code?: string }, socket: Socket): void {
+    if (error.code === 'ECONNRESET' || socket.destroyed) {
+      return;
+    }
+    const { problem, response } = clientErrorResponse(error.code, maxHeaderBytes);
+    this.log.debug({ code: error.code, status: problem.status }, 'client error');
+    const current = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+    if (!socket.writable || current?.headersSent) {
+      socket.destroy(error);
+      return;
+    }
+    socket.end(response);
+    socket.resume();
+    setTimeout(() => socket.destroy(), 5_000).unref();
+  };
 }
