@@ -16,6 +16,7 @@ import { registerAuthentication } from './http/auth.js';
 import { instrument, registerMetrics } from './http/metrics.js';
 import { ProblemError, registerProblemHandler } from './http/problem.js';
 import { registerTextGuard } from './http/text-guard.js';
+import { registerJsonBodyParser } from './http/json-body.js';
 import { randomUUID } from 'node:crypto';
 import helmet from '@fastify/helmet';
 import cors from '@fastify/cors';
@@ -77,6 +78,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerProblemHandler(app, options.production ?? false);
+  registerJsonBodyParser(app);
   registerTextGuard(app);
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);

@@ -28,7 +28,7 @@ import {
 import { verifyAgainstDecoy, verifyPassword } from '../accounts/passwords.js';
 import type { Queryable } from '../db/database.js';
 import { requireScope } from '../http/auth.js';
-import { Cursor, containsPattern, keysetPage } from '../http/pagination.js';
+import { Cursor, LISTS, containsPattern, keysetPage } from '../http/pagination.js';
 import { ProblemError, notFound } from '../http/problem.js';
 import { IdParams, problems as standardProblems } from '../http/route-schemas.js';
 
@@ -285,7 +285,7 @@ export const accountsRoutes: FastifyPluginAsync = async fastify => {
     async request => {
       const userId = Private.signedIn(request);
       const { q, limit, cursor } = request.query;
-      const after = cursor ? Cursor.decode(cursor) : null;
+      const after = cursor ? Cursor.decode(cursor, LISTS.users) : null;
       const { rows } = await app.db.userTransaction(userId, tx =>
         tx.query<{
           sort_name: string;
@@ -303,7 +303,7 @@ export const accountsRoutes: FastifyPluginAsync = async fastify => {
           [containsPattern(q), after?.[0] ?? null, after?.[1] ?? null, limit + 1]
         )
       );
-      const { page, nextCursor } = keysetPage(rows, limit);
+      const { page, nextCursor } = keysetPage(rows, limit, LISTS.users);
       return {
         items: page.map(r => ({
           id: r.id,
