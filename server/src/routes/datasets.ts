@@ -146,11 +146,7 @@ export const datasetsRoutes: FastifyPluginAsync = async fastify => {
         );
         const visibility = changes.visibility ?? rows[0].visibility;
         const projectId = changes.projectId === undefined ? rows[0].project_id : changes.projectId;
-        if (visibility === 'project' && !projectId) {
-          throw invalid('validation', 'Invalid request', [
-            { path: 'body.projectId', message: 'required when visibility is project' }
-          ]);
-        }
+        requireProjectForVisibility({ visibility, projectId });
         await tx.query(
           `UPDATE datasets SET name = coalesce($2, name), description = coalesce($3, description),
                   visibility = $4, project_id = $5 WHERE id = $1`,
