@@ -138,6 +138,8 @@ export const DateTimeSchema = z
  */
 const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
 
+const INTEGER = /^[+-]?\d{1,16}$/;
+
 function readDecimal(text: string, ctx: z.RefinementCtx): number | undefined {
   if (text.length > 100 || !DECIMAL.test(text)) {
     ctx.addIssue({
@@ -161,23 +163,26 @@ function readDecimal(text: string, ctx: z.RefinementCtx): number | undefined {
 export function queryNumber(
   range: { min?: number; max?: number } = {}
 ): z.ZodPipe<z.ZodString, z.ZodTransform<number, string>> {
-  return z.string().transform((text, ctx) => {
-    const value = readDecimal(text, ctx);
-    if (value === undefined) {
-      return z.NEVER;
-    }
-    if (
-      (range.min !== undefined && value < range.min) ||
-      (range.max !== undefined && value > range.max)
-    ) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `must be ${range.min ?? '-∞'} to ${range.max ?? '∞'}`
-      });
-      return z.NEVER;
-    }
-    return value;
-  });
+  return z
+    .string()
+    .meta({ pattern: DECIMAL.source })
+    .transform((text, ctx) => {
+      const value = readDecimal(text, ctx);
+      if (value === undefined) {
+        return z.NEVER;
+      }
+      if (
+        (range.min !== undefined && value < range.min) ||
+        (range.max !== undefined && value > range.max)
+      ) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `must be ${range.min ?? '-∞'} to ${range.max ?? '∞'}`
+        });
+        return z.NEVER;
+      }
+      return value;
+    });
 }
 
 /** An integer within [min, max] given as query text (digits only, no fraction or exponent). */
@@ -185,18 +190,21 @@ export function queryInteger(
   min: number,
   max: number
 ): z.ZodPipe<z.ZodString, z.ZodTransform<number, string>> {
-  return z.string().transform((text, ctx) => {
-    if (!/^[+-]?\d{1,16}$/.test(text)) {
-      ctx.addIssue({ code: 'custom', message: `must be an integer, not "${text.slice(0, 40)}"` });
-      return z.NEVER;
-    }
-    const value = Number(text);
-    if (value < min || value > max) {
-      ctx.addIssue({ code: 'custom', message: `must be ${min} to ${max}` });
-      return z.NEVER;
-    }
-    return value;
-  });
+  return z
+    .string()
+    .meta({ pattern: INTEGER.source })
+    .transform((text, ctx) => {
+      if (!INTEGER.test(text)) {
+        ctx.addIssue({ code: 'custom', message: `must be an integer, not "${text.slice(0, 40)}"` });
+        return z.NEVER;
+      }
+      const value = Number(text);
+      if (value < min || value > max) {
+        ctx.addIssue({ code: 'custom', message: `must be ${min} to ${max}` });
+        return z.NEVER;
+      }
+      return value;
+    });
 }
 
 /** The `limit` of a list: an integer 1..max, `fallback` when absent. */
