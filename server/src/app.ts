@@ -21,6 +21,7 @@ import {
   registerProblemHandler
 } from './http/problem.js';
 import { registerTextGuard } from './http/text-guard.js';
+import { registerJsonBodyParser } from './http/json-body.js';
 import { randomUUID } from 'node:crypto';
 import helmet from '@fastify/helmet';
 import cors from '@fastify/cors';
@@ -89,6 +90,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerProblemHandler(app, options.production ?? false);
+  registerJsonBodyParser(app);
   registerTextGuard(app);
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { UuidSchema, pageSchema } from './schemas';
+import { DateTimeSchema, queryLimit, CursorSchema } from './limits';
 
 /**
  * Accounts and sharing: users, API tokens, projects (teams) with their members, and the audit
@@ -134,8 +135,8 @@ export type CreateUser = z.input<typeof CreateUserSchema>;
 
 export const UserQuerySchema = z.object({
   q: z.string().max(200).optional().describe('text in the username or display name'),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z.string().max(500).optional()
+  limit: queryLimit(200, 50),
+  cursor: CursorSchema.optional()
 });
 
 export const ProjectRoleSchema = z
@@ -193,8 +194,8 @@ export const SetMemberRoleSchema = z.object({ role: ProjectRoleSchema });
 
 export const ProjectQuerySchema = z.object({
   q: z.string().max(200).optional().describe('text in the project name'),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z.string().max(500).optional()
+  limit: queryLimit(200, 50),
+  cursor: CursorSchema.optional()
 });
 
 export const AuditEntrySchema = z.object({
@@ -215,7 +216,7 @@ export const AuditQuerySchema = z.object({
     .regex(/^[a-z][a-z_.]*$/, 'an action like auth.login')
     .max(100)
     .optional(),
-  since: z.iso.datetime({ offset: true }).optional().describe('ISO 8601; entries at or after'),
-  limit: z.coerce.number().int().min(1).max(500).default(100),
-  cursor: z.string().max(500).optional()
+  since: DateTimeSchema.optional().describe('entries at or after this instant'),
+  limit: queryLimit(500, 100),
+  cursor: CursorSchema.optional()
 });

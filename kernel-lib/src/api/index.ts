@@ -10,3 +10,4 @@ export * from './clients/accounts';
 export * from './records';
 export * from './clients/records';
 export * from './clients/structures';
+export * from './limits';

@@ -2,6 +2,15 @@ import { z } from 'zod';
 import { SNAPSHOT_COLUMN_TYPES } from '../datasets/canonical';
 import { UuidSchema, VisibilitySchema, pageSchema } from './schemas';
 import { ConditionsSchema } from './records';
+import {
+  JSON_FIELD_MAX_DEPTH,
+  JsonObjectSchema,
+  JsonValueSchema,
+  jsonDepth,
+  queryInteger,
+  queryLimit,
+  CursorSchema
+} from './limits';
 
 /**
  * Shapes of the model side of the API: datasets and their immutable snapshots (training data),
@@ -10,8 +19,8 @@ import { ConditionsSchema } from './records';
  */
 
 const ListQuery = {
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z.string().max(500).optional().describe('the nextCursor of the previous page')
+  limit: queryLimit(200, 50),
+  cursor: CursorSchema.optional()
 };
 
 const Owned = {
@@ -137,6 +146,15 @@ export const CreateSnapshotSchema = z
     columns: z.array(SnapshotColumnSchema).min(1).max(1000).optional(),
     rows: z
       .array(z.array(z.unknown()))
+      .superRefine((rows, ctx) => {
+        // Each cell is free-form JSON two levels below the rows themselves.
+        if (jsonDepth(rows) > JSON_FIELD_MAX_DEPTH) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `cells nested deeper than ${JSON_FIELD_MAX_DEPTH - 2} levels of arrays and objects`
+          });
+        }
+      })
       .optional()
       .describe(`cells aligned with columns; at most ${MAX_SNAPSHOT_ROWS} rows`),
     fromMeasurements: MeasurementFiltersSchema.optional()
@@ -176,24 +194,22 @@ export const RegisterModelSchema = z.object({
   rdkitVersion: VersionText,
   tfjsVersion: VersionText.optional(),
   backend: z.string().min(1).max(100).optional().describe('e.g. tfjs-node, wasm, cpu'),
-  params: z.record(z.string(), z.unknown()).default({}).describe('hyperparameters'),
+  params: JsonObjectSchema.default({}).describe('hyperparameters'),
   seed: z
     .number()
     .int()
     .min(-(2 ** 53) + 1)
     .max(2 ** 53 - 1),
-  metrics: z
-    .record(z.string(), z.unknown())
-    .default({})
-    .describe('validation metrics, e.g. {"rmse": ..., "r2": ..., "split": "scaffold"}'),
+  metrics: JsonObjectSchema.default({}).describe(
+    'validation metrics, e.g. {"rmse": ..., "r2": ..., "split": "scaffold"}'
+  ),
   codeCommit: z
     .string()
     .regex(/^[0-9a-f]{7,40}$/)
     .optional(),
-  artifact: z
-    .unknown()
-    .optional()
-    .describe('the trained model (weights or where they are), JSON; at most the body limit'),
+  artifact: JsonValueSchema.optional().describe(
+    'the trained model (weights or where they are), JSON; at most the body limit'
+  ),
   visibility: VisibilitySchema.default('private'),
   projectId: UuidSchema.optional().describe('required when visibility is project')
 });
@@ -234,7 +250,7 @@ export const ModelQuerySchema = z.object({
 export const ModelByVersionParamsSchema = z.object({
   name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,199}$/),
   version: z
-    .union([z.literal('latest'), z.coerce.number().int().positive()])
+    .union([z.literal('latest'), queryInteger(1, 2_147_483_647)])
     .describe('a version number, or latest')
 });
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { UuidSchema, VisibilitySchema, pageSchema } from './schemas';
+import { DateTimeSchema, boundedJsonDepth, queryLimit, queryNumber, CursorSchema } from './limits';
 
 /**
  * Shapes of the scientific records of the shared database: property types, literature
@@ -194,8 +195,8 @@ export const ReferencePageSchema = pageSchema(ReferenceSchema);
 
 export const ReferenceQuerySchema = z.object({
   q: z.string().max(200).optional().describe('text in the citation or the DOI'),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z.string().max(500).optional()
+  limit: queryLimit(200, 50),
+  cursor: CursorSchema.optional()
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -207,13 +208,14 @@ export const ConditionsSchema = z
     temperatureKelvin: z.number().positive().optional().describe('K')
   })
   .catchall(z.unknown())
+  .superRefine(boundedJsonDepth)
   .describe('free-form conditions, e.g. temperatureKelvin, concentration, coolingRateKPerMin');
 
 export const CreateExperimentSchema = z.object({
   title: z.string().trim().min(1).max(500),
   protocol: z.string().max(100_000).default(''),
   conditions: ConditionsSchema.default({}),
-  performedAt: z.iso.datetime({ offset: true }).optional().describe('ISO 8601'),
+  performedAt: DateTimeSchema.optional(),
   visibility: VisibilitySchema.default('private'),
   projectId: UuidSchema.optional().describe('required when visibility is project')
 });
@@ -224,7 +226,7 @@ export const UpdateExperimentSchema = z
     title: z.string().trim().min(1).max(500),
     protocol: z.string().max(100_000),
     conditions: ConditionsSchema,
-    performedAt: z.iso.datetime({ offset: true }).nullable(),
+    performedAt: DateTimeSchema.nullable(),
     visibility: VisibilitySchema,
     projectId: UuidSchema.nullable()
   })
@@ -247,8 +249,8 @@ export const ExperimentPageSchema = pageSchema(ExperimentSchema);
 
 export const ExperimentQuerySchema = z.object({
   q: z.string().max(200).optional().describe('text in the title'),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z.string().max(500).optional()
+  limit: queryLimit(200, 50),
+  cursor: CursorSchema.optional()
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -342,10 +344,10 @@ export const MeasurementQuerySchema = z.object({
   referenceId: UuidSchema.optional(),
   experimentId: UuidSchema.optional(),
   verified: z.enum(['true', 'false']).optional(),
-  minValue: z.coerce.number().optional().describe('canonical unit; needs propertyType'),
-  maxValue: z.coerce.number().optional().describe('canonical unit; needs propertyType'),
-  limit: z.coerce.number().int().min(1).max(500).default(100),
-  cursor: z.string().max(500).optional()
+  minValue: queryNumber().optional().describe('canonical unit; needs propertyType'),
+  maxValue: queryNumber().optional().describe('canonical unit; needs propertyType'),
+  limit: queryLimit(500, 100),
+  cursor: CursorSchema.optional()
 });
 export type MeasurementQuery = {
   propertyType?: string;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { queryInteger, queryLimit, queryNumber, CursorSchema } from './limits';
 
 /**
  * Shapes of the CryoProtect REST API: the server validates with them, the OpenAPI document is
@@ -71,15 +72,15 @@ export const MoleculeQuerySchema = z.object({
     .max(200)
     .optional()
     .describe('text in the name, a synonym or the InChIKey (case-insensitive)'),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z.string().max(500).optional().describe('the nextCursor of the previous page'),
+  limit: queryLimit(200, 50),
+  cursor: CursorSchema.optional(),
   property: z
     .string()
     .max(100)
     .optional()
     .describe('only molecules with a visible measurement of this property type (key)'),
-  min: z.coerce.number().optional().describe('with property: lowest value, canonical unit'),
-  max: z.coerce.number().optional().describe('with property: highest value, canonical unit')
+  min: queryNumber().optional().describe('with property: lowest value, canonical unit'),
+  max: queryNumber().optional().describe('with property: highest value, canonical unit')
 });
 
 export function pageSchema<T extends z.ZodType>(item: T) {
@@ -197,13 +198,19 @@ export type BatchReport = z.infer<typeof BatchReportSchema>;
 
 export const SubstructureQuerySchema = z.object({
   smarts: z.string().min(1).max(2000).describe('SMARTS pattern'),
-  limit: z.coerce.number().int().min(1).max(1000).default(100)
+  limit: queryLimit(1000, 100)
 });
 
 export const SimilarityQuerySchema = z.object({
   structure: z.string().min(1).max(100_000).describe('SMILES, MOL block or InChI of the query'),
-  k: z.coerce.number().int().min(1).max(200).default(10),
-  minSimilarity: z.coerce.number().min(0).max(1).default(0)
+  k: queryInteger(1, 200)
+    .optional()
+    .transform(k => k ?? 10)
+    .describe('how many hits, 1 to 200 (default 10)'),
+  minSimilarity: queryNumber({ min: 0, max: 1 })
+    .optional()
+    .transform(s => s ?? 0)
+    .describe('lowest Tanimoto similarity, 0 to 1 (default 0)')
 });
 
 export const SearchEngineSchema = z

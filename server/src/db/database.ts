@@ -51,13 +51,50 @@ async function actAs(tx: Queryable, userId: string | null): Promise<void> {
   );
 }
 
+const TIMESTAMPTZ_OID = 1184;
+
+/**
+ * A timestamptz as PostgreSQL writes it in UTC ("0001-01-01 00:00:00.123456+00", "... BC",
+ * infinity), read exactly to the millisecond. PGlite's own parser hands the text to `new Date`,
+ * which reads the years 0001 to 0099 as 1901 to 1999 and refuses BC years; node-postgres reads
+ * them right, so both databases now answer the same.
+ */
+export function parseTimestamptz(text: string): Date | number {
+  if (text === 'infinity' || text === '-infinity') {
+    return text === 'infinity' ? Infinity : -Infinity;
+  }
+  const m =
+    /^(\d{4,})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?([+-])(\d{2})(?::(\d{2}))?(?::(\d{2}))?( BC)?$/.exec(
+      text
+    );
+  if (!m) {
+    return new Date(text);
+  }
+  const [, y, mo, d, h, mi, s, fraction = '', sign, oh, om = '0', os = '0', bc] = m;
+  const year = bc ? 1 - Number(y) : Number(y);
+  const date = new Date(
+    Date.UTC(
+      2000,
+      Number(mo) - 1,
+      Number(d),
+      Number(h),
+      Number(mi),
+      Number(s),
+      Number(fraction.padEnd(3, '0').slice(0, 3))
+    )
+  );
+  date.setUTCFullYear(year);
+  const offset = (Number(oh) * 3600 + Number(om) * 60 + Number(os)) * 1000;
+  return new Date(date.getTime() - (sign === '-' ? -offset : offset));
+}
+
 /** Open the embedded database in `dataDir` (created on first use), or in memory for `memory://`. */
 export async function openPGlite(dataDir: string): Promise<Database> {
   // Two processes writing one folder corrupt it: the folder's lock comes first (lock.ts).
   const unlock = dataDir.startsWith('memory://') ? () => undefined : lockDataDir(dataDir).release;
   let db: PGlite;
   try {
-    db = await PGlite.create(dataDir);
+    db = await PGlite.create(dataDir, { parsers: { [TIMESTAMPTZ_OID]: parseTimestamptz } });
   } catch (error) {
     unlock();
     throw error;

@@ -1,3 +1,4 @@
+import { visibilityProblem } from '@cryoprotect/kernel';
 import type { Queryable } from './database.js';
 import { ConflictError, ForbiddenError, InvalidFieldsError, NotFoundError } from '../errors.js';
 
@@ -37,10 +38,9 @@ export async function updateOwned(
   const before = current.rows[0];
   const visibility = sharing.visibility ?? before.visibility;
   const projectId = sharing.projectId === undefined ? before.project_id : sharing.projectId;
-  if (visibility === 'project' && !projectId) {
-    throw new InvalidFieldsError('validation', 'Invalid request', [
-      { path: 'body.projectId', message: 'required when visibility is project' }
-    ]);
+  const problem = visibilityProblem(visibility, projectId);
+  if (problem) {
+    throw new InvalidFieldsError('validation', 'Invalid request', [problem]);
   }
   const all: Record<string, unknown> = { ...changes };
   if (sharing.visibility !== undefined) {

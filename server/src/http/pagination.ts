@@ -1,28 +1,119 @@
 import type { Queryable } from '../db/database.js';
 import { ProblemError } from './problem.js';
 
-/** Keyset cursor over (sort key, id), opaque to clients. */
+/**
+ * What a list's cursor holds: the list it belongs to, the kind of its sort key and of its id.
+ * A cursor names its list, so one list's cursor given to another is refused rather than read as
+ * a position it never was.
+ */
+export interface CursorList {
+  /** e.g. "molecules": unique per list. */
+  name: string;
+  /** text: a text sort key; timestamp: created-at as UTC text with microseconds; none: unused. */
+  key: 'text' | 'timestamp' | 'none';
+  id: 'uuid' | 'integer';
+}
+
+/** Every list of the API that pages with a cursor, each with its own cursor. */
+export const LISTS = {
+  molecules: { name: 'molecules', key: 'text', id: 'uuid' },
+  mixtures: { name: 'mixtures', key: 'text', id: 'uuid' },
+  datasets: { name: 'datasets', key: 'text', id: 'uuid' },
+  models: { name: 'models', key: 'text', id: 'uuid' },
+  predictions: { name: 'predictions', key: 'timestamp', id: 'uuid' },
+  verifications: { name: 'verifications', key: 'timestamp', id: 'uuid' },
+  measurements: { name: 'measurements', key: 'timestamp', id: 'uuid' },
+  references: { name: 'references', key: 'text', id: 'uuid' },
+  experiments: { name: 'experiments', key: 'text', id: 'uuid' },
+  projects: { name: 'projects', key: 'text', id: 'uuid' },
+  users: { name: 'users', key: 'text', id: 'uuid' },
+  audit: { name: 'audit', key: 'none', id: 'integer' }
+} as const satisfies Record<string, CursorList>;
+
+/**
+ * The longest sort key a cursor may hold: the longest text a list sorts by (a reference's
+ * citation, 5000 characters).
+ */
+export const CURSOR_KEY_MAX = 5000;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+// to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') with or without a Z.
+const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})\.(\d{6})Z?$/;
+
+/** Keyset cursor over (list, sort key, id), opaque to clients. */
 export const Cursor = {
-  encode: (key: string, id: string): string =>
-    Buffer.from(JSON.stringify([key, id])).toString('base64url'),
-  decode(cursor: string): [string, string] {
-    try {
-      const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-      if (Array.isArray(value) && value.length === 2 && value.every(v => typeof v === 'string')) {
-        return value as [string, string];
-      }
-    } catch {
-      // fall through
+  encode: (list: CursorList, key: string, id: string): string =>
+    Buffer.from(JSON.stringify([list.name, key, id])).toString('base64url'),
+  /**
+   * The sort key and id of a cursor of `list`, checked before any SQL sees them: base64url text,
+   * a JSON [list, key, id] of this list, a key of the list's kind and at most CURSOR_KEY_MAX
+   * characters, an id of the list's kind. Anything else is a 400 naming querystring.cursor.
+   */
+  decode(cursor: string, list: CursorList): [string, string] {
+    const refuse = (why: string): never => {
+      const message = `not a cursor this API issued for this list (${why}); start again without cursor`;
+      throw new ProblemError(
+        400,
+        'validation',
+        'Invalid request',
+        `querystring.cursor: ${message}`,
+        [{ path: 'querystring.cursor', message }]
+      );
+    };
+    if (!/^[A-Za-z0-9_-]+$/.test(cursor)) {
+      refuse('not base64url');
     }
-    throw new ProblemError(
-      400,
-      'validation',
-      'Invalid request',
-      'querystring.cursor: not a cursor this API issued',
-      [{ path: 'querystring.cursor', message: 'not a cursor this API issued' }]
-    );
+    let value: unknown;
+    try {
+      value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    } catch {
+      return refuse('not JSON');
+    }
+    if (
+      !Array.isArray(value) ||
+      value.length !== 3 ||
+      !value.every((v): v is string => typeof v === 'string')
+    ) {
+      return refuse('not a [list, key, id] triple');
+    }
+    const [name, key, id] = value as [string, string, string];
+    if (name !== list.name) {
+      refuse('made for another list');
+    }
+    if (key.length > CURSOR_KEY_MAX) {
+      refuse(`sort key longer than ${CURSOR_KEY_MAX} characters`);
+    }
+    if (list.key === 'timestamp' && !validTimestamp(key)) {
+      refuse('sort key not a timestamp');
+    }
+    if (list.key === 'none' && key !== '') {
+      refuse('unexpected sort key');
+    }
+    if (list.id === 'uuid' ? !UUID.test(id) : !/^[1-9]\d{0,17}$/.test(id)) {
+      refuse(`id not ${list.id === 'uuid' ? 'a UUID' : 'a positive integer'}`);
+    }
+    return [key, id];
   }
 };
+
+function validTimestamp(key: string): boolean {
+  const m = TIMESTAMP.exec(key);
+  if (!m) {
+    return false;
+  }
+  const [, y, mo, d, h, mi, s] = m.map(Number);
+  const date = new Date(Date.UTC(2000, mo - 1, d, h, mi, s));
+  date.setUTCFullYear(y);
+  return (
+    y >= 1 &&
+    date.getUTCFullYear() === y &&
+    date.getUTCMonth() === mo - 1 &&
+    date.getUTCDate() === d &&
+    date.getUTCHours() === h &&
+    date.getUTCMinutes() === mi &&
+    date.getUTCSeconds() === s
+  );
+}
 
 /** A LIKE pattern matching `text` anywhere, with LIKE's wildcards taken literally. */
 export function containsPattern(text: string | undefined): string | null {
@@ -35,13 +126,14 @@ export function containsPattern(text: string | undefined): string | null {
  */
 export function keysetPage<R extends { sort_name: string; id: string }>(
   rows: R[],
-  limit: number
+  limit: number,
+  list: CursorList
 ): { page: R[]; nextCursor: string | null } {
   const page = rows.slice(0, limit);
   const last = page[page.length - 1];
   return {
     page,
-    nextCursor: rows.length > limit && last ? Cursor.encode(last.sort_name, last.id) : null
+    nextCursor: rows.length > limit && last ? Cursor.encode(list, last.sort_name, last.id) : null
   };
 }
 
@@ -63,10 +155,13 @@ export async function pageByText<R extends { id: string }>(
     key: string;
     /** Expressions `q` is looked for in (default: the sort key). */
     searchIn?: string[];
+    /** The list's cursor (LISTS). */
+    list: CursorList;
   },
   query: { q?: string; limit: number; cursor?: string }
 ): Promise<{ page: R[]; nextCursor: string | null }> {
-  const after = query.cursor ? Cursor.decode(query.cursor) : null;
+  const list = source.list;
+  const after = query.cursor ? Cursor.decode(query.cursor, list) : null;
   const searched = (source.searchIn ?? [source.key]).map(e => `${e} LIKE $1`).join(' OR ');
   const { rows } = await tx.query<R & { sort_name: string }>(
     `SELECT ${source.key} AS sort_name, ${source.columns} FROM ${source.from}
@@ -75,5 +170,5 @@ export async function pageByText<R extends { id: string }>(
      ORDER BY ${source.key}, ${source.id} LIMIT $4`,
     [containsPattern(query.q), after?.[0] ?? null, after?.[1] ?? null, query.limit + 1]
   );
-  return keysetPage(rows, query.limit);
+  return keysetPage(rows, query.limit, list);
 }

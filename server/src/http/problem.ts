@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { ChemistryError, type Problem } from '@cryoprotect/kernel';
+import { ChemistryError, visibilityProblem, type Problem } from '@cryoprotect/kernel';
 import { isConnectionError } from '../db/database.js';
 import {
   ConflictError,
@@ -266,18 +266,22 @@ export function registerProblemHandler(app: FastifyInstance, production: boolean
   );
 }
 
-/** Project visibility needs a project: refused with the field named, in every resource. */
+/**
+ * Project visibility needs a project (the kernel's one rule, visibilityProblem): refused with the
+ * field named, 422 like every refusal of a combination of fields, in every resource.
+ */
 export function requireProjectForVisibility(body: {
   visibility: string;
-  projectId?: string;
+  projectId?: string | null;
 }): void {
-  if (body.visibility === 'project' && !body.projectId) {
+  const problem = visibilityProblem(body.visibility, body.projectId);
+  if (problem) {
     throw new ProblemError(
       422,
       'validation',
       'Invalid request',
-      'body.projectId: required when visibility is project',
-      [{ path: 'body.projectId', message: 'required when visibility is project' }]
+      `${problem.path}: ${problem.message}`,
+      [problem]
     );
   }
 }

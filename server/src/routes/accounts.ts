@@ -28,7 +28,7 @@ import {
 import { verifyAgainstDecoy, verifyPassword } from '../accounts/passwords.js';
 import type { Queryable } from '../db/database.js';
 import { requireScope } from '../http/auth.js';
-import { Cursor, containsPattern, keysetPage } from '../http/pagination.js';
+import { Cursor, LISTS, containsPattern, keysetPage } from '../http/pagination.js';
 import { ProblemError, notFound } from '../http/problem.js';
 import { IdParams, problems as standardProblems } from '../http/route-schemas.js';
 
@@ -63,6 +63,36 @@ namespace Private {
         'forbidden',
         'Forbidden',
         'only site administrators manage accounts'
+      );
+    }
+  }
+
+  /**
+   * A token never carries a scope its account does not hold: `admin` is site administration, so
+   * only an active site administrator's token may have it (whatever the token asking has, and
+   * at sign-in). Refused with 403 naming body.scopes before anything is written.
+   */
+  export async function refuseUnheldScopes(
+    tx: Queryable,
+    userId: string,
+    scopes: readonly Scope[]
+  ): Promise<void> {
+    if (!scopes.includes('admin')) {
+      return;
+    }
+    const { rows } = await tx.query(
+      'SELECT 1 FROM users WHERE id = $1 AND is_admin AND deactivated_at IS NULL',
+      [userId]
+    );
+    if (rows.length === 0) {
+      const message =
+        'the admin scope is for site administrators; this account is not one (ask for read and write)';
+      throw new ProblemError(
+        403,
+        'insufficient-scope',
+        'Insufficient scope',
+        `body.scopes: ${message}`,
+        [{ path: 'body.scopes', message }]
       );
     }
   }
@@ -170,6 +200,7 @@ export const accountsRoutes: FastifyPluginAsync = async fastify => {
         throw Private.badCredentials();
       }
       const created = await app.db.userTransaction(user.id, async tx => {
+        await Private.refuseUnheldScopes(tx, user.id, body.scopes);
         const token = await insertToken(tx, user.id, {
           name: body.tokenName,
           scopes: body.scopes,
@@ -285,7 +316,7 @@ export const accountsRoutes: FastifyPluginAsync = async fastify => {
     async request => {
       const userId = Private.signedIn(request);
       const { q, limit, cursor } = request.query;
-      const after = cursor ? Cursor.decode(cursor) : null;
+      const after = cursor ? Cursor.decode(cursor, LISTS.users) : null;
       const { rows } = await app.db.userTransaction(userId, tx =>
         tx.query<{
           sort_name: string;
@@ -303,7 +334,7 @@ export const accountsRoutes: FastifyPluginAsync = async fastify => {
           [containsPattern(q), after?.[0] ?? null, after?.[1] ?? null, limit + 1]
         )
       );
-      const { page, nextCursor } = keysetPage(rows, limit);
+      const { page, nextCursor } = keysetPage(rows, limit, LISTS.users);
       return {
         items: page.map(r => ({
           id: r.id,
@@ -448,9 +479,10 @@ export const accountsRoutes: FastifyPluginAsync = async fastify => {
           [{ path: 'body.scopes', message }]
         );
       }
-      const created = await app.db.userTransaction(userId, tx =>
-        insertToken(tx, userId, { ...request.body, via: 'api' })
-      );
+      const created = await app.db.userTransaction(userId, async tx => {
+        await Private.refuseUnheldScopes(tx, userId, request.body.scopes);
+        return insertToken(tx, userId, { ...request.body, via: 'api' });
+      });
       return reply.code(201).send(created);
     }
   );

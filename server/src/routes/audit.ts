@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { AuditPageSchema, AuditQuerySchema, ProblemSchema } from '@cryoprotect/kernel';
-import { Cursor } from '../http/pagination.js';
+import { Cursor, LISTS } from '../http/pagination.js';
 import { ProblemError } from '../http/problem.js';
 
 /**
@@ -37,16 +37,7 @@ export const auditRoutes: FastifyPluginAsync = async fastify => {
         );
       }
       const { action, since, limit, cursor } = request.query;
-      const before = cursor ? Cursor.decode(cursor)[1] : null;
-      if (before !== null && !/^\d{1,18}$/.test(before)) {
-        throw new ProblemError(
-          400,
-          'validation',
-          'Invalid request',
-          'querystring.cursor: not a cursor this API issued',
-          [{ path: 'querystring.cursor', message: 'not a cursor this API issued' }]
-        );
-      }
+      const before = cursor ? Cursor.decode(cursor, LISTS.audit)[1] : null;
       const { rows } = await app.db.userTransaction(userId, tx =>
         tx.query<{
           id: string | number | bigint;
@@ -77,7 +68,8 @@ export const auditRoutes: FastifyPluginAsync = async fastify => {
           entityId: r.entity_id,
           details: r.details
         })),
-        nextCursor: rows.length > limit && last ? Cursor.encode('audit', String(last.id)) : null
+        nextCursor:
+          rows.length > limit && last ? Cursor.encode(LISTS.audit, '', String(last.id)) : null
       };
     }
   );

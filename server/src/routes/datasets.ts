@@ -23,7 +23,7 @@ import {
 import type { Queryable } from '../db/database.js';
 import { selectMeasurements, snapshotTooLarge } from '../db/measurements.js';
 import { requireScope } from '../http/auth.js';
-import { Cursor, containsPattern, keysetPage } from '../http/pagination.js';
+import { Cursor, LISTS, containsPattern, keysetPage } from '../http/pagination.js';
 import { ProblemError, notFound, requireProjectForVisibility } from '../http/problem.js';
 import {
   IdParams,
@@ -100,7 +100,7 @@ export const datasetsRoutes: FastifyPluginAsync = async fastify => {
     },
     async request => {
       const { q, limit, cursor } = request.query;
-      const after = cursor ? Cursor.decode(cursor) : null;
+      const after = cursor ? Cursor.decode(cursor, LISTS.datasets) : null;
       return app.db.userTransaction(request.actor.userId, async tx => {
         const { rows } = await tx.query<{ id: string; sort_name: string }>(
           `SELECT x.id, lower(x.name) AS sort_name FROM datasets x
@@ -109,7 +109,7 @@ export const datasetsRoutes: FastifyPluginAsync = async fastify => {
            ORDER BY lower(x.name), x.id LIMIT $4`,
           [containsPattern(q), after?.[0] ?? null, after?.[1] ?? null, limit + 1]
         );
-        const { page, nextCursor } = keysetPage(rows, limit);
+        const { page, nextCursor } = keysetPage(rows, limit, LISTS.datasets);
         return {
           items: await Private.loadDatasets(
             tx,
@@ -146,11 +146,7 @@ export const datasetsRoutes: FastifyPluginAsync = async fastify => {
         );
         const visibility = changes.visibility ?? rows[0].visibility;
         const projectId = changes.projectId === undefined ? rows[0].project_id : changes.projectId;
-        if (visibility === 'project' && !projectId) {
-          throw invalid('validation', 'Invalid request', [
-            { path: 'body.projectId', message: 'required when visibility is project' }
-          ]);
-        }
+        requireProjectForVisibility({ visibility, projectId });
         await tx.query(
           `UPDATE datasets SET name = coalesce($2, name), description = coalesce($3, description),
                   visibility = $4, project_id = $5 WHERE id = $1`,

@@ -12,7 +12,7 @@ import {
 import type { Queryable } from '../db/database.js';
 import { deleteOwned, updateOwned, type OwnedTable } from '../db/owned-records.js';
 import { requireScope } from '../http/auth.js';
-import { pageByText } from '../http/pagination.js';
+import { LISTS, pageByText } from '../http/pagination.js';
 import { notFound, requireProjectForVisibility } from '../http/problem.js';
 import { IdParams, problems } from '../http/route-schemas.js';
 
@@ -125,7 +125,13 @@ export const experimentsRoutes: FastifyPluginAsync = async fastify => {
       const { page, nextCursor } = await app.db.userTransaction(request.actor.userId, tx =>
         pageByText<ExperimentRow>(
           tx,
-          { columns: COLUMNS, from: 'experiments x', id: 'x.id', key: 'lower(x.title)' },
+          {
+            columns: COLUMNS,
+            from: 'experiments x',
+            id: 'x.id',
+            key: 'lower(x.title)',
+            list: LISTS.experiments
+          },
           request.query
         )
       );

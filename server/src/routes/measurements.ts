@@ -21,7 +21,7 @@ import {
 import type { Queryable } from '../db/database.js';
 import { deleteOwned, updateOwned, type OwnedTable } from '../db/owned-records.js';
 import { requireScope } from '../http/auth.js';
-import { Cursor } from '../http/pagination.js';
+import { Cursor, LISTS } from '../http/pagination.js';
 import { ProblemError, notFound, requireProjectForVisibility } from '../http/problem.js';
 import { loadPropertyTypes, type PropertyTypeRow } from './property-types.js';
 import { IdParams, problems } from '../http/route-schemas.js';
@@ -412,7 +412,7 @@ namespace Private {
       add('x.value <= ?', filters.maxValue);
     }
     if (filters.cursor !== undefined) {
-      const [at, id] = Cursor.decode(filters.cursor);
+      const [at, id] = Cursor.decode(filters.cursor, LISTS.measurements);
       params.push(at, id);
       where.push(
         `(x.created_at, x.id) > ($${params.length - 1}::timestamptz, $${params.length}::uuid)`
@@ -429,7 +429,9 @@ namespace Private {
     return {
       items: page.map(toMeasurement),
       nextCursor:
-        rows.length > filters.limit && last ? Cursor.encode(last.sort_name, last.id) : null
+        rows.length > filters.limit && last
+          ? Cursor.encode(LISTS.measurements, last.sort_name, last.id)
+          : null
     };
   }
 

@@ -8,12 +8,14 @@ import {
   MixtureRecordSchema,
   UpdateMixtureSchema,
   composition,
+  queryLimit,
+  CursorSchema,
   type Mixture,
   type MixtureRecord
 } from '@cryoprotect/kernel';
 import type { Queryable } from '../db/database.js';
 import { requireScope } from '../http/auth.js';
-import { pageByText } from '../http/pagination.js';
+import { LISTS, pageByText } from '../http/pagination.js';
 import { deleteOwned, updateOwned, type OwnedTable } from '../db/owned-records.js';
 import { ProblemError, notFound, requireProjectForVisibility } from '../http/problem.js';
 import { IdParams, problems } from '../http/route-schemas.js';
@@ -265,8 +267,8 @@ export const mixturesRoutes: FastifyPluginAsync = async fastify => {
         summary: 'Mixtures visible to you, by name',
         querystring: z.object({
           q: z.string().max(200).optional(),
-          limit: z.coerce.number().int().min(1).max(200).default(50),
-          cursor: z.string().max(500).optional()
+          limit: queryLimit(200, 50),
+          cursor: CursorSchema.optional()
         }),
         response: { 200: MixtureRecordPageSchema, ...problems }
       }
@@ -275,7 +277,13 @@ export const mixturesRoutes: FastifyPluginAsync = async fastify => {
       return app.db.userTransaction(request.actor.userId, async tx => {
         const { page, nextCursor } = await pageByText<MixtureRow>(
           tx,
-          { columns: COLUMNS, from: 'mixtures x', id: 'x.id', key: 'lower(x.name)' },
+          {
+            columns: COLUMNS,
+            from: 'mixtures x',
+            id: 'x.id',
+            key: 'lower(x.name)',
+            list: LISTS.mixtures
+          },
           request.query
         );
         return { items: await loadMixtures(tx, page), nextCursor };

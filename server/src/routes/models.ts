@@ -12,7 +12,7 @@ import {
 } from '@cryoprotect/kernel';
 import { insertModelVersion, selectModelVersions } from '../db/model-versions.js';
 import { requireScope } from '../http/auth.js';
-import { Cursor, keysetPage } from '../http/pagination.js';
+import { Cursor, LISTS, keysetPage } from '../http/pagination.js';
 import { ProblemError, notFound, requireProjectForVisibility } from '../http/problem.js';
 import { IdParams, auditDeletion, forbidden, invalid, problems } from './model-shared.js';
 
@@ -155,7 +155,7 @@ export const modelsRoutes: FastifyPluginAsync = async fastify => {
     },
     async request => {
       const { name, targetPropertyType, ownerId, limit, cursor } = request.query;
-      const after = cursor ? Cursor.decode(cursor) : null;
+      const after = cursor ? Cursor.decode(cursor, LISTS.models) : null;
       return app.db.userTransaction(request.actor.userId, async tx => {
         // The sort key is text so the one keyset cursor serves: name, then zero-padded version.
         const sortKey = `x.name || chr(1) || lpad(x.version::text, 10, '0')`;
@@ -175,7 +175,7 @@ export const modelsRoutes: FastifyPluginAsync = async fastify => {
           `ORDER BY ${sortKey} COLLATE "C", x.id LIMIT ${limit + 1}`,
           `${sortKey} AS sort_name`
         );
-        const { page, nextCursor } = keysetPage(rows, limit);
+        const { page, nextCursor } = keysetPage(rows, limit, LISTS.models);
         return { items: page.map(({ sort_name: _, ...model }) => model), nextCursor };
       });
     }

@@ -23,12 +23,13 @@ import {
   parseWith,
   standardize,
   toRDKitInput,
+  queryInteger,
   type Molecule
 } from '@cryoprotect/kernel';
 import type { Database, Queryable } from '../db/database.js';
 import { insertMolecule } from '../db/molecules.js';
 import { requireScope } from '../http/auth.js';
-import { Cursor, containsPattern, keysetPage } from '../http/pagination.js';
+import { Cursor, LISTS, containsPattern, keysetPage } from '../http/pagination.js';
 import {
   ProblemError,
   chemistryProblem,
@@ -448,7 +449,7 @@ export const moleculesRoutes: FastifyPluginAsync = async fastify => {
     },
     async request => {
       const { q, limit, cursor, property, min, max } = request.query;
-      const after = cursor ? Cursor.decode(cursor) : null;
+      const after = cursor ? Cursor.decode(cursor, LISTS.molecules) : null;
       const pattern = containsPattern(q);
       const { rows } = await app.db.userTransaction(request.actor.userId, async tx => {
         const propertyTypeId = await measuredPropertyFilter(tx, { property, min, max });
@@ -474,7 +475,7 @@ export const moleculesRoutes: FastifyPluginAsync = async fastify => {
           ]
         );
       });
-      const { page, nextCursor } = keysetPage(rows, limit);
+      const { page, nextCursor } = keysetPage(rows, limit, LISTS.molecules);
       return { items: page.map(toMolecule), nextCursor };
     }
   );
@@ -488,8 +489,12 @@ export const moleculesRoutes: FastifyPluginAsync = async fastify => {
         params: IdParams,
         querystring: z.object({
           highlight: z.string().max(1000).optional(),
-          width: z.coerce.number().int().min(50).max(2000).default(300),
-          height: z.coerce.number().int().min(50).max(2000).default(200)
+          width: queryInteger(50, 2000)
+            .optional()
+            .transform(w => w ?? 300),
+          height: queryInteger(50, 2000)
+            .optional()
+            .transform(h => h ?? 200)
         })
       }
     },

@@ -10,7 +10,7 @@ import {
 } from '@cryoprotect/kernel';
 import type { Queryable } from '../db/database.js';
 import { requireScope } from '../http/auth.js';
-import { Cursor, keysetPage } from '../http/pagination.js';
+import { Cursor, LISTS, keysetPage } from '../http/pagination.js';
 import { notFound, requireProjectForVisibility } from '../http/problem.js';
 import { IdParams, invalid, iso, problems } from './model-shared.js';
 
@@ -125,7 +125,7 @@ export const predictionsRoutes: FastifyPluginAsync = async fastify => {
     },
     async request => {
       const { modelVersionId, moleculeId, mixtureId, limit, cursor } = request.query;
-      const after = cursor ? Cursor.decode(cursor) : null;
+      const after = cursor ? Cursor.decode(cursor, LISTS.predictions) : null;
       return app.db.userTransaction(request.actor.userId, async tx => {
         const sortKey = `to_char(x.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US')`;
         const { rows } = await tx.query<{ id: string; sort_name: string }>(
@@ -144,7 +144,7 @@ export const predictionsRoutes: FastifyPluginAsync = async fastify => {
             limit + 1
           ]
         );
-        const { page, nextCursor } = keysetPage(rows, limit);
+        const { page, nextCursor } = keysetPage(rows, limit, LISTS.predictions);
         return {
           items: await Private.load(
             tx,

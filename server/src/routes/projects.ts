@@ -17,7 +17,7 @@ import {
 import { audit } from '../accounts/accounts.js';
 import type { Queryable } from '../db/database.js';
 import { requireScope } from '../http/auth.js';
-import { pageByText } from '../http/pagination.js';
+import { LISTS, pageByText } from '../http/pagination.js';
 import { ProblemError, notFound } from '../http/problem.js';
 import { IdParams, problems } from '../http/route-schemas.js';
 
@@ -189,7 +189,13 @@ export const projectsRoutes: FastifyPluginAsync = async fastify => {
       const { page, nextCursor } = await app.db.userTransaction(request.actor.userId, tx =>
         pageByText<Private.ProjectRow>(
           tx,
-          { columns: Private.COLUMNS, from: 'projects p', id: 'p.id', key: 'lower(p.name)' },
+          {
+            columns: Private.COLUMNS,
+            from: 'projects p',
+            id: 'p.id',
+            key: 'lower(p.name)',
+            list: LISTS.projects
+          },
           request.query
         )
       );

@@ -12,7 +12,7 @@ import {
 import type { Queryable } from '../db/database.js';
 import { deleteOwned, updateOwned, type OwnedTable } from '../db/owned-records.js';
 import { requireScope } from '../http/auth.js';
-import { pageByText } from '../http/pagination.js';
+import { LISTS, pageByText } from '../http/pagination.js';
 import { ProblemError, notFound, requireProjectForVisibility } from '../http/problem.js';
 import { IdParams, problems } from '../http/route-schemas.js';
 
@@ -153,6 +153,7 @@ export const referencesRoutes: FastifyPluginAsync = async fastify => {
             from: 'literature_references x',
             id: 'x.id',
             key: 'lower(x.citation)',
+            list: LISTS.references,
             searchIn: ['lower(x.citation)', "lower(coalesce(x.doi, ''))"]
           },
           request.query

@@ -14,7 +14,7 @@ import {
 } from '@cryoprotect/kernel';
 import type { Queryable } from '../db/database.js';
 import { requireScope } from '../http/auth.js';
-import { Cursor, keysetPage } from '../http/pagination.js';
+import { Cursor, LISTS, keysetPage } from '../http/pagination.js';
 import { ProblemError, notFound, requireProjectForVisibility } from '../http/problem.js';
 import { IdParams, forbidden, invalid, iso, lockWritable, problems } from './model-shared.js';
 
@@ -120,7 +120,7 @@ export const verificationsRoutes: FastifyPluginAsync = async fastify => {
     },
     async request => {
       const { state, predictionId, limit, cursor } = request.query;
-      const after = cursor ? Cursor.decode(cursor) : null;
+      const after = cursor ? Cursor.decode(cursor, LISTS.verifications) : null;
       return app.db.userTransaction(request.actor.userId, async tx => {
         const sortKey = `to_char(x.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US')`;
         const { rows } = await tx.query<{ id: string; sort_name: string }>(
@@ -131,7 +131,7 @@ export const verificationsRoutes: FastifyPluginAsync = async fastify => {
            ORDER BY ${sortKey} COLLATE "C", x.id LIMIT $5`,
           [state ?? null, predictionId ?? null, after?.[0] ?? null, after?.[1] ?? null, limit + 1]
         );
-        const { page, nextCursor } = keysetPage(rows, limit);
+        const { page, nextCursor } = keysetPage(rows, limit, LISTS.verifications);
         return {
           items: await Private.load(
             tx,
