@@ -7,7 +7,6 @@ import {
   validatorCompiler,
   type ZodTypeProvider
 } from 'fastify-type-provider-zod';
-import { z } from 'zod';
 import { KERNEL_VERSION, ProblemSchema, ReadinessSchema } from '@cryoprotect/kernel';
 import type { Database } from './db/database.js';
 import { hashToken } from './db/tokens.js';
@@ -16,6 +15,7 @@ import { registerAuthentication } from './http/auth.js';
 import { instrument, registerMetrics } from './http/metrics.js';
 import { ProblemError, registerProblemHandler } from './http/problem.js';
 import { registerTextGuard } from './http/text-guard.js';
+import { PROBLEM_MEDIA_TYPE, documentRoute, truthfulDocument } from './http/route-schemas.js';
 import { randomUUID } from 'node:crypto';
 import helmet from '@fastify/helmet';
 import cors from '@fastify/cors';
@@ -74,6 +74,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   const { registry, db } = instrument(options.db);
   app.decorate('db', db);
+  // Before any route: each operation's schema gets the statuses every route can answer.
+  app.addHook('onRoute', documentRoute);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerProblemHandler(app, options.production ?? false);
@@ -116,7 +118,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       components: { securitySchemes: { token: { type: 'http', scheme: 'bearer' } } },
       security: [{ token: [] }]
     },
-    transform: jsonSchemaTransform
+    transform: jsonSchemaTransform,
+    transformObject: truthfulDocument
   });
   await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true });
 
@@ -136,7 +139,17 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         security: [],
         // A 503 is the readiness report, or a problem when a token came along and the database
         // cannot be asked about it.
-        response: { 200: ReadinessSchema, 503: z.union([ReadinessSchema, ProblemSchema]) }
+        response: {
+          200: ReadinessSchema,
+          503: {
+            description:
+              'Not ready: the readiness report, or a problem when the token could not be checked',
+            content: {
+              'application/json': { schema: ReadinessSchema },
+              [PROBLEM_MEDIA_TYPE]: { schema: ProblemSchema }
+            }
+          }
+        }
       },
       config: { rateLimit: false }
     },

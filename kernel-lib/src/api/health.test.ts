@@ -27,7 +27,10 @@ describe('ReadinessSchema', () => {
           name: 'RDKit.js',
           state: 'rebuilding',
           failures: 1,
-          lastFailure: { at: '2026-12-06T10:00:00.000Z', reason: 'RuntimeError: memory access out of bounds' }
+          lastFailure: {
+            at: '2026-12-06T10:00:00.000Z',
+            reason: 'RuntimeError: memory access out of bounds'
+          }
         },
         indigo: { name: 'Indigo', state: 'idle', failures: 0, lastFailure: null }
       }
@@ -40,7 +43,13 @@ describe('ReadinessSchema', () => {
       rdkit: { name: 'RDKit.js', state: 'ready', failures: 0, lastFailure: null },
       indigo: { name: 'Indigo', state: 'idle', failures: 0, lastFailure: null }
     };
-    const base = { ready: true, database: 'ok', schema: 'current', problems: [], chemistry: engines };
+    const base = {
+      ready: true,
+      database: 'ok',
+      schema: 'current',
+      problems: [],
+      chemistry: engines
+    };
     assert.equal(ReadinessSchema.safeParse(base).success, false);
     assert.equal(
       ReadinessSchema.safeParse({ ...base, schema: 'fine', database_kind: 'pglite' }).success,

@@ -30,7 +30,7 @@ import type { Queryable } from '../db/database.js';
 import { requireScope } from '../http/auth.js';
 import { Cursor, containsPattern, keysetPage } from '../http/pagination.js';
 import { ProblemError, notFound } from '../http/problem.js';
-import { IdParams, problems as standardProblems } from '../http/route-schemas.js';
+import { IdParams, TOKEN_REQUIRED, problems as standardProblems } from '../http/route-schemas.js';
 
 const problems = { ...standardProblems, 429: ProblemSchema };
 
@@ -189,6 +189,7 @@ export const accountsRoutes: FastifyPluginAsync = async fastify => {
       schema: {
         tags: ['accounts'],
         summary: 'Your account',
+        security: TOKEN_REQUIRED,
         response: { 200: AccountSchema, ...problems }
       }
     },
@@ -278,6 +279,7 @@ export const accountsRoutes: FastifyPluginAsync = async fastify => {
       schema: {
         tags: ['accounts'],
         summary: 'The user directory (signed-in callers), by username',
+        security: TOKEN_REQUIRED,
         querystring: UserQuerySchema,
         response: { 200: UserSummaryPageSchema, ...problems }
       }
@@ -404,6 +406,7 @@ export const accountsRoutes: FastifyPluginAsync = async fastify => {
       schema: {
         tags: ['accounts'],
         summary: 'Your API tokens, newest first (never the secret)',
+        security: TOKEN_REQUIRED,
         response: { 200: ApiTokenListSchema, ...problems }
       }
     },

@@ -490,7 +490,14 @@ export const moleculesRoutes: FastifyPluginAsync = async fastify => {
           highlight: z.string().max(1000).optional(),
           width: z.coerce.number().int().min(50).max(2000).default(300),
           height: z.coerce.number().int().min(50).max(2000).default(200)
-        })
+        }),
+        response: {
+          200: {
+            description: 'The depiction',
+            content: { 'image/svg+xml': { schema: z.string() } }
+          },
+          ...problems
+        }
       }
     },
     async (request, reply) => {
