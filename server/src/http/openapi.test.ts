@@ -117,7 +117,77 @@ describe('the OpenAPI document', () => {
     }
   });
 
-  it('sends refusals as it documents them: problem+json for 400, 401 and 415', async () => {
+  it('answers every list and search with the envelope { items, nextCursor }', () => {
+    const lists = [];
+    for (const { method, path, operation } of operations) {
+      const ok = (operation.responses['200'] as OpenAPIV3.ResponseObject | undefined)?.content?.[
+        'application/json'
+      ]?.schema as OpenAPIV3.SchemaObject | undefined;
+      // One record (its path ends with its key) may hold arrays of its parts; readiness too.
+      if (method !== 'get' || !ok?.properties || /\}$/.test(path) || path.startsWith('/health')) {
+        continue;
+      }
+      const arrays = Object.entries(ok.properties)
+        .filter(([, p]) => (p as OpenAPIV3.SchemaObject).type === 'array')
+        .map(([k]) => k);
+      if (arrays.length === 0) {
+        continue;
+      }
+      lists.push(path);
+      assert.ok(arrays.includes('items'), `GET ${path}: a list under ${arrays.join(', ')}`);
+      assert.ok(ok.required?.includes('items') && ok.required.includes('nextCursor'), path);
+    }
+    for (const path of [
+      '/api/molecules',
+      '/api/molecules/search/substructure',
+      '/api/molecules/search/similar',
+      '/api/tokens',
+      '/api/property-types',
+      '/api/audit',
+      '/api/measurements',
+      '/api/molecules/{id}/measurements'
+    ]) {
+      assert.ok(lists.includes(path), `${path} is not a list`);
+    }
+  });
+
+  it('refuses unknown keys in every request body (additionalProperties: false, free-form maps aside)', () => {
+    const open: string[] = [];
+    const walk = (schema: OpenAPIV3.SchemaObject | undefined, path: string) => {
+      if (!schema) {
+        return;
+      }
+      if (schema.properties) {
+        // Free-form maps (conditions) declare their catchall as a schema; others must be closed.
+        if (schema.additionalProperties === undefined || schema.additionalProperties === true) {
+          open.push(path);
+        }
+        for (const [key, child] of Object.entries(schema.properties)) {
+          walk(child as OpenAPIV3.SchemaObject, `${path}.${key}`);
+        }
+      }
+      if ('items' in schema) {
+        walk(schema.items as OpenAPIV3.SchemaObject, `${path}[]`);
+      }
+      for (const alternative of [...(schema.anyOf ?? []), ...(schema.oneOf ?? [])]) {
+        walk(alternative as OpenAPIV3.SchemaObject, path);
+      }
+    };
+    let bodies = 0;
+    for (const { method, path, operation } of operations) {
+      const body = (operation.requestBody as OpenAPIV3.RequestBodyObject | undefined)?.content[
+        'application/json'
+      ]?.schema as OpenAPIV3.SchemaObject | undefined;
+      if (body) {
+        bodies++;
+        walk(body, `${method.toUpperCase()} ${path} body`);
+      }
+    }
+    assert.ok(bodies >= 25, `${bodies} bodies`);
+    assert.deepEqual(open, []);
+  });
+
+  it('sends refusals as it documents them: problem+json for 400, 401 and 415; unknown body keys named', async () => {
     const refused = await app.inject({ method: 'GET', url: '/api/molecules/not-a-uuid' });
     assert.equal(refused.statusCode, 400);
     assert.match(String(refused.headers['content-type']), /^application\/problem\+json/);
@@ -135,6 +205,28 @@ describe('the OpenAPI document', () => {
       payload: '<molecule/>'
     });
     assert.equal(unsupported.statusCode, 415);
+    // Unknown keys are refused by name, at the top level and inside arrays, not dropped.
+    const unknown = await app.inject({
+      method: 'POST',
+      url: '/api/molecules',
+      payload: { structure: 'CCO', colour: 'blue' }
+    });
+    assert.equal(unknown.statusCode, 400, unknown.body);
+    assert.deepEqual(
+      unknown.json().errors.map((e: { path: string }) => e.path),
+      ['body.colour']
+    );
+    assert.match(unknown.json().errors[0].message, /unknown key "colour"/);
+    const nested = await app.inject({
+      method: 'POST',
+      url: '/api/molecules/batch',
+      payload: { rows: [{ structure: 'CCO', smiles: 'CCO' }] }
+    });
+    assert.equal(nested.statusCode, 400, nested.body);
+    assert.deepEqual(
+      nested.json().errors.map((e: { path: string }) => e.path),
+      ['body.rows[0].smiles']
+    );
     assert.match(String(unsupported.headers['content-type']), /^application\/problem\+json/);
   });
 });

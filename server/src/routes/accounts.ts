@@ -418,7 +418,7 @@ export const accountsRoutes: FastifyPluginAsync = async fastify => {
            FROM api_tokens ORDER BY created_at DESC, id`
         )
       );
-      return { items: rows.map(Private.toToken) };
+      return { items: rows.map(Private.toToken), nextCursor: null };
     }
   );
 
