@@ -68,6 +68,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: { level: options.logLevel ?? 'info' },
     bodyLimit: options.bodyLimit ?? 1 << 20,
+    // Path parameters are bounded by their schemas (400 naming them); the router's own limit
+    // (default 100 characters, percent-encoded) answered 414 outside problem+json before.
+    routerOptions: { maxParamLength: 2000 },
     // Request ids in every log line and problem document; a caller's own id is kept.
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID()
