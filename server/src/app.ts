@@ -7,7 +7,6 @@ import {
   validatorCompiler,
   type ZodTypeProvider
 } from 'fastify-type-provider-zod';
-import { z } from 'zod';
 import { KERNEL_VERSION, ProblemSchema, ReadinessSchema } from '@cryoprotect/kernel';
 import type { Database } from './db/database.js';
 import { hashToken } from './db/tokens.js';
@@ -22,6 +21,7 @@ import {
 } from './http/problem.js';
 import { registerTextGuard } from './http/text-guard.js';
 import { registerJsonBodyParser } from './http/json-body.js';
+import { PROBLEM_MEDIA_TYPE, documentRoute, truthfulDocument } from './http/route-schemas.js';
 import { randomUUID } from 'node:crypto';
 import helmet from '@fastify/helmet';
 import cors from '@fastify/cors';
@@ -77,6 +77,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: { level: options.logLevel ?? 'info' },
     bodyLimit: options.bodyLimit ?? 1 << 20,
+    // Path parameters are bounded by their schemas (400 naming them); the router's own limit
+    // (default 100 characters, percent-encoded) answered 414 outside problem+json before.
+    routerOptions: { maxParamLength: 2000 },
     // Request ids in every log line and problem document; a caller's own id is kept.
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
@@ -87,6 +90,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   const { registry, db } = instrument(options.db);
   app.decorate('db', db);
+  // Before any route: each operation's schema gets the statuses every route can answer.
+  app.addHook('onRoute', documentRoute);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerProblemHandler(app, options.production ?? false);
@@ -130,7 +135,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       components: { securitySchemes: { token: { type: 'http', scheme: 'bearer' } } },
       security: [{ token: [] }]
     },
-    transform: jsonSchemaTransform
+    transform: jsonSchemaTransform,
+    transformObject: truthfulDocument
   });
   // The docs page works under any prefix (JupyterLab reaches the server through jupyter-server-proxy
   // at <base>/proxy/<port>/, which strips it): its HTML at /api/docs/ names its assets ./static/...
@@ -170,7 +176,17 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         security: [],
         // A 503 is the readiness report, or a problem when a token came along and the database
         // cannot be asked about it.
-        response: { 200: ReadinessSchema, 503: z.union([ReadinessSchema, ProblemSchema]) }
+        response: {
+          200: ReadinessSchema,
+          503: {
+            description:
+              'Not ready: the readiness report, or a problem when the token could not be checked',
+            content: {
+              'application/json': { schema: ReadinessSchema },
+              [PROBLEM_MEDIA_TYPE]: { schema: ProblemSchema }
+            }
+          }
+        }
       },
       config: { rateLimit: false }
     },

@@ -34,7 +34,7 @@ const ExpiresInDaysSchema = z
   .max(3650)
   .describe('the token stops working after this many days');
 
-export const LoginSchema = z.object({
+export const LoginSchema = z.strictObject({
   username: z.string().min(1).max(64),
   password: z.string().min(1).max(1024),
   tokenName: z.string().min(1).max(200).default('password login'),
@@ -70,9 +70,10 @@ export const ApiTokenSchema = z.object({
   revokedAt: z.string().nullable()
 });
 export type ApiToken = z.infer<typeof ApiTokenSchema>;
-export const ApiTokenListSchema = z.object({ items: z.array(ApiTokenSchema) });
+/** All your tokens in one page (nextCursor is always null). */
+export const ApiTokenListSchema = pageSchema(ApiTokenSchema);
 
-export const CreateTokenSchema = z.object({
+export const CreateTokenSchema = z.strictObject({
   name: z.string().min(1).max(200),
   scopes: z
     .array(ScopeSchema)
@@ -109,7 +110,7 @@ const EmailSchema = z
   .regex(/^[^@\s]+@[^@\s]+$/, 'must be an e-mail address');
 
 export const UpdateAccountSchema = z
-  .object({
+  .strictObject({
     displayName: z.string().min(1).max(200).optional(),
     email: EmailSchema.nullable().optional().describe('null removes it')
   })
@@ -118,13 +119,13 @@ export const UpdateAccountSchema = z
   });
 export type UpdateAccount = z.input<typeof UpdateAccountSchema>;
 
-export const ChangePasswordSchema = z.object({
+export const ChangePasswordSchema = z.strictObject({
   currentPassword: z.string().min(1).max(1024),
   newPassword: PasswordSchema
 });
 export type ChangePassword = z.input<typeof ChangePasswordSchema>;
 
-export const CreateUserSchema = z.object({
+export const CreateUserSchema = z.strictObject({
   username: UsernameSchema,
   displayName: z.string().min(1).max(200),
   email: EmailSchema.optional(),
@@ -172,7 +173,7 @@ export const ProjectDetailSchema = ProjectSchema.extend({
 });
 export type ProjectDetail = z.infer<typeof ProjectDetailSchema>;
 
-export const CreateProjectSchema = z.object({
+export const CreateProjectSchema = z.strictObject({
   name: z.string().min(1).max(200),
   description: z.string().max(10_000).default(''),
   isPublic: z.boolean().default(false)
@@ -180,7 +181,7 @@ export const CreateProjectSchema = z.object({
 export type CreateProject = z.input<typeof CreateProjectSchema>;
 
 export const UpdateProjectSchema = z
-  .object({
+  .strictObject({
     name: z.string().min(1).max(200).optional(),
     description: z.string().max(10_000).optional(),
     isPublic: z.boolean().optional()
@@ -190,7 +191,7 @@ export const UpdateProjectSchema = z
   });
 export type UpdateProject = z.input<typeof UpdateProjectSchema>;
 
-export const SetMemberRoleSchema = z.object({ role: ProjectRoleSchema });
+export const SetMemberRoleSchema = z.strictObject({ role: ProjectRoleSchema });
 
 export const ProjectQuerySchema = z.object({
   q: z.string().max(200).optional().describe('text in the project name'),

@@ -32,7 +32,7 @@ const Owned = {
 
 // ---------------------------------------------------------------------------- datasets
 
-export const CreateDatasetSchema = z.object({
+export const CreateDatasetSchema = z.strictObject({
   name: z.string().min(1).max(500),
   description: z.string().max(10_000).default(''),
   visibility: VisibilitySchema.default('private'),
@@ -41,7 +41,7 @@ export const CreateDatasetSchema = z.object({
 export type CreateDataset = z.input<typeof CreateDatasetSchema>;
 
 export const UpdateDatasetSchema = z
-  .object({
+  .strictObject({
     name: z.string().min(1).max(500).optional(),
     description: z.string().max(10_000).optional(),
     visibility: VisibilitySchema.optional(),
@@ -142,8 +142,8 @@ export const MEASUREMENT_SNAPSHOT_COLUMNS = [
  * ({fromMeasurements}); exactly one of the two.
  */
 export const CreateSnapshotSchema = z
-  .object({
-    columns: z.array(SnapshotColumnSchema).min(1).max(1000).optional(),
+  .strictObject({
+    columns: z.array(SnapshotColumnSchema.strict()).min(1).max(1000).optional(),
     rows: z
       .array(z.array(z.unknown()))
       .superRefine((rows, ctx) => {
@@ -157,7 +157,7 @@ export const CreateSnapshotSchema = z
       })
       .optional()
       .describe(`cells aligned with columns; at most ${MAX_SNAPSHOT_ROWS} rows`),
-    fromMeasurements: MeasurementFiltersSchema.optional()
+    fromMeasurements: MeasurementFiltersSchema.strict().optional()
   })
   .strict();
 export type CreateSnapshot = z.input<typeof CreateSnapshotSchema>;
@@ -178,7 +178,7 @@ export type SnapshotCreated = z.infer<typeof SnapshotCreatedSchema>;
 
 const VersionText = z.string().min(1).max(200);
 
-export const RegisterModelSchema = z.object({
+export const RegisterModelSchema = z.strictObject({
   name: z
     .string()
     .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,199}$/)
@@ -272,9 +272,9 @@ export const PredictionItemSchema = z.object({
   intervalLevel: z.number().gt(0).lt(1).optional().describe('coverage of [lower, upper], e.g. 0.95')
 });
 
-export const CreatePredictionsSchema = z.object({
+export const CreatePredictionsSchema = z.strictObject({
   modelVersionId: UuidSchema,
-  items: z.array(PredictionItemSchema).min(1).max(5000),
+  items: z.array(PredictionItemSchema.strict()).min(1).max(5000),
   visibility: VisibilitySchema.default('private'),
   projectId: UuidSchema.optional().describe('required when visibility is project')
 });
@@ -324,7 +324,7 @@ export const VERIFICATION_TRANSITIONS: Record<VerificationState, VerificationSta
   rejected: []
 };
 
-export const CreateVerificationSchema = z.object({
+export const CreateVerificationSchema = z.strictObject({
   predictionId: UuidSchema,
   plannedExperiment: z.string().max(10_000).default(''),
   conditions: ConditionsSchema.default({}),
@@ -366,11 +366,11 @@ export const VerificationQuerySchema = z.object({
   ...ListQuery
 });
 
-export const RecordMeasuredSchema = z.object({
+export const RecordMeasuredSchema = z.strictObject({
   measurementId: UuidSchema.describe(
     'the measurement made for this verification: visible to you, same property and subject as the prediction'
   )
 });
-export const RejectVerificationSchema = z.object({
+export const RejectVerificationSchema = z.strictObject({
   reason: z.string().trim().min(1).max(10_000)
 });

@@ -133,7 +133,8 @@ export const PropertyTypeSchema = z.object({
   description: z.string()
 });
 export type PropertyType = z.infer<typeof PropertyTypeSchema>;
-export const PropertyTypeListSchema = z.object({ items: z.array(PropertyTypeSchema) });
+/** Every property type in one page (nextCursor is always null). */
+export const PropertyTypeListSchema = pageSchema(PropertyTypeSchema);
 
 // ---------------------------------------------------------------------------------------------
 // Literature references.
@@ -150,7 +151,7 @@ const UrlSchema = z
   .regex(/^https?:\/\//, 'must be an http:// or https:// URL')
   .max(2000);
 
-export const CreateReferenceSchema = z.object({
+export const CreateReferenceSchema = z.strictObject({
   citation: z.string().trim().min(1).max(5000).describe('full citation as it would be printed'),
   doi: DoiSchema.optional(),
   url: UrlSchema.optional(),
@@ -167,7 +168,7 @@ export const CreateReferenceSchema = z.object({
 export type CreateReference = z.input<typeof CreateReferenceSchema>;
 
 export const UpdateReferenceSchema = z
-  .object({
+  .strictObject({
     citation: z.string().trim().min(1).max(5000),
     doi: DoiSchema.nullable(),
     url: UrlSchema.nullable(),
@@ -211,7 +212,7 @@ export const ConditionsSchema = z
   .superRefine(boundedJsonDepth)
   .describe('free-form conditions, e.g. temperatureKelvin, concentration, coolingRateKPerMin');
 
-export const CreateExperimentSchema = z.object({
+export const CreateExperimentSchema = z.strictObject({
   title: z.string().trim().min(1).max(500),
   protocol: z.string().max(100_000).default(''),
   conditions: ConditionsSchema.default({}),
@@ -222,7 +223,7 @@ export const CreateExperimentSchema = z.object({
 export type CreateExperiment = z.input<typeof CreateExperimentSchema>;
 
 export const UpdateExperimentSchema = z
-  .object({
+  .strictObject({
     title: z.string().trim().min(1).max(500),
     protocol: z.string().max(100_000),
     conditions: ConditionsSchema,
@@ -274,7 +275,7 @@ const measurementFields = {
   experimentId: UuidSchema.optional().describe('experiment (this or referenceId or both)')
 };
 
-export const CreateMeasurementSchema = z.object({
+export const CreateMeasurementSchema = z.strictObject({
   ...measurementFields,
   visibility: VisibilitySchema.default('private'),
   projectId: UuidSchema.optional().describe('required when visibility is project')
@@ -282,7 +283,7 @@ export const CreateMeasurementSchema = z.object({
 export type CreateMeasurement = z.input<typeof CreateMeasurementSchema>;
 
 export const UpdateMeasurementSchema = z
-  .object({
+  .strictObject({
     value: z.number(),
     unit: z
       .string()
@@ -369,8 +370,8 @@ export const BatchMeasurementRowSchema = z.object({
     .describe('names the molecule by InChIKey instead of moleculeId (a visible molecule)')
 });
 
-export const BatchMeasurementsSchema = z.object({
-  rows: z.array(BatchMeasurementRowSchema).min(1).max(5000),
+export const BatchMeasurementsSchema = z.strictObject({
+  rows: z.array(BatchMeasurementRowSchema.strict()).min(1).max(5000),
   visibility: VisibilitySchema.default('private'),
   projectId: UuidSchema.optional(),
   dryRun: z.boolean().default(false).describe('validate and report row by row; write nothing')

@@ -27,7 +27,7 @@ export const ProblemSchema = z.object({
 });
 export type Problem = z.infer<typeof ProblemSchema>;
 
-export const RegisterMoleculeSchema = z.object({
+export const RegisterMoleculeSchema = z.strictObject({
   structure: z
     .string()
     .min(1)
@@ -57,12 +57,31 @@ export const MoleculeSchema = z.object({
 });
 export type Molecule = z.infer<typeof MoleculeSchema>;
 
+/** The most synonyms a molecule keeps (RegisterMoleculeSchema, UpdateMoleculeSchema). */
+export const MAX_SYNONYMS = 100;
+
+export const NameOutcomeSchema = z
+  .object({
+    name: z.string().describe('the name that was sent'),
+    outcome: z
+      .enum(['name', 'added-as-synonym', 'already-the-name', 'already-a-synonym', 'not-added'])
+      .describe(
+        'name: the new record carries it as its name; added-as-synonym: kept as a synonym of the existing record; already-the-name / already-a-synonym: the existing record had it (case-insensitive); not-added: see reason'
+      ),
+    reason: z.string().describe('the outcome in words, e.g. why the name was not added')
+  })
+  .describe('what became of the name sent with a registration');
+export type NameOutcome = z.infer<typeof NameOutcomeSchema>;
+
 export const RegistrationResultSchema = z.object({
   molecule: MoleculeSchema,
   duplicate: z
     .boolean()
     .describe('true when the structure was already registered: the existing record is returned'),
-  neutralized: z.boolean()
+  neutralized: z.boolean(),
+  nameOutcome: NameOutcomeSchema.nullable().describe(
+    'what became of the name sent (null when none was sent); on a duplicate, the existing record keeps its own name and the one sent becomes a synonym where you may edit it'
+  )
 });
 export type RegistrationResult = z.infer<typeof RegistrationResultSchema>;
 
@@ -105,10 +124,10 @@ export const MixtureComponentInputSchema = z.object({
   role: z.enum(['solvent', 'penetrating', 'non-penetrating', 'buffer-salt', 'other'])
 });
 
-export const CreateMixtureSchema = z.object({
+export const CreateMixtureSchema = z.strictObject({
   name: z.string().min(1).max(500),
   description: z.string().max(10_000).default(''),
-  components: z.array(MixtureComponentInputSchema).min(1).max(50),
+  components: z.array(MixtureComponentInputSchema.strict()).min(1).max(50),
   visibility: VisibilitySchema.default('private'),
   projectId: UuidSchema.optional().describe('required when visibility is project')
 });
@@ -150,10 +169,10 @@ export const MixtureRecordSchema = z.object({
 export type MixtureRecord = z.infer<typeof MixtureRecordSchema>;
 export const MixtureRecordPageSchema = pageSchema(MixtureRecordSchema);
 
-export const BatchRegisterMoleculesSchema = z.object({
+export const BatchRegisterMoleculesSchema = z.strictObject({
   rows: z
     .array(
-      z.object({
+      z.strictObject({
         structure: z.string().min(1).max(100_000),
         name: z.string().min(1).max(500).optional(),
         synonyms: z.array(z.string().min(1).max(500)).max(100).default([])
@@ -172,7 +191,7 @@ export const BatchRowReportSchema = z.object({
   outcome: z
     .enum(['new', 'existing', 'repeated', 'invalid'])
     .describe(
-      'new: registered (or would be); existing: already registered and visible, not written; repeated: the same structure as an earlier row; invalid: not written, see error'
+      'new: registered (or would be); existing: already registered and visible, not registered again (its name may become a synonym, see nameOutcome); repeated: the same structure as an earlier row; invalid: not written, see error'
     ),
   inchikey: z.string().nullable(),
   smiles: z.string().nullable(),
@@ -180,7 +199,12 @@ export const BatchRowReportSchema = z.object({
     'the registered or existing record (null in a dry run for new rows)'
   ),
   sameAsRow: z.number().int().nullable(),
-  error: z.object({ path: z.string(), message: z.string() }).nullable()
+  error: z.object({ path: z.string(), message: z.string() }).nullable(),
+  nameOutcome: NameOutcomeSchema.nullable()
+    .optional()
+    .describe(
+      "what became of the row's name (null without one; in a dry run, what would): the name of a new record, a synonym of an existing one where you may edit it, or not added and why (absent in reports replayed from before this field)"
+    )
 });
 
 export const BatchReportSchema = z.object({
@@ -198,7 +222,8 @@ export type BatchReport = z.infer<typeof BatchReportSchema>;
 
 export const SubstructureQuerySchema = z.object({
   smarts: z.string().min(1).max(2000).describe('SMARTS pattern'),
-  limit: queryLimit(1000, 100)
+  limit: queryLimit(1000, 100),
+  cursor: CursorSchema.optional().describe('the nextCursor of the previous page')
 });
 
 export const SimilarityQuerySchema = z.object({
@@ -219,15 +244,19 @@ export const SearchEngineSchema = z
     'where the search ran: the RDKit cartridge inside PostgreSQL, or RDKit in the REST server process'
   );
 
-export const SimilarityHitsSchema = z.object({
+export const SimilarityHitSchema = z.object({ molecule: MoleculeSchema, similarity: z.number() });
+
+/** The k best hits are one page: nextCursor is always null (ask for a larger k instead). */
+export const SimilarityHitsSchema = pageSchema(SimilarityHitSchema).extend({
   fingerprint: z.string().describe('how similarity was computed'),
-  hits: z.array(z.object({ molecule: MoleculeSchema, similarity: z.number() })),
   engine: SearchEngineSchema
 });
 
-export const SubstructureHitsSchema = z.object({
-  items: z.array(MoleculeSchema),
-  truncated: z.boolean().describe('true when more molecules match than limit'),
+/** Matches in id order, page by page like every list. */
+export const SubstructureHitsSchema = pageSchema(MoleculeSchema).extend({
+  truncated: z
+    .boolean()
+    .describe('true when more molecules match than limit (nextCursor then fetches them)'),
   engine: SearchEngineSchema
 });
 

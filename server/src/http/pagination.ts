@@ -27,7 +27,8 @@ export const LISTS = {
   experiments: { name: 'experiments', key: 'text', id: 'uuid' },
   projects: { name: 'projects', key: 'text', id: 'uuid' },
   users: { name: 'users', key: 'text', id: 'uuid' },
-  audit: { name: 'audit', key: 'none', id: 'integer' }
+  audit: { name: 'audit', key: 'none', id: 'integer' },
+  substructure: { name: 'substructure', key: 'none', id: 'uuid' }
 } as const satisfies Record<string, CursorList>;
 
 /**

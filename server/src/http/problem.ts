@@ -107,7 +107,7 @@ export function toProblem(error: unknown, production: boolean): Problem {
     };
   }
   if (hasZodFastifySchemaValidationErrors(error)) {
-    const errors = error.validation.map(issue => {
+    const errors = error.validation.flatMap(issue => {
       // "/components/0/amount" -> "components[0].amount", the style kernel-lib errors use too.
       const where = (issue.instancePath || '')
         .split('/')
@@ -116,10 +116,16 @@ export function toProblem(error: unknown, production: boolean): Problem {
         .join('')
         .replace(/^\./, '');
       const context = (error as FastifyError).validationContext ?? 'body';
-      return {
-        path: where ? `${context}${where.startsWith('[') ? '' : '.'}${where}` : context,
-        message: issue.message ?? 'invalid'
-      };
+      const path = where ? `${context}${where.startsWith('[') ? '' : '.'}${where}` : context;
+      // A strict object names each key it does not know, one error per key at its own path.
+      const unknown = (issue.params as { keys?: unknown } | undefined)?.keys;
+      if (issue.keyword === 'unrecognized_keys' && Array.isArray(unknown)) {
+        return unknown.map(key => ({
+          path: `${path}.${String(key)}`,
+          message: `unknown key "${String(key)}" (not a field of this request; nothing was stored)`
+        }));
+      }
+      return [{ path, message: issue.message ?? 'invalid' }];
     });
     return {
       type: PROBLEM_TYPE_BASE + 'validation',

@@ -30,7 +30,7 @@ import type { Queryable } from '../db/database.js';
 import { requireScope } from '../http/auth.js';
 import { Cursor, LISTS, containsPattern, keysetPage } from '../http/pagination.js';
 import { ProblemError, notFound } from '../http/problem.js';
-import { IdParams, problems as standardProblems } from '../http/route-schemas.js';
+import { IdParams, TOKEN_REQUIRED, problems as standardProblems } from '../http/route-schemas.js';
 
 const problems = { ...standardProblems, 429: ProblemSchema };
 
@@ -220,6 +220,7 @@ export const accountsRoutes: FastifyPluginAsync = async fastify => {
       schema: {
         tags: ['accounts'],
         summary: 'Your account',
+        security: TOKEN_REQUIRED,
         response: { 200: AccountSchema, ...problems }
       }
     },
@@ -309,6 +310,7 @@ export const accountsRoutes: FastifyPluginAsync = async fastify => {
       schema: {
         tags: ['accounts'],
         summary: 'The user directory (signed-in callers), by username',
+        security: TOKEN_REQUIRED,
         querystring: UserQuerySchema,
         response: { 200: UserSummaryPageSchema, ...problems }
       }
@@ -435,6 +437,7 @@ export const accountsRoutes: FastifyPluginAsync = async fastify => {
       schema: {
         tags: ['accounts'],
         summary: 'Your API tokens, newest first (never the secret)',
+        security: TOKEN_REQUIRED,
         response: { 200: ApiTokenListSchema, ...problems }
       }
     },
@@ -446,7 +449,7 @@ export const accountsRoutes: FastifyPluginAsync = async fastify => {
            FROM api_tokens ORDER BY created_at DESC, id`
         )
       );
-      return { items: rows.map(Private.toToken) };
+      return { items: rows.map(Private.toToken), nextCursor: null };
     }
   );
 

@@ -3,6 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { AuditPageSchema, AuditQuerySchema, ProblemSchema } from '@cryoprotect/kernel';
 import { Cursor, LISTS } from '../http/pagination.js';
 import { ProblemError } from '../http/problem.js';
+import { TOKEN_REQUIRED } from '../http/route-schemas.js';
 
 /**
  * The audit log under RLS: your own entries (and failed sign-ins against your account); site
@@ -18,6 +19,7 @@ export const auditRoutes: FastifyPluginAsync = async fastify => {
         tags: ['audit'],
         summary:
           'Audit entries visible to you, newest first (site administrators: all); action "auth." matches a prefix',
+        security: TOKEN_REQUIRED,
         querystring: AuditQuerySchema,
         response: {
           200: AuditPageSchema,

@@ -95,5 +95,50 @@ for (const target of databaseTargets()) {
       const again = await post(valid);
       assert.deepEqual(again.json().counts, { new: 0, existing: 2, repeated: 1, invalid: 0 });
     });
+
+    it('says what became of each name: new record, synonym of an existing one, or not and why', async () => {
+      const outcomes = (report: { rows: { nameOutcome?: { outcome: string } | null }[] }) =>
+        report.rows.map(r => r.nameOutcome?.outcome ?? null);
+      const first = await post({ rows: [{ structure: 'CCCCCCCO', name: 'heptan-1-ol' }] });
+      assert.equal(first.statusCode, 201, first.body);
+      assert.deepEqual(outcomes(first.json()), ['name']);
+      const batch = {
+        rows: [
+          { structure: 'OCCCCCCC', name: 'heptanol' },
+          { structure: 'CCCCCCCO', name: 'n-heptanol' },
+          { structure: 'CCCCCCCO', name: 'Heptan-1-ol' },
+          { structure: 'OCCCCCCCC', name: 'octan-1-ol' },
+          { structure: 'CCCCCCCCO', name: 'n-octanol' }
+        ]
+      };
+      // A dry run says what would happen and changes nothing.
+      const dry = await post({ ...batch, dryRun: true });
+      assert.equal(dry.statusCode, 200, dry.body);
+      assert.deepEqual(outcomes(dry.json()), [
+        'added-as-synonym',
+        'not-added',
+        'not-added',
+        'name',
+        'not-added'
+      ]);
+      assert.match(dry.json().rows[4].nameOutcome.reason, /same structure as row 3/);
+      const written = await post(batch);
+      assert.equal(written.statusCode, 201, written.body);
+      assert.deepEqual(outcomes(written.json()), outcomes(dry.json()));
+      const heptanol = await app.inject({
+        method: 'GET',
+        url: `/api/molecules/${written.json().rows[0].moleculeId}`,
+        headers: { authorization: `Bearer ${token}` }
+      });
+      assert.deepEqual(heptanol.json().synonyms, ['heptanol']);
+      // Glycerol of the reference data belongs to someone else: its name is not added, with why.
+      const glycerol = await post({
+        rows: [{ structure: 'OCC(O)CO', name: 'glycerine' }],
+        dryRun: true
+      });
+      assert.equal(glycerol.json().rows[0].outcome, 'existing', glycerol.body);
+      assert.equal(glycerol.json().rows[0].nameOutcome.outcome, 'not-added');
+      assert.match(glycerol.json().rows[0].nameOutcome.reason, /may not edit/);
+    });
   });
 }

@@ -13,6 +13,7 @@ import {
 import { insertMolecule } from '../db/molecules.js';
 import { requireScope } from '../http/auth.js';
 import { ProblemError, requireProjectForVisibility } from '../http/problem.js';
+import { findById, keepNameAsSynonym } from './molecules.js';
 
 type Row = BatchReport['rows'][number];
 
@@ -126,17 +127,33 @@ export const batchRoutes: FastifyPluginAsync = async fastify => {
             error: null
           };
           if (firstRow.has(p.inchikey)) {
+            const name = body.rows[i].name;
             rows.push({
               ...base,
               outcome: 'repeated',
               moleculeId: null,
-              sameAsRow: firstRow.get(p.inchikey)!
+              sameAsRow: firstRow.get(p.inchikey)!,
+              nameOutcome: name
+                ? {
+                    name,
+                    outcome: 'not-added',
+                    reason: `the same structure as row ${firstRow.get(p.inchikey)!}, whose name is the one used`
+                  }
+                : null
             });
             continue;
           }
           firstRow.set(p.inchikey, i);
           if (existing.has(p.inchikey)) {
-            rows.push({ ...base, outcome: 'existing', moleculeId: existing.get(p.inchikey)! });
+            const moleculeId = existing.get(p.inchikey)!;
+            // The name sent becomes a synonym where the caller may edit the record (or would, in a dry run).
+            const { nameOutcome } = await keepNameAsSynonym(
+              tx,
+              (await findById(tx, moleculeId))!,
+              body.rows[i].name,
+              { dryRun: body.dryRun }
+            );
+            rows.push({ ...base, outcome: 'existing', moleculeId, nameOutcome });
             continue;
           }
           const hidden = await tx.query<{ taken: boolean }>(
@@ -155,7 +172,15 @@ export const batchRoutes: FastifyPluginAsync = async fastify => {
             });
             continue;
           }
-          rows.push({ ...base, outcome: 'new', moleculeId: null });
+          const name = body.rows[i].name;
+          rows.push({
+            ...base,
+            outcome: 'new',
+            moleculeId: null,
+            nameOutcome: name
+              ? { name, outcome: 'name', reason: 'the name of the new record' }
+              : null
+          });
         }
         const count = (o: Row['outcome']) => rows.filter(r => r.outcome === o).length;
         const counts = {

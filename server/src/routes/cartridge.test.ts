@@ -196,6 +196,18 @@ for (const target of databaseTargets()) {
         limited.items.map((m: Molecule) => m.id),
         all.items.slice(0, 3).map((m: Molecule) => m.id)
       );
+      // The next page continues where the first ended, in the same order on both engines.
+      const next = (
+        await app.inject({
+          method: 'GET',
+          url: `/api/molecules/search/substructure?smarts=*&limit=3&cursor=${limited.nextCursor}`
+        })
+      ).json();
+      assert.deepEqual(
+        next.items.map((m: Molecule) => m.id),
+        all.items.slice(3, 6).map((m: Molecule) => m.id)
+      );
+      assert.equal(all.nextCursor, null);
       const badSmarts = await app.inject({
         method: 'GET',
         url: '/api/molecules/search/substructure?smarts=%5BC'
@@ -257,7 +269,7 @@ for (const target of databaseTargets()) {
             // Same fingerprint definition on both sides, so identical rankings and similarities
             // (RDKit 2022.09 in the cartridge, RDKit.js here).
             assert.deepEqual(
-              body.hits.map((h: { molecule: Molecule; similarity: number }) => ({
+              body.items.map((h: { molecule: Molecule; similarity: number }) => ({
                 id: h.molecule.id,
                 similarity: h.similarity
               })),
@@ -299,6 +311,6 @@ describe('molecule search on PostgreSQL without the cartridge', () => {
       url: '/api/molecules/search/similar?structure=OCC(O)CO&k=2'
     });
     assert.equal(similar.json().engine, 'in-process');
-    assert.equal(similar.json().hits[0].similarity, 1);
+    assert.equal(similar.json().items[0].similarity, 1);
   });
 });

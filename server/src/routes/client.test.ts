@@ -104,8 +104,8 @@ describe('kernel-lib client against a listening server (embedded single-user mod
     const hydroxyls = await client.moleculeSearch.substructure('[CX4][OX2H]');
     assert.ok(hydroxyls.items.some(m => m.id === butanol));
     const similar = await client.moleculeSearch.similar('CCCCO', { k: 3 });
-    assert.equal(similar.hits[0].molecule.id, butanol);
-    assert.equal(similar.hits[0].similarity, 1);
+    assert.equal(similar.items[0].molecule.id, butanol);
+    assert.equal(similar.items[0].similarity, 1);
     assert.match(await client.moleculeSearch.depiction(butanol, { highlight: '[OX2H]' }), /<svg/);
 
     const glycerol = (await client.molecules({ q: 'glycerol' }).next()).value!;

@@ -191,7 +191,7 @@ for (const target of databaseTargets()) {
         [
           { fromMeasurements: { propertyType: 'glass_transition', colour: 'red' } },
           400,
-          'body.fromMeasurements'
+          'body.fromMeasurements.colour'
         ],
         [
           {

@@ -187,7 +187,7 @@ async function assertChemistryServes(
     headers
   });
   assert.equal(similar.statusCode, 200, similar.body);
-  assert.equal(similar.json().hits[0].molecule.id, id);
+  assert.equal(similar.json().items[0].molecule.id, id);
   const drawn = await app.inject({
     method: 'GET',
     url: `/api/molecules/${id}/depiction.svg?highlight=${encodeURIComponent('[OX2H]')}`,

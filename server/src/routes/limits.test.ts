@@ -36,8 +36,12 @@ const LIST_URLS: Record<keyof typeof LISTS, string> = {
   experiments: '/api/experiments',
   projects: '/api/projects',
   users: '/api/users',
-  audit: '/api/audit'
+  audit: '/api/audit',
+  substructure: '/api/molecules/search/substructure?smarts=O'
 };
+
+/** `url` with one more query parameter. */
+const withParam = (url: string, param: string) => `${url}${url.includes('?') ? '&' : '?'}${param}`;
 
 function assertRefused(
   response: LightMyRequestResponse,
@@ -331,13 +335,16 @@ for (const target of databaseTargets()) {
         for (const [name, url] of Object.entries(LIST_URLS)) {
           for (const value of [...BAD, '1.5', '1e1', '0', '1000000']) {
             assertRefused(
-              await call({ method: 'GET', url: `${url}?limit=${encodeURIComponent(value)}` }),
+              await call({
+                method: 'GET',
+                url: withParam(url, `limit=${encodeURIComponent(value)}`)
+              }),
               'querystring.limit',
               /must be|integer/,
               400
             );
           }
-          const fine = await call({ method: 'GET', url: `${url}?limit=2` });
+          const fine = await call({ method: 'GET', url: withParam(url, 'limit=2') });
           assert.equal(fine.statusCode, 200, `${name}: ${fine.body}`);
         }
       });
@@ -426,14 +433,14 @@ for (const target of databaseTargets()) {
           for (const url of urls) {
             for (const [cursor, reason] of forgeries(list)) {
               assertRefused(
-                await call({ method: 'GET', url: `${url}?cursor=${cursor}` }),
+                await call({ method: 'GET', url: withParam(url, `cursor=${cursor}`) }),
                 'querystring.cursor',
                 reason
               );
             }
             const tooLong = await call({
               method: 'GET',
-              url: `${url}?cursor=${'A'.repeat(12_001)}`
+              url: withParam(url, `cursor=${'A'.repeat(12_001)}`)
             });
             assert.equal(tooLong.statusCode, 400);
             assert.equal(tooLong.json().errors[0].path, 'querystring.cursor');
@@ -447,7 +454,7 @@ for (const target of databaseTargets()) {
                   : 'k';
             const page = await call({
               method: 'GET',
-              url: `${url}?cursor=${b64([list.name, key, id])}`
+              url: withParam(url, `cursor=${b64([list.name, key, id])}`)
             });
             assert.equal(page.statusCode, 200, `${url}: ${page.body}`);
           }

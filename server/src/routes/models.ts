@@ -191,7 +191,9 @@ export const modelsRoutes: FastifyPluginAsync = async fastify => {
         response: { 405: ProblemSchema }
       }
     },
-    async () => {
+    async request => {
+      // Anonymous callers and read-only tokens meet 401/403 first, as on every other write.
+      requireScope(request, 'write');
       throw new ProblemError(
         405,
         'immutable',

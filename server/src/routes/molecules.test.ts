@@ -88,6 +88,47 @@ for (const target of databaseTargets()) {
       assert.notEqual(enantiomer.json().molecule.id, alanineId);
     });
 
+    it('says what became of the name sent with a structure already registered', async () => {
+      const register = (token: string, structure: string, name?: string) =>
+        app.inject({
+          method: 'POST',
+          url: '/api/molecules',
+          headers: auth(token),
+          payload: { structure, name, visibility: 'public' }
+        });
+      const created = await register(alice.token, 'OCCCCO', 'butane-1,4-diol');
+      assert.equal(created.statusCode, 201, created.body);
+      assert.deepEqual(created.json().nameOutcome, {
+        name: 'butane-1,4-diol',
+        outcome: 'name',
+        reason: 'the name of the new record'
+      });
+      const id = created.json().molecule.id;
+      // The owner, a new name: kept as a synonym; the record keeps its name.
+      const synonym = await register(alice.token, 'C(CCO)CO', '1,4-butanediol');
+      assert.equal(synonym.statusCode, 200, synonym.body);
+      assert.equal(synonym.json().duplicate, true);
+      assert.equal(synonym.json().molecule.id, id);
+      assert.equal(synonym.json().nameOutcome.outcome, 'added-as-synonym');
+      assert.equal(synonym.json().molecule.name, 'butane-1,4-diol');
+      assert.deepEqual(synonym.json().molecule.synonyms, ['1,4-butanediol']);
+      // Already there, in any case: nothing changes.
+      const same = await register(alice.token, 'OCCCCO', 'Butane-1,4-diol');
+      assert.equal(same.json().nameOutcome.outcome, 'already-the-name');
+      const again = await register(alice.token, 'OCCCCO', '1,4-BUTANEDIOL');
+      assert.equal(again.json().nameOutcome.outcome, 'already-a-synonym');
+      assert.deepEqual(again.json().molecule.synonyms, ['1,4-butanediol']);
+      // Someone who may read but not edit the public record: not added, and why.
+      const other = await register(bob.token, 'OCCCCO', 'tetramethylene glycol');
+      assert.equal(other.statusCode, 200, other.body);
+      assert.equal(other.json().molecule.id, id);
+      assert.equal(other.json().nameOutcome.outcome, 'not-added');
+      assert.match(other.json().nameOutcome.reason, /may not edit the existing record/);
+      assert.deepEqual(other.json().molecule.synonyms, ['1,4-butanediol']);
+      // No name sent: nothing to say.
+      assert.equal((await register(bob.token, 'OCCCCO')).json().nameOutcome, null);
+    });
+
     it("refuses an invalid structure with RDKit's reason and the field, writing nothing", async () => {
       const before = await count();
       const response = await app.inject({
@@ -435,11 +476,12 @@ describe('molecule search endpoints', () => {
         url: '/api/molecules/search/similar?structure=OCC(O)CO&k=3'
       })
     ).json();
-    assert.equal(response.hits.length, 3);
-    assert.equal(response.hits[0].molecule.name, 'glycerol');
-    assert.equal(response.hits[0].similarity, 1);
+    assert.equal(response.items.length, 3);
+    assert.equal(response.items[0].molecule.name, 'glycerol');
+    assert.equal(response.items[0].similarity, 1);
     assert.ok(
-      response.hits[1].similarity <= 1 && response.hits[2].similarity <= response.hits[1].similarity
+      response.items[1].similarity <= 1 &&
+        response.items[2].similarity <= response.items[1].similarity
     );
     const strict = (
       await app.inject({
@@ -448,7 +490,7 @@ describe('molecule search endpoints', () => {
       })
     ).json();
     assert.deepEqual(
-      strict.hits.map((h: { molecule: { name: string } }) => h.molecule.name),
+      strict.items.map((h: { molecule: { name: string } }) => h.molecule.name),
       ['glycerol']
     );
     const bad = await app.inject({

@@ -24,7 +24,9 @@ import {
   standardize,
   toRDKitInput,
   queryInteger,
-  type Molecule
+  MAX_SYNONYMS,
+  type Molecule,
+  type NameOutcome
 } from '@cryoprotect/kernel';
 import type { Database, Queryable } from '../db/database.js';
 import { insertMolecule } from '../db/molecules.js';
@@ -84,6 +86,65 @@ export async function findById(tx: Queryable, id: string): Promise<Molecule | un
   return rows[0] ? toMolecule(rows[0]) : undefined;
 }
 
+/**
+ * A structure registered again under a name: the existing record keeps its own name, and the name
+ * sent becomes one of its synonyms when it is new to the record and the caller may edit the record
+ * (RLS: owner or project editor; an UPDATE it may not make changes no row). Says what happened.
+ */
+export async function keepNameAsSynonym(
+  tx: Queryable,
+  molecule: Molecule,
+  name: string | undefined,
+  options: { dryRun?: boolean } = {}
+): Promise<{ molecule: Molecule; nameOutcome: NameOutcome | null }> {
+  if (!name) {
+    return { molecule, nameOutcome: null };
+  }
+  const folded = name.toLowerCase();
+  const outcome = (
+    kind: NameOutcome['outcome'],
+    reason: string
+  ): { molecule: Molecule; nameOutcome: NameOutcome } => ({
+    molecule,
+    nameOutcome: { name, outcome: kind, reason }
+  });
+  if (molecule.name?.toLowerCase() === folded) {
+    return outcome('already-the-name', 'the existing record already has this name');
+  }
+  if (molecule.synonyms.some(synonym => synonym.toLowerCase() === folded)) {
+    return outcome('already-a-synonym', 'the existing record already has this synonym');
+  }
+  if (molecule.synonyms.length >= MAX_SYNONYMS) {
+    return outcome(
+      'not-added',
+      `the existing record has ${MAX_SYNONYMS} synonyms, the most a molecule keeps`
+    );
+  }
+  const { rows } = options.dryRun
+    ? await tx.query<{ id: string }>(
+        'SELECT id FROM molecules WHERE id = $1 AND app.can_write(owner_id, project_id, visibility)',
+        [molecule.id]
+      )
+    : await tx.query<{ id: string }>(
+        'UPDATE molecules SET synonyms = array_append(synonyms, $2) WHERE id = $1 RETURNING id',
+        [molecule.id, name]
+      );
+  if (rows.length === 0) {
+    return outcome(
+      'not-added',
+      'you may not edit the existing record (only its owner or an editor of its project may); ask them to add it'
+    );
+  }
+  return {
+    molecule: options.dryRun ? molecule : (await findById(tx, molecule.id))!,
+    nameOutcome: {
+      name,
+      outcome: 'added-as-synonym',
+      reason: `kept as a synonym of the existing record${molecule.name ? ` "${molecule.name}"` : ''}`
+    }
+  };
+}
+
 /** An unreadable or too complex SMARTS is the caller's error (422 naming the parameter). */
 function smartsProblem(error: unknown, path = 'querystring.smarts'): unknown {
   return error instanceof ChemistryError ? chemistryProblem(error, path) : error;
@@ -127,6 +188,16 @@ function structureProblem(error: unknown): unknown {
 }
 
 namespace Private {
+  /** The id a substructure page ends on: the next page starts after it (ids ascend). */
+  export function substructureCursor(cursor: string): string {
+    return Cursor.decode(cursor, LISTS.substructure)[1];
+  }
+
+  export function nextSubstructureCursor(page: MoleculeRow[], truncated: boolean): string | null {
+    const last = page[page.length - 1];
+    return truncated && last ? Cursor.encode(LISTS.substructure, '', last.id) : null;
+  }
+
   const cartridgeChecks = new WeakMap<Database, Promise<boolean>>();
 
   /**
@@ -175,7 +246,8 @@ namespace Private {
   export async function cartridgeSubstructure(
     tx: Queryable,
     smarts: string,
-    limit: number
+    limit: number,
+    afterId: string | null
   ): Promise<{ rows: MoleculeRow[]; truncated: boolean }> {
     // The cartridge's RDKit (2022.09 on Debian 12) is older than the server's: a pattern only the
     // newer one reads must still be the caller's 422, not a NULL query matching nothing.
@@ -195,8 +267,9 @@ namespace Private {
     // Same order and limit as the in-process path (ascending id), so both give the same page.
     const { rows } = await tx.query<MoleculeRow>(
       `${SELECT} WHERE mol_from_smiles(m.smiles::cstring) @> qmol_from_smarts($1::cstring)
+         AND ($3::uuid IS NULL OR m.id > $3::uuid)
        ORDER BY m.id LIMIT $2`,
-      [smarts, limit + 1]
+      [smarts, limit + 1, afterId]
     );
     return { rows: rows.slice(0, limit), truncated: rows.length > limit };
   }
@@ -288,7 +361,8 @@ export const moleculesRoutes: FastifyPluginAsync = async fastify => {
           standardized.inchikey
         ]);
         if (existing.rows[0]) {
-          return { molecule: toMolecule(existing.rows[0]), duplicate: true };
+          const kept = await keepNameAsSynonym(tx, toMolecule(existing.rows[0]), body.name);
+          return { ...kept, duplicate: true };
         }
         // Identity is global; a structure someone else keeps private cannot be registered twice.
         const hidden = await tx.query<{ taken: boolean }>(
@@ -308,7 +382,10 @@ export const moleculesRoutes: FastifyPluginAsync = async fastify => {
           visibility: body.visibility,
           projectId: body.projectId
         });
-        return { molecule: (await findById(tx, id))!, duplicate: false };
+        const nameOutcome: NameOutcome | null = body.name
+          ? { name: body.name, outcome: 'name', reason: 'the name of the new record' }
+          : null;
+        return { molecule: (await findById(tx, id))!, nameOutcome, duplicate: false };
       });
       return reply
         .code(result.duplicate ? 200 : 201)
@@ -331,7 +408,8 @@ export const moleculesRoutes: FastifyPluginAsync = async fastify => {
       }
     },
     async (request, reply) => {
-      const { smarts, limit } = request.query;
+      const { smarts, limit, cursor } = request.query;
+      const afterId = cursor ? Private.substructureCursor(cursor) : null;
       const rdkit = await loadRDKit();
       try {
         parseSmarts(rdkit, smarts).delete();
@@ -340,24 +418,37 @@ export const moleculesRoutes: FastifyPluginAsync = async fastify => {
       }
       if (await Private.hasCartridge(app.db)) {
         const { rows, truncated } = await app.db.userTransaction(request.actor.userId, tx =>
-          Private.cartridgeSubstructure(tx, smarts, limit)
+          Private.cartridgeSubstructure(tx, smarts, limit, afterId)
         );
         reply.header('x-cryoprotect-search', 'cartridge');
-        return { items: rows.map(toMolecule), truncated, engine: 'cartridge' as const };
+        return {
+          items: rows.map(toMolecule),
+          nextCursor: Private.nextSubstructureCursor(rows, truncated),
+          truncated,
+          engine: 'cartridge' as const
+        };
       }
       reply.header('x-cryoprotect-search', 'in-process');
       return app.db.userTransaction(request.actor.userId, async tx => {
         const rows = Private.withinLimits(
-          (await tx.query<MoleculeRow>(`${SELECT} ORDER BY m.id`)).rows,
+          (
+            await tx.query<MoleculeRow>(
+              `${SELECT} WHERE ($1::uuid IS NULL OR m.id > $1::uuid) ORDER BY m.id`,
+              [afterId]
+            )
+          ).rows,
           request
         );
         const index = new SubstructureIndex(rdkit);
         try {
           rows.forEach(row => index.add(row.smiles));
           const hits = index.search(smarts);
+          const page = hits.slice(0, limit).map(i => rows[i]);
+          const truncated = hits.length > limit;
           return {
-            items: hits.slice(0, limit).map(i => toMolecule(rows[i])),
-            truncated: hits.length > limit,
+            items: page.map(toMolecule),
+            nextCursor: Private.nextSubstructureCursor(page, truncated),
+            truncated,
             engine: 'in-process' as const
           };
         } finally {
@@ -388,7 +479,8 @@ export const moleculesRoutes: FastifyPluginAsync = async fastify => {
         reply.header('x-cryoprotect-search', 'cartridge');
         return {
           fingerprint: `Morgan, radius 2, 2048 bits (RDKit ${version} cartridge in PostgreSQL)`,
-          hits: rows.map(row => ({ molecule: toMolecule(row), similarity: row.similarity })),
+          items: rows.map(row => ({ molecule: toMolecule(row), similarity: row.similarity })),
+          nextCursor: null,
           engine: 'cartridge' as const
         };
       }
@@ -407,9 +499,10 @@ export const moleculesRoutes: FastifyPluginAsync = async fastify => {
         const hits = rows.length === 0 ? [] : library.topK(query, Math.min(k, rows.length));
         return {
           fingerprint: 'Morgan, radius 2, 2048 bits (RDKit)',
-          hits: hits
+          items: hits
             .filter(hit => hit.similarity >= minSimilarity)
             .map(hit => ({ molecule: toMolecule(rows[hit.index]), similarity: hit.similarity })),
+          nextCursor: null,
           engine: 'in-process' as const
         };
       });
@@ -495,7 +588,14 @@ export const moleculesRoutes: FastifyPluginAsync = async fastify => {
           height: queryInteger(50, 2000)
             .optional()
             .transform(h => h ?? 200)
-        })
+        }),
+        response: {
+          200: {
+            description: 'The depiction',
+            content: { 'image/svg+xml': { schema: z.string() } }
+          },
+          ...problems
+        }
       }
     },
     async (request, reply) => {

@@ -57,7 +57,7 @@ export const propertyTypesRoutes: FastifyPluginAsync = async fastify => {
     },
     async request => {
       const types = await app.db.userTransaction(request.actor.userId, loadPropertyTypes);
-      return { items: [...types.values()].map(toPropertyType) };
+      return { items: [...types.values()].map(toPropertyType), nextCursor: null };
     }
   );
 

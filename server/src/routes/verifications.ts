@@ -201,7 +201,7 @@ export const verificationsRoutes: FastifyPluginAsync = async fastify => {
     'start',
     'in_progress',
     'Start the experiment (requested -> in_progress)',
-    z.object({}).default({}),
+    z.strictObject({}).default({}),
     async (tx, _userId, current) => {
       await tx.query(`UPDATE verifications SET state = 'in_progress' WHERE id = $1`, [current.id]);
     }
@@ -225,7 +225,7 @@ export const verificationsRoutes: FastifyPluginAsync = async fastify => {
     'verify',
     'verified',
     'Accept the measurement (measured -> verified); marks the measurement verified',
-    z.object({}).default({}),
+    z.strictObject({}).default({}),
     async (tx, userId, current) => {
       await Private.checkReviewer(tx, userId, current);
       await tx.query(

@@ -8,6 +8,7 @@ import {
   type BatchReport,
   type CreateMixture,
   type MixtureRecord,
+  type Molecule,
   type SimilarityHits,
   type SubstructureHits,
   type UpdateMixture
@@ -37,11 +38,27 @@ export class MoleculeSearchApi {
     );
   }
 
-  /** Visible molecules containing a SMARTS pattern. */
-  substructure(smarts: string, options: { limit?: number } = {}): Promise<SubstructureHits> {
+  /** One page of the visible molecules containing a SMARTS pattern (pass nextCursor for the next). */
+  substructure(
+    smarts: string,
+    options: { limit?: number; cursor?: string } = {}
+  ): Promise<SubstructureHits> {
     return this.transport.request(
       'GET',
-      Transport.path('/api/molecules/search/substructure', { smarts, limit: options.limit }),
+      Transport.path('/api/molecules/search/substructure', {
+        smarts,
+        limit: options.limit,
+        cursor: options.cursor
+      }),
+      SubstructureHitsSchema
+    );
+  }
+
+  /** Every visible molecule containing a SMARTS pattern, page by page. */
+  substructureAll(smarts: string, options: { pageSize?: number } = {}): AsyncGenerator<Molecule> {
+    return this.transport.paginate(
+      '/api/molecules/search/substructure',
+      { smarts, limit: options.pageSize ?? 100 },
       SubstructureHitsSchema
     );
   }
