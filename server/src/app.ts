@@ -20,6 +20,7 @@ import {
   registerProblemHandler
 } from './http/problem.js';
 import { registerTextGuard } from './http/text-guard.js';
+import { registerMethodGuard } from './http/methods.js';
 import { registerJsonBodyParser } from './http/json-body.js';
 import { PROBLEM_MEDIA_TYPE, documentRoute, truthfulDocument } from './http/route-schemas.js';
 import { randomUUID } from 'node:crypto';
@@ -96,6 +97,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.setSerializerCompiler(serializerCompiler);
   registerProblemHandler(app, options.production ?? false);
   registerJsonBodyParser(app);
+  registerMethodGuard(app);
   registerTextGuard(app);
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);

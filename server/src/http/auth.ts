@@ -47,6 +47,16 @@ export function registerAuthentication(
     const token = request.routeOptions.url === '/metrics' ? undefined : Private.tokenOf(request);
     if (token === undefined) {
       request.actor = { userId: null, scopes: [] };
+      // Before the request is validated: an anonymous caller of an operation documented as
+      // needing a token learns that first, not what is wrong with its parameters.
+      if (Private.needsToken(request.routeOptions.schema)) {
+        throw new ProblemError(
+          401,
+          'unauthenticated',
+          'Not authenticated',
+          'this needs an API token (Authorization: Bearer <token>)'
+        );
+      }
       return;
     }
     const hash = hashToken(token);
@@ -84,6 +94,16 @@ export function registerAuthentication(
 }
 
 namespace Private {
+  /** Whether an operation's documented security has no anonymous alternative (`{}`). */
+  export function needsToken(schema: unknown): boolean {
+    const security = (schema as { security?: unknown } | undefined)?.security;
+    return (
+      Array.isArray(security) &&
+      security.length > 0 &&
+      security.every(entry => Object.keys(entry as object).length > 0)
+    );
+  }
+
   export function tokenOf(request: FastifyRequest): string | undefined {
     const own = request.headers['x-cryoprotect-token'];
     if (typeof own === 'string' && own.trim() !== '') {
