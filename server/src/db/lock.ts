@@ -304,6 +304,17 @@ export function judgeLock(content: LockContent, ageMs: number): LockVerdict {
   }
 }
 
+/** Write `text` to `path`, which must not exist yet, and flush it to disk. */
+function writeNewFile(path: string, text: string): void {
+  const fd = openSync(path, 'wx', 0o644);
+  try {
+    writeSync(fd, text);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /**
  * Create `path` holding `text`, only if it does not exist, and never visible half-written: the text
  * goes to a file of its own, is flushed to disk, then hard-linked to `path` (EEXIST when taken).
@@ -311,13 +322,7 @@ export function judgeLock(content: LockContent, ageMs: number): LockVerdict {
  */
 function createExclusive(path: string, text: string): void {
   const temporary = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
-  const fd = openSync(temporary, 'wx', 0o644);
-  try {
-    writeSync(fd, text);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
+  writeNewFile(temporary, text);
   try {
     linkSync(temporary, path);
   } catch (error) {
@@ -328,13 +333,7 @@ function createExclusive(path: string, text: string): void {
     ) {
       throw error;
     }
-    const direct = openSync(path, 'wx', 0o644);
-    try {
-      writeSync(direct, text);
-      fsyncSync(direct);
-    } finally {
-      closeSync(direct);
-    }
+    writeNewFile(path, text);
   } finally {
     rmSync(temporary, { force: true });
   }

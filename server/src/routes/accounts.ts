@@ -85,16 +85,21 @@ namespace Private {
       [userId]
     );
     if (rows.length === 0) {
-      const message =
-        'the admin scope is for site administrators; this account is not one (ask for read and write)';
-      throw new ProblemError(
-        403,
-        'insufficient-scope',
-        'Insufficient scope',
-        `body.scopes: ${message}`,
-        [{ path: 'body.scopes', message }]
+      throw scopeProblem(
+        'the admin scope is for site administrators; this account is not one (ask for read and write)'
       );
     }
+  }
+
+  /** A scope the caller may not hand out: 403 naming body.scopes. */
+  export function scopeProblem(message: string): ProblemError {
+    return new ProblemError(
+      403,
+      'insufficient-scope',
+      'Insufficient scope',
+      `body.scopes: ${message}`,
+      [{ path: 'body.scopes', message }]
+    );
   }
 
   export function isUniqueViolation(error: unknown, constraint: string): boolean {
@@ -473,13 +478,8 @@ export const accountsRoutes: FastifyPluginAsync = async fastify => {
         ? []
         : request.body.scopes.filter(scope => !held.includes(scope));
       if (missing.length > 0) {
-        const message = `your token lacks ${missing.join(', ')}; a token can only grant scopes it has (or any with admin)`;
-        throw new ProblemError(
-          403,
-          'insufficient-scope',
-          'Insufficient scope',
-          `body.scopes: ${message}`,
-          [{ path: 'body.scopes', message }]
+        throw Private.scopeProblem(
+          `your token lacks ${missing.join(', ')}; a token can only grant scopes it has (or any with admin)`
         );
       }
       const created = await app.db.userTransaction(userId, async tx => {
