@@ -24,14 +24,24 @@ export function freePort() {
   });
 }
 
-/** Run a command to completion; resolves with its exit code and output (never rejects on exit code). */
-export function runCommand(command, args, { env = {}, cwd = ROOT, timeoutMs = 300_000 } = {}) {
+/**
+ * Run a command to completion; resolves with its exit code and output (never rejects on exit
+ * code). `stdin`, when given, is written to the command's standard input.
+ */
+export function runCommand(
+  command,
+  args,
+  { env = {}, cwd = ROOT, timeoutMs = 300_000, stdin = undefined } = {}
+) {
   return new Promise((done, fail) => {
     const child = spawn(command, args, {
       cwd,
       env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe']
+      stdio: [stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe']
     });
+    if (stdin !== undefined) {
+      child.stdin.end(stdin);
+    }
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', c => (stdout += c));

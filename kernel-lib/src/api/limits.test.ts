@@ -223,20 +223,28 @@ describe('numbers in query strings', () => {
 });
 
 describe('cursors and visibility', () => {
-  it('bounds a cursor to what a request head holds', () => {
-    assert.equal(CursorSchema.safeParse('a'.repeat(12_000)).success, true);
-    assert.equal(CursorSchema.safeParse('a'.repeat(12_001)).success, false);
+  it('bounds a cursor to base64url of at most 200 characters', () => {
+    assert.equal(CursorSchema.safeParse('a'.repeat(200)).success, true);
+    assert.equal(CursorSchema.safeParse('a'.repeat(201)).success, false);
     assert.equal(CursorSchema.safeParse('').success, false);
+    assert.equal(CursorSchema.safeParse('abc=').success, false);
+    assert.equal(CursorSchema.safeParse('a/b').success, false);
   });
 
-  it('needs a project for project visibility, and only then', () => {
+  it('needs a project for project visibility and refuses one for public', () => {
     assert.deepEqual(visibilityProblem('project', undefined), {
       path: 'body.projectId',
       message: 'required when visibility is project'
     });
     assert.ok(visibilityProblem('project', null));
     assert.equal(visibilityProblem('project', '00000000-0000-4000-8000-000000000000'), undefined);
-    assert.equal(visibilityProblem('public', '00000000-0000-4000-8000-000000000000'), undefined);
+    assert.equal(
+      visibilityProblem('public', '00000000-0000-4000-8000-000000000000')?.path,
+      'body.projectId'
+    );
+    assert.equal(visibilityProblem('public', null), undefined);
+    assert.equal(visibilityProblem('public', undefined), undefined);
     assert.equal(visibilityProblem('private', undefined), undefined);
+    assert.equal(visibilityProblem('private', '00000000-0000-4000-8000-000000000000'), undefined);
   });
 });

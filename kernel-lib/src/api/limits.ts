@@ -218,26 +218,29 @@ export function queryLimit(max: number, fallback: number) {
 // ------------------------------------------------------------------------------- cursors
 
 /**
- * The longest cursor accepted: a cursor holds its list's sort key, up to 5000 characters (a
- * reference's citation), as base64url of UTF-8 JSON; 12 000 characters stay inside Node's default
- * 16 KiB request head with the rest of the request line and headers. The server checks the
- * content (pagination.ts) before any SQL sees it.
+ * The longest cursor accepted. A cursor is base64url of a small JSON array: its list, the last
+ * row's id and, for lists sorted by time, that row's timestamp (lists sorted by text look the key
+ * up by id rather than carry it). The longest the server issues is about 120 characters; 200
+ * leaves room without letting a cursor fill a request head. The server checks the content
+ * (pagination.ts) before any SQL sees it.
  */
-export const CURSOR_MAX_LENGTH = 12_000;
+export const CURSOR_MAX_LENGTH = 200;
 
 export const CursorSchema = z
   .string()
   .min(1)
   .max(CURSOR_MAX_LENGTH)
+  .regex(/^[A-Za-z0-9_-]+$/, 'not a cursor (base64url)')
   .describe('the nextCursor of the previous page of the same list');
 
 // ------------------------------------------------------------------------------- visibility
 
 /**
- * Project visibility needs a project. The one rule of every resource with visibility, checked on
- * create and on every change against the pair as it will be stored (a change of one of the two
- * is checked with the stored other). Public rows may belong to a project: its editors then help
- * maintain them (migrations/003_security.sql); private rows may keep one too.
+ * Visibility and project go together one way on every resource: a project row needs its project,
+ * a public row has none (who reads it is everyone; who may change it is its owner), a private row
+ * may keep one. Checked on create and on every change of either field, against the pair as it
+ * will be stored, so a change of one of the two is judged with the stored other. The database
+ * holds the same rule as a CHECK (migrations 002 and 012).
  */
 export function visibilityProblem(
   visibility: string,
@@ -245,6 +248,13 @@ export function visibilityProblem(
 ): { path: string; message: string } | undefined {
   if (visibility === 'project' && !projectId) {
     return { path: 'body.projectId', message: 'required when visibility is project' };
+  }
+  if (visibility === 'public' && projectId) {
+    return {
+      path: 'body.projectId',
+      message:
+        'must be null when visibility is public (a public row belongs to no project; send projectId: null with it)'
+    };
   }
   return undefined;
 }

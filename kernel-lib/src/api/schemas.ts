@@ -220,14 +220,31 @@ export const BatchReportSchema = z.object({
 });
 export type BatchReport = z.infer<typeof BatchReportSchema>;
 
+/**
+ * Structures in a query string must fit a request head (16 KiB) even percent-encoded: SMILES,
+ * SMARTS and InChI are printable ASCII (three bytes each at worst once encoded), so a few
+ * thousand characters are the honest maximum. Larger structures and MOL blocks go in bodies.
+ */
+const QUERY_STRUCTURE_TEXT = /^[ -~]+$/;
+
 export const SubstructureQuerySchema = z.object({
-  smarts: z.string().min(1).max(2000).describe('SMARTS pattern'),
+  smarts: z
+    .string()
+    .min(1)
+    .max(2000)
+    .regex(QUERY_STRUCTURE_TEXT, 'printable ASCII expected (a SMARTS pattern)')
+    .describe('SMARTS pattern'),
   limit: queryLimit(1000, 100),
   cursor: CursorSchema.optional().describe('the nextCursor of the previous page')
 });
 
 export const SimilarityQuerySchema = z.object({
-  structure: z.string().min(1).max(100_000).describe('SMILES, MOL block or InChI of the query'),
+  structure: z
+    .string()
+    .min(1)
+    .max(4000)
+    .regex(QUERY_STRUCTURE_TEXT, 'printable ASCII expected (SMILES or InChI)')
+    .describe('SMILES or InChI of the query (a MOL block does not fit a query string)'),
   k: queryInteger(1, 200)
     .optional()
     .transform(k => k ?? 10)

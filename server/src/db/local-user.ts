@@ -34,8 +34,10 @@ export async function ensureLocalToken(
       }
     }
     const { token, hash } = newToken();
+    // Read and write: the local user is not a site administrator, and no token carries a scope
+    // its account does not hold.
     await tx.query(
-      `INSERT INTO api_tokens (user_id, name, token_hash, scopes) VALUES ($1, 'local notebooks and JupyterLab', $2, '{read,write,admin}')`,
+      `INSERT INTO api_tokens (user_id, name, token_hash, scopes) VALUES ($1, 'local notebooks and JupyterLab', $2, '{read,write}')`,
       [userId, hash]
     );
     await tx.query(

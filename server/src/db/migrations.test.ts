@@ -102,6 +102,63 @@ for (const target of databaseTargets()) {
         rmSync(fresh, { recursive: true, force: true });
       }
     });
+
+    it('012 takes rows published inside a project out of it, and then refuses such rows', async () => {
+      const fresh = await target.create();
+      const older = copyMigrations();
+      try {
+        rmSync(join(older, '012_public_rows_have_no_project.sql'));
+        for (const file of readMigrations(older).filter(f => f.version > 12)) {
+          rmSync(join(older, file.file));
+        }
+        await migrate(fresh.db, older);
+        const ids = await fresh.db.serviceTransaction(async tx => {
+          const user = await tx.query<{ id: string }>(
+            `INSERT INTO users (username, display_name) VALUES ('migrated', 'Migrated') RETURNING id`
+          );
+          const owner = user.rows[0].id;
+          const project = await tx.query<{ id: string }>(
+            `INSERT INTO projects (name, created_by) VALUES ('lab', $1) RETURNING id`,
+            [owner]
+          );
+          const rows = await tx.query<{ id: string; visibility: string }>(
+            `INSERT INTO literature_references (citation, owner_id, project_id, visibility)
+             VALUES ('published in a project', $1, $2, 'public'),
+                    ('kept in a project', $1, $2, 'project'),
+                    ('private in a project', $1, $2, 'private')
+             RETURNING id, visibility`,
+            [owner, project.rows[0].id]
+          );
+          return { project: project.rows[0].id, rows: rows.rows };
+        });
+        await migrate(fresh.db, DEFAULT_MIGRATIONS_DIR);
+        const after = await fresh.db.serviceTransaction(tx =>
+          tx.query<{ visibility: string; project_id: string | null }>(
+            'SELECT visibility, project_id FROM literature_references ORDER BY citation'
+          )
+        );
+        assert.deepEqual(
+          after.rows.map(r => [r.visibility, r.project_id]),
+          [
+            ['project', ids.project],
+            ['private', ids.project],
+            ['public', null]
+          ]
+        );
+        await assert.rejects(
+          fresh.db.serviceTransaction(tx =>
+            tx.query(
+              `UPDATE literature_references SET project_id = $1 WHERE visibility = 'public'`,
+              [ids.project]
+            )
+          ),
+          /literature_references_public_has_no_project/
+        );
+      } finally {
+        await fresh.dispose();
+        rmSync(older, { recursive: true, force: true });
+      }
+    });
   });
 }
 

@@ -32,6 +32,24 @@ for (const target of databaseTargets()) {
       }
     });
 
+    it('takes a static path for its own resource: PATCH on a batch is 405, not a bad id', async () => {
+      for (const url of ['/api/molecules/batch', '/api/measurements/batch']) {
+        for (const method of ['PATCH', 'DELETE', 'GET'] as const) {
+          const response = await app.inject({
+            method,
+            url,
+            headers: { authorization: 'Bearer nonsense', 'content-type': 'application/json' },
+            payload: method === 'GET' ? undefined : '{}'
+          });
+          assert.equal(response.statusCode, 405, `${method} ${url}: ${response.body}`);
+          assert.equal(response.headers.allow, 'POST');
+        }
+      }
+      // The parametric route still serves its own paths.
+      const bad = await app.inject({ method: 'GET', url: '/api/molecules/not-a-uuid' });
+      assert.equal(bad.statusCode, 400);
+    });
+
     it('keeps 404 for paths no route serves, and serves declared methods as before', async () => {
       const missing = await app.inject({ method: 'GET', url: '/api/no-such-thing' });
       assert.equal(missing.statusCode, 404);

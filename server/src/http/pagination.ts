@@ -5,11 +5,16 @@ import { ProblemError } from './problem.js';
  * What a list's cursor holds: the list it belongs to, the kind of its sort key and of its id.
  * A cursor names its list, so one list's cursor given to another is refused rather than read as
  * a position it never was.
+ *
+ * Lists sorted by text (names, titles, citations) carry only the last row's id: the sort key is
+ * read back from that row when the next page is asked for. A text key in the cursor made it as
+ * long as the text (a 5000-character citation in another script became a 20 kB cursor, longer
+ * than a request line may be); an id keeps every cursor under CURSOR_MAX_LENGTH.
  */
 export interface CursorList {
   /** e.g. "molecules": unique per list. */
   name: string;
-  /** text: a text sort key; timestamp: created-at as UTC text with microseconds; none: unused. */
+  /** text: looked up from the row; timestamp: created-at as UTC text with microseconds; none: unused. */
   key: 'text' | 'timestamp' | 'none';
   id: 'uuid' | 'integer';
 }
@@ -31,28 +36,81 @@ export const LISTS = {
   substructure: { name: 'substructure', key: 'none', id: 'uuid' }
 } as const satisfies Record<string, CursorList>;
 
-/**
- * The longest sort key a cursor may hold: the longest text a list sorts by (a reference's
- * citation, 5000 characters).
- */
-export const CURSOR_KEY_MAX = 5000;
+/** Where a text list's sort key is read back from: the list's own expressions, never the request's. */
+export interface SortSource {
+  /** e.g. "experiments x". */
+  from: string;
+  /** The row's id, e.g. "x.id". */
+  id: string;
+  /** The sort key, e.g. "lower(x.title)". */
+  key: string;
+}
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 // to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') with or without a Z.
 const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})\.(\d{6})Z?$/;
 
+function refuse(why: string): never {
+  const message = `not a cursor this API issued for this list (${why}); start again without cursor`;
+  throw new ProblemError(400, 'validation', 'Invalid request', `querystring.cursor: ${message}`, [
+    { path: 'querystring.cursor', message }
+  ]);
+}
+
 /** Keyset cursor over (list, sort key, id), opaque to clients. */
 export const Cursor = {
+  /** The cursor after the row (key, id) of `list`; a text list's cursor keeps the id only. */
   encode: (list: CursorList, key: string, id: string): string =>
-    Buffer.from(JSON.stringify([list.name, key, id])).toString('base64url'),
+    Buffer.from(
+      JSON.stringify(list.key === 'text' ? [list.name, id] : [list.name, key, id])
+    ).toString('base64url'),
   /**
-   * The sort key and id of a cursor of `list`, checked before any SQL sees them: base64url text,
-   * a JSON [list, key, id] of this list, a key of the list's kind and at most CURSOR_KEY_MAX
-   * characters, an id of the list's kind. Anything else is a 400 naming querystring.cursor.
+   * The sort key and id of a cursor of a timestamp or keyless `list`, checked before any SQL
+   * sees them: base64url text, a JSON [list, key, id] of this list, a key of the list's kind, an
+   * id of the list's kind. Anything else is a 400 naming querystring.cursor.
    */
   decode(cursor: string, list: CursorList): [string, string] {
-    const refuse = (why: string): never => {
-      const message = `not a cursor this API issued for this list (${why}); start again without cursor`;
+    const value = Private.parse(cursor);
+    if (list.key === 'text') {
+      throw new Error(`the ${list.name} list sorts by text; its cursors are resumed, not decoded`);
+    }
+    if (value.length !== 3) {
+      refuse('not a [list, key, id] triple');
+    }
+    const [name, key, id] = value as [string, string, string];
+    Private.checkListAndId(list, name, id);
+    if (list.key === 'timestamp' && !validTimestamp(key)) {
+      refuse('sort key not a timestamp');
+    }
+    if (list.key === 'none' && key !== '') {
+      refuse('unexpected sort key');
+    }
+    return [key, id];
+  },
+  /**
+   * The sort key and id a text list resumes after: the cursor's id checked as `decode` checks,
+   * then the key read from that row as the caller sees it now. A row deleted or unshared since
+   * the previous page is a 400 too: the position it marked is gone.
+   */
+  async resume(
+    tx: Queryable,
+    cursor: string,
+    list: CursorList,
+    source: SortSource
+  ): Promise<[string, string]> {
+    const value = Private.parse(cursor);
+    if (value.length !== 2) {
+      refuse('not a [list, id] pair');
+    }
+    const [name, id] = value as [string, string];
+    Private.checkListAndId(list, name, id);
+    const { rows } = await tx.query<{ sort_name: string }>(
+      `SELECT ${source.key} AS sort_name FROM ${source.from} WHERE ${source.id} = $1::uuid`,
+      [id]
+    );
+    if (!rows[0]) {
+      const message =
+        'the row this page continues after was deleted or is no longer visible to you; start again without cursor';
       throw new ProblemError(
         400,
         'validation',
@@ -60,40 +118,8 @@ export const Cursor = {
         `querystring.cursor: ${message}`,
         [{ path: 'querystring.cursor', message }]
       );
-    };
-    if (!/^[A-Za-z0-9_-]+$/.test(cursor)) {
-      refuse('not base64url');
     }
-    let value: unknown;
-    try {
-      value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    } catch {
-      return refuse('not JSON');
-    }
-    if (
-      !Array.isArray(value) ||
-      value.length !== 3 ||
-      !value.every((v): v is string => typeof v === 'string')
-    ) {
-      return refuse('not a [list, key, id] triple');
-    }
-    const [name, key, id] = value as [string, string, string];
-    if (name !== list.name) {
-      refuse('made for another list');
-    }
-    if (key.length > CURSOR_KEY_MAX) {
-      refuse(`sort key longer than ${CURSOR_KEY_MAX} characters`);
-    }
-    if (list.key === 'timestamp' && !validTimestamp(key)) {
-      refuse('sort key not a timestamp');
-    }
-    if (list.key === 'none' && key !== '') {
-      refuse('unexpected sort key');
-    }
-    if (list.id === 'uuid' ? !UUID.test(id) : !/^[1-9]\d{0,17}$/.test(id)) {
-      refuse(`id not ${list.id === 'uuid' ? 'a UUID' : 'a positive integer'}`);
-    }
-    return [key, id];
+    return [rows[0].sort_name, id];
   }
 };
 
@@ -162,7 +188,7 @@ export async function pageByText<R extends { id: string }>(
   query: { q?: string; limit: number; cursor?: string }
 ): Promise<{ page: R[]; nextCursor: string | null }> {
   const list = source.list;
-  const after = query.cursor ? Cursor.decode(query.cursor, list) : null;
+  const after = query.cursor ? await Cursor.resume(tx, query.cursor, list, source) : null;
   const searched = (source.searchIn ?? [source.key]).map(e => `${e} LIKE $1`).join(' OR ');
   const { rows } = await tx.query<R & { sort_name: string }>(
     `SELECT ${source.key} AS sort_name, ${source.columns} FROM ${source.from}
@@ -172,4 +198,31 @@ export async function pageByText<R extends { id: string }>(
     [containsPattern(query.q), after?.[0] ?? null, after?.[1] ?? null, query.limit + 1]
   );
   return keysetPage(rows, query.limit, list);
+}
+
+namespace Private {
+  export function parse(cursor: string): unknown[] {
+    if (!/^[A-Za-z0-9_-]+$/.test(cursor)) {
+      refuse('not base64url');
+    }
+    let value: unknown;
+    try {
+      value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    } catch {
+      return refuse('not JSON');
+    }
+    if (!Array.isArray(value) || !value.every(v => typeof v === 'string')) {
+      return refuse('not a list of strings');
+    }
+    return value;
+  }
+
+  export function checkListAndId(list: CursorList, name: string, id: string): void {
+    if (name !== list.name) {
+      refuse('made for another list');
+    }
+    if (list.id === 'uuid' ? !UUID.test(id) : !/^[1-9]\d{0,17}$/.test(id)) {
+      refuse(`id not ${list.id === 'uuid' ? 'a UUID' : 'a positive integer'}`);
+    }
+  }
 }

@@ -261,26 +261,27 @@ for (const target of databaseTargets()) {
     });
 
     it('records a retrain that cannot train as failed, with the reason, and registers nothing', async () => {
-      // The editor leaves the project: retraining as her sees only its public measurements.
+      // The editor records one more measurement in the project, then leaves it before it is
+      // verified: retraining as her sees only her own measurements.
+      const id = await insertMeasurement(w.t.db, w.editor, {
+        propertyType: 'glass_transition',
+        moleculeId: molecules.get('raffinose')!,
+        value: 205,
+        visibility: 'project',
+        projectId: w.projectId
+      });
       await w.t.db.serviceTransaction(tx =>
         tx.query('DELETE FROM project_members WHERE project_id = $1 AND user_id = $2', [
           w.projectId,
           w.editor.id
         ])
       );
-      const id = await insertMeasurement(w.t.db, w.owner, {
-        propertyType: 'glass_transition',
-        moleculeId: molecules.get('raffinose')!,
-        value: 205,
-        visibility: 'public',
-        projectId: w.projectId
-      });
       await w.t.db.serviceTransaction(tx =>
         tx.query('UPDATE measurements SET verified = true WHERE id = $1', [id])
       );
       const outcomes = await runDueRetrains(w.t.db, { delaySeconds: 0 });
       const edith = outcomes.find(o => o.job.modelName === 'tg-edith')!;
-      // She still reads the three measurements she made and the public one: 4 of the 14.
+      // She still reads the four measurements she made: 4 of the 14.
       assert.equal(edith.state, 'failed');
       assert.match(
         edith.result.reason!,

@@ -323,9 +323,15 @@ export const accountsRoutes: FastifyPluginAsync = async fastify => {
     async request => {
       const userId = Private.signedIn(request);
       const { q, limit, cursor } = request.query;
-      const after = cursor ? Cursor.decode(cursor, LISTS.users) : null;
-      const { rows } = await app.db.userTransaction(userId, tx =>
-        tx.query<{
+      const { rows } = await app.db.userTransaction(userId, async tx => {
+        const after = cursor
+          ? await Cursor.resume(tx, cursor, LISTS.users, {
+              from: 'users u',
+              id: 'u.id',
+              key: 'u.username'
+            })
+          : null;
+        return tx.query<{
           sort_name: string;
           id: string;
           username: string;
@@ -339,8 +345,8 @@ export const accountsRoutes: FastifyPluginAsync = async fastify => {
              AND ($2::text IS NULL OR (u.username, u.id) > ($2::text, $3::uuid))
            ORDER BY u.username, u.id LIMIT $4`,
           [containsPattern(q), after?.[0] ?? null, after?.[1] ?? null, limit + 1]
-        )
-      );
+        );
+      });
       const { page, nextCursor } = keysetPage(rows, limit, LISTS.users);
       return {
         items: page.map(r => ({

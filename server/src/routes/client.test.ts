@@ -44,6 +44,16 @@ describe('kernel-lib client against a listening server (embedded single-user mod
     assert.equal(first.token, second.token);
     assert.equal(second.created, false);
     assert.equal(statSync(join(dataDir, 'token')).mode & 0o777, 0o600);
+    // The local user is no site administrator, so its token does not carry admin.
+    const { rows } = await t.db.serviceTransaction(tx =>
+      tx.query<{ scopes: string[] }>('SELECT scopes FROM api_tokens WHERE user_id = $1', [
+        first.userId
+      ])
+    );
+    assert.deepEqual(
+      rows.map(r => r.scopes),
+      [['read', 'write']]
+    );
   });
 
   it('registers, reads and lists molecules with typed results', async () => {

@@ -41,7 +41,7 @@ for (const target of databaseTargets()) {
         name,
         visibility,
         // Public rows belong to the project too, so its editors may change them.
-        ...(visibility !== 'private' ? { projectId: w.projectId } : {})
+        ...(visibility === 'project' ? { projectId: w.projectId } : {})
       });
       assert.equal(response.statusCode, 201, response.body);
       return response.json().id as string;

@@ -100,8 +100,14 @@ export const datasetsRoutes: FastifyPluginAsync = async fastify => {
     },
     async request => {
       const { q, limit, cursor } = request.query;
-      const after = cursor ? Cursor.decode(cursor, LISTS.datasets) : null;
       return app.db.userTransaction(request.actor.userId, async tx => {
+        const after = cursor
+          ? await Cursor.resume(tx, cursor, LISTS.datasets, {
+              from: 'datasets x',
+              id: 'x.id',
+              key: 'lower(x.name)'
+            })
+          : null;
         const { rows } = await tx.query<{ id: string; sort_name: string }>(
           `SELECT x.id, lower(x.name) AS sort_name FROM datasets x
            WHERE ($1::text IS NULL OR lower(x.name) LIKE $1)

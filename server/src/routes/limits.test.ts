@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
-import { JSON_MAX_DEPTH } from '@cryoprotect/kernel';
+import { CURSOR_MAX_LENGTH, JSON_MAX_DEPTH } from '@cryoprotect/kernel';
 import { parseTimestamptz } from '../db/database.js';
 import { jsonTooDeep } from '../http/json-body.js';
 import { LISTS, type CursorList } from '../http/pagination.js';
@@ -390,27 +390,34 @@ for (const target of databaseTargets()) {
     });
 
     describe('cursors', () => {
+      // A text list's cursor is [list, id] (the key is read back from the row); the others carry
+      // [list, key, id] with a timestamp or no key.
+      const position = (list: CursorList, key: string, id: string) =>
+        list.key === 'text' ? [list.name, id] : [list.name, key, id];
       const forgeries = (list: CursorList): [string, RegExp][] => {
         const other = list.name === 'molecules' ? 'mixtures' : 'molecules';
         const id = list.id === 'uuid' ? UUID : '12';
         const key =
           list.key === 'timestamp' ? '2024-01-01T00:00:00.000000' : list.key === 'none' ? '' : 'k';
+        const shape = list.key === 'text' ? /pair/ : /triple/;
         const cases: [string, RegExp][] = [
           ['bogus!', /base64url/],
           ['%2B%2F%3D', /base64url/],
           [b64('not json'), /not JSON/],
-          [b64(['k', id]), /triple/],
-          [b64([list.name, key, 5]), /triple/],
-          [b64({ list: list.name }), /triple/],
-          [b64([other, key, id]), /another list/],
-          [b64([list.name, key, list.id === 'uuid' ? 'not-a-uuid' : 'x']), /id not/],
+          [b64([list.name]), shape],
+          [b64([list.name, key, id, 'more']), shape],
+          [b64([list.name, key, 5]), /list of strings/],
+          [b64({ list: list.name }), /list of strings/],
+          [b64(position({ ...list, name: other }, key, id)), /another list/],
+          [b64(position(list, key, list.id === 'uuid' ? 'not-a-uuid' : 'x')), /id not/],
           [
-            b64([list.name, key, list.id === 'uuid' ? `${UUID}'--` : '99999999999999999999']),
+            b64(position(list, key, list.id === 'uuid' ? `${UUID}'--` : '99999999999999999999')),
             /id not/
           ]
         ];
         if (list.key === 'text') {
-          cases.push([b64([list.name, 'x'.repeat(5001), id]), /longer than 5000/]);
+          // A well-formed position whose row does not exist (or is not the caller's to see).
+          cases.push([b64([list.name, UUID]), /deleted or is no longer visible/]);
         }
         if (list.key === 'timestamp') {
           cases.push([b64([list.name, '2024-13-45T25:00:00.000000', id]), /timestamp/]);
@@ -440,65 +447,95 @@ for (const target of databaseTargets()) {
             }
             const tooLong = await call({
               method: 'GET',
-              url: withParam(url, `cursor=${'A'.repeat(12_001)}`)
+              url: withParam(url, `cursor=${'A'.repeat(CURSOR_MAX_LENGTH + 1)}`)
             });
             assert.equal(tooLong.statusCode, 400);
             assert.equal(tooLong.json().errors[0].path, 'querystring.cursor');
-            // A well-formed position of this list is a page, even one no row has.
-            const id = list.id === 'uuid' ? UUID : '12';
-            const key =
-              list.key === 'timestamp'
-                ? '2024-01-01T00:00:00.000000Z'
-                : list.key === 'none'
-                  ? ''
-                  : 'k';
-            const page = await call({
-              method: 'GET',
-              url: withParam(url, `cursor=${b64([list.name, key, id])}`)
-            });
-            assert.equal(page.statusCode, 200, `${url}: ${page.body}`);
+            if (list.key !== 'text') {
+              // A well-formed position of this list is a page, even one no row has.
+              const id = list.id === 'uuid' ? UUID : '12';
+              const key = list.key === 'timestamp' ? '2024-01-01T00:00:00.000000Z' : '';
+              const page = await call({
+                method: 'GET',
+                url: withParam(url, `cursor=${b64([list.name, key, id])}`)
+              });
+              assert.equal(page.statusCode, 200, `${url}: ${page.body}`);
+            }
           }
         }
       });
 
-      it('page a list sorted by 5000-character keys to its end', async () => {
+      it('stay short on a list sorted by 5000-character keys in any script, and page it to its end', async () => {
         for (const letter of ['a', 'b', 'c']) {
           const created = await call({
             method: 'POST',
             url: '/api/references',
-            payload: { citation: `Ω${letter}`.repeat(2500) }
+            // Three bytes of UTF-8 a character: a cursor holding this key would be 20 kB.
+            payload: { citation: `雪${letter}`.repeat(2500) }
           });
           assert.equal(created.statusCode, 201, created.body);
         }
-        const seen: string[] = [];
-        let cursor: string | null = null;
-        do {
-          const page: LightMyRequestResponse = await call({
-            method: 'GET',
-            url: `/api/references?q=${encodeURIComponent('ωa')}&limit=1${cursor ? `&cursor=${cursor}` : ''}`
-          });
-          assert.equal(page.statusCode, 200, page.body.slice(0, 500));
-          seen.push(...page.json().items.map((r: { id: string }) => r.id));
-          cursor = page.json().nextCursor;
-        } while (cursor);
-        assert.equal(seen.length, 1);
-        const all: string[] = [];
-        cursor = null;
-        do {
-          const page: LightMyRequestResponse = await call({
-            method: 'GET',
-            url: `/api/references?q=${encodeURIComponent('ω')}&limit=1${cursor ? `&cursor=${cursor}` : ''}`
-          });
-          assert.equal(page.statusCode, 200, page.body.slice(0, 500));
-          all.push(...page.json().items.map((r: { id: string }) => r.id));
-          cursor = page.json().nextCursor;
-        } while (cursor);
+        const pageThrough = async (q: string) => {
+          const ids: string[] = [];
+          let cursor: string | null = null;
+          do {
+            const page: LightMyRequestResponse = await call({
+              method: 'GET',
+              url: `/api/references?q=${encodeURIComponent(q)}&limit=1${cursor ? `&cursor=${cursor}` : ''}`
+            });
+            assert.equal(page.statusCode, 200, page.body.slice(0, 500));
+            ids.push(...page.json().items.map((r: { id: string }) => r.id));
+            cursor = page.json().nextCursor;
+            assert.ok(cursor === null || cursor.length <= CURSOR_MAX_LENGTH, String(cursor));
+          } while (cursor);
+          return ids;
+        };
+        assert.equal((await pageThrough('雪a')).length, 1);
+        const all = await pageThrough('雪');
         assert.equal(all.length, 3);
+        assert.equal(new Set(all).size, 3);
+      });
+
+      it('refuse to go on after the row they continue from was deleted, naming cursor', async () => {
+        const made: string[] = [];
+        for (const title of ['cursor-gone-a', 'cursor-gone-b', 'cursor-gone-c']) {
+          const created = await call({
+            method: 'POST',
+            url: '/api/experiments',
+            payload: { title }
+          });
+          assert.equal(created.statusCode, 201, created.body);
+          made.push(created.json().id);
+        }
+        const first = await call({ method: 'GET', url: '/api/experiments?q=cursor-gone&limit=1' });
+        assert.deepEqual(
+          first.json().items.map((e: { id: string }) => e.id),
+          [made[0]]
+        );
+        const next = first.json().nextCursor as string;
+        const second = await call({
+          method: 'GET',
+          url: `/api/experiments?q=cursor-gone&limit=1&cursor=${next}`
+        });
+        assert.deepEqual(
+          second.json().items.map((e: { id: string }) => e.id),
+          [made[1]]
+        );
+        const removed = await call({ method: 'DELETE', url: `/api/experiments/${made[0]}` });
+        assert.equal(removed.statusCode, 204, removed.body);
+        assertRefused(
+          await call({
+            method: 'GET',
+            url: `/api/experiments?q=cursor-gone&limit=1&cursor=${next}`
+          }),
+          'querystring.cursor',
+          /deleted or is no longer visible/
+        );
       });
     });
 
     describe('visibility', () => {
-      it('needs a project for project visibility on every create, 422 naming projectId', async () => {
+      it('needs a project for project visibility and refuses one for public, on every create', async () => {
         const creates: [string, object][] = [
           ['/api/molecules', { structure: 'CCCCCCO' }],
           ['/api/molecules/batch', { rows: [{ structure: 'CCCCCCCO' }] }],
@@ -564,6 +601,16 @@ for (const target of databaseTargets()) {
             /required when visibility is project/,
             422
           );
+          assertRefused(
+            await call({
+              method: 'POST',
+              url,
+              payload: { ...body, visibility: 'public', projectId: cast.projectId }
+            }),
+            'body.projectId',
+            /must be null when visibility is public/,
+            422
+          );
         }
       });
 
@@ -626,7 +673,18 @@ for (const target of databaseTargets()) {
             /required when visibility is project/,
             422
           );
-          // Both together are one valid change; public rows may stay in their project.
+          // A project row is published by leaving its project in the same change.
+          assertRefused(
+            await call({
+              method: 'PATCH',
+              url: `${url}/${projectId}`,
+              payload: { visibility: 'public' }
+            }),
+            'body.projectId',
+            /must be null when visibility is public/,
+            422
+          );
+          // Both together are one valid change.
           const moved = await call({
             method: 'PATCH',
             url: `${url}/${privateId}`,
@@ -636,11 +694,33 @@ for (const target of databaseTargets()) {
           const published = await call({
             method: 'PATCH',
             url: `${url}/${projectId}`,
-            payload: { visibility: 'public' }
+            payload: { visibility: 'public', projectId: null }
           });
           assert.equal(published.statusCode, 200, `${url}: ${published.body}`);
-          assert.equal(published.json().projectId, cast.projectId);
+          assert.equal(published.json().projectId, null);
+          // A public row cannot be put into a project while it stays public.
+          assertRefused(
+            await call({
+              method: 'PATCH',
+              url: `${url}/${projectId}`,
+              payload: { projectId: cast.projectId }
+            }),
+            'body.projectId',
+            /must be null when visibility is public/,
+            422
+          );
         }
+        // The database holds the same rule, whoever writes.
+        await assert.rejects(
+          t.db.serviceTransaction(tx =>
+            tx.query(
+              `UPDATE literature_references SET visibility = 'public', project_id = $1
+                WHERE id = $2`,
+              [cast.projectId, referenceId]
+            )
+          ),
+          /public_has_no_project/
+        );
       });
     });
 

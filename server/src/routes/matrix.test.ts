@@ -302,8 +302,9 @@ function expected(
   if (actor === 'owner') {
     return '2xx';
   }
-  // Editors change project rows (and public rows of their project); only owners and project admins delete.
-  return action === 'update' && actor === 'editor' ? '2xx' : '403';
+  // Editors change project rows (a public row belongs to no project); only owners and project
+  // admins delete.
+  return action === 'update' && actor === 'editor' && visibility === 'project' ? '2xx' : '403';
 }
 
 const statusClass = (status: number) => (status >= 200 && status < 300 ? '2xx' : String(status));
@@ -363,7 +364,7 @@ for (const target of databaseTargets()) {
       });
 
       const sharing = (visibility: Visibility) =>
-        visibility === 'private' ? { visibility } : { visibility, projectId: context.projectId };
+        visibility === 'project' ? { visibility, projectId: context.projectId } : { visibility };
 
       for (const resource of resources) {
         it(`${resource.name}: read and list`, async () => {

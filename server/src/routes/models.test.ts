@@ -210,7 +210,7 @@ for (const target of databaseTargets()) {
         rows[vis] = (
           await register(w.owner, `matrix-${vis}`, {
             visibility: vis,
-            ...(vis !== 'private' ? { projectId: w.projectId } : {})
+            ...(vis === 'project' ? { projectId: w.projectId } : {})
           })
         ).id;
       }
@@ -231,7 +231,7 @@ for (const target of databaseTargets()) {
           const id = (
             await register(w.owner, `delete-${vis}`, {
               visibility: vis,
-              ...(vis !== 'private' ? { projectId: w.projectId } : {})
+              ...(vis === 'project' ? { projectId: w.projectId } : {})
             })
           ).id;
           const before = await models();

@@ -155,10 +155,16 @@ export const modelsRoutes: FastifyPluginAsync = async fastify => {
     },
     async request => {
       const { name, targetPropertyType, ownerId, limit, cursor } = request.query;
-      const after = cursor ? Cursor.decode(cursor, LISTS.models) : null;
       return app.db.userTransaction(request.actor.userId, async tx => {
         // The sort key is text so the one keyset cursor serves: name, then zero-padded version.
         const sortKey = `x.name || chr(1) || lpad(x.version::text, 10, '0')`;
+        const after = cursor
+          ? await Cursor.resume(tx, cursor, LISTS.models, {
+              from: 'model_versions x',
+              id: 'x.id',
+              key: sortKey
+            })
+          : null;
         const rows = await selectModelVersions(
           tx,
           `($1::text IS NULL OR x.name = $1)

@@ -542,9 +542,15 @@ export const moleculesRoutes: FastifyPluginAsync = async fastify => {
     },
     async request => {
       const { q, limit, cursor, property, min, max } = request.query;
-      const after = cursor ? Cursor.decode(cursor, LISTS.molecules) : null;
       const pattern = containsPattern(q);
       const { rows } = await app.db.userTransaction(request.actor.userId, async tx => {
+        const after = cursor
+          ? await Cursor.resume(tx, cursor, LISTS.molecules, {
+              from: 'molecules m',
+              id: 'm.id',
+              key: "coalesce(lower(m.name), '')"
+            })
+          : null;
         const propertyTypeId = await measuredPropertyFilter(tx, { property, min, max });
         // With a property: only molecules having a measurement of it in range that the caller can see (RLS).
         return tx.query<MoleculeRow & { sort_name: string }>(

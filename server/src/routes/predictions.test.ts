@@ -176,7 +176,7 @@ for (const target of databaseTargets()) {
         const response = await post({
           items: [{ moleculeId: w.glycerolId, value: 200 }],
           visibility: vis,
-          ...(vis !== 'private' ? { projectId: w.projectId } : {})
+          ...(vis === 'project' ? { projectId: w.projectId } : {})
         });
         rows[vis] = response.json().items[0].id;
       }

@@ -256,7 +256,7 @@ for (const target of databaseTargets()) {
       for (const vis of VISIBILITIES) {
         rows[vis] = await request(w.owner, {
           visibility: vis,
-          projectId: vis === 'private' ? undefined : w.projectId
+          projectId: vis === 'project' ? w.projectId : undefined
         });
       }
       await assertReadMatrix(
@@ -269,7 +269,7 @@ for (const target of databaseTargets()) {
         for (const vis of VISIBILITIES) {
           const id = await request(w.owner, {
             visibility: vis,
-            projectId: vis === 'private' ? undefined : w.projectId
+            projectId: vis === 'project' ? w.projectId : undefined
           });
           const response = await step(actorUser(w, actor), id, 'start');
           assert.equal(

@@ -142,7 +142,7 @@ export const READ: Record<Actor, Record<Vis, number>> = {
 export const WRITE: Record<Actor, Record<Vis, number>> = {
   owner: { private: 200, project: 200, public: 200 },
   viewer: { private: 404, project: 403, public: 403 },
-  editor: { private: 404, project: 200, public: 200 },
+  editor: { private: 404, project: 200, public: 403 },
   outsider: { private: 404, project: 404, public: 403 },
   anonymous: { private: 401, project: 401, public: 401 }
 };

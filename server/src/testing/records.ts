@@ -56,14 +56,15 @@ const EXPECTED = {
   update: {
     private: { owner: 200, viewer: 404, editor: 404, admin: 404, outsider: 404, anonymous: 401 },
     project: { owner: 200, viewer: 403, editor: 200, admin: 200, outsider: 404, anonymous: 401 },
-    public: { owner: 200, viewer: 403, editor: 200, admin: 200, outsider: 403, anonymous: 401 }
+    // A public row belongs to no project: only its owner changes it.
+    public: { owner: 200, viewer: 403, editor: 403, admin: 403, outsider: 403, anonymous: 401 }
   },
   // Deleters come last, after every refusal: the project admin deletes the project row, the
-  // owner the others (private rows have no project; project and public rows belong to it).
+  // owner the others (only project rows belong to the project).
   delete: {
     private: { viewer: 404, editor: 404, admin: 404, outsider: 404, anonymous: 401, owner: 204 },
     project: { viewer: 403, editor: 403, outsider: 404, anonymous: 401, admin: 204 },
-    public: { viewer: 403, editor: 403, outsider: 403, anonymous: 401, owner: 204 }
+    public: { viewer: 403, editor: 403, admin: 403, outsider: 403, anonymous: 401, owner: 204 }
   }
 } as const;
 
@@ -90,7 +91,7 @@ export async function assertVisibilityMatrix(
     actor === 'anonymous' ? {} : { authorization: `Bearer ${cast[actor].token}` };
   const ids = {} as Record<Visibility, string>;
   for (const v of VISIBILITIES) {
-    ids[v] = await resource.create(v, v === 'private' ? undefined : cast.projectId);
+    ids[v] = await resource.create(v, v === 'project' ? cast.projectId : undefined);
   }
 
   const read: Record<string, Record<string, number>> = {};
