@@ -4,7 +4,11 @@
 // every answer against the document. Bounded: a fixed number of examples per operation and a fixed
 // seed, so a run is reproducible and takes a few minutes.
 //
-// Left out, with the reason:
+// Left out, with the reason (and tests/fuzz/schemathesis.toml counts 413 and 431 as refusals):
+// - DELETE /api/tokens/{id} in the run with a token: the fuzzer learns the id of its own token
+//   from GET /api/tokens and revokes it, and every later request of that run is a 401 (which is
+//   right, and is why the run checks below that it met no 401). The run without a token covers
+//   the operation; server/src/routes/accounts.test.ts tests revocation.
 // - positive_data_acceptance: "every request the schema allows must be accepted". The document
 //   describes shapes; the server also judges meaning (a schema-valid string that is not a
 //   structure is a 422, an id that names no row a 404, a foreign key a 409), by design.
@@ -16,6 +20,7 @@ import { after, before, describe, it } from 'node:test';
 import { CLI, ROOT, freePort, runCommand, startProcess, tempDir } from './helpers.mjs';
 
 const REQUIREMENTS = join(ROOT, 'tests', 'fuzz', 'requirements.txt');
+const CONFIG = join(ROOT, 'tests', 'fuzz', 'schemathesis.toml');
 const VENV = join(ROOT, '.cryoprotect', 'fuzz-venv');
 const SCHEMATHESIS = join(VENV, 'bin', 'schemathesis');
 // The test server's rate limit, raised so the fuzzer measures the API rather than the limiter
@@ -105,7 +110,7 @@ describe('an outside fuzzer (schemathesis) against the served API document', () 
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ username: 'fuzzer', password: PASSWORD })
     });
-    assert.equal(login.status, 200, await login.clone().text());
+    assert.equal(login.status, 201, await login.clone().text());
     token = (await login.json()).token;
   });
 
@@ -118,22 +123,34 @@ describe('an outside fuzzer (schemathesis) against the served API document', () 
 
   for (const [who, headers] of [
     ['without a token', () => []],
-    ['with a read-write token', () => ['--header', `Authorization: Bearer ${token}`]]
+    [
+      'with a read-write token',
+      () => [
+        '--exclude-name',
+        'DELETE /api/tokens/{id}',
+        '--header',
+        `Authorization: Bearer ${token}`
+      ]
+    ]
   ]) {
     it(`finds no server error and no answer the document does not describe, ${who}`, async () => {
       const started = Date.now();
       const result = await runCommand(
         SCHEMATHESIS,
-        ['run', `${base}/api/openapi.json`, ...RUN, ...headers()],
+        ['--config-file', CONFIG, 'run', `${base}/api/openapi.json`, ...RUN, ...headers()],
         { cwd: workDir, timeoutMs: 900_000, env: { NO_COLOR: '1' } }
       );
       const counts = summary(result.stdout);
       process.stdout.write(
-        `# schemathesis ${who}: ${counts.operations} operations, ${counts.cases} cases, ${counts.failures} failures, ${Math.round((Date.now() - started) / 1000)} s\n`
+        `# schemathesis ${who}: ${counts.operations} operations, ${counts.cases} cases, ${counts.failures} failures, ${Math.round((Date.now() - started) / 1000)} s\n${counts.text.replace(/^/gm, '#   ')}\n`
       );
       assert.ok(counts.operations >= 70, `too few operations tested:\n${counts.text}`);
       assert.equal(counts.failures, 0, `${result.stdout.slice(-20_000)}\n${result.stderr}`);
       assert.equal(result.code, 0, `${result.stdout.slice(-20_000)}\n${result.stderr}`);
+      if (who !== 'without a token') {
+        // The token stayed valid to the end: no operation met only 401s.
+        assert.doesNotMatch(result.stdout, /401 Unauthorized \(\d+ operations?\)/, counts.text);
+      }
     });
   }
 });
