@@ -99,3 +99,4 @@ export * from './models/predict';
 export * from './models/workflow';
 export * from './models/learners';
 export * from './models/toxicity';
+export * from './display';

@@ -1,0 +1,209 @@
+import { z } from 'zod';
+
+/**
+ * What the kernel sends to JupyterLab for each kind of result, and what the extension's
+ * renderers read: one versioned vendor MIME type per kind, its payload described here once. A
+ * payload is plain JSON, complete in itself (a renderer never calls the server or the kernel to
+ * draw it), and carries what a methods section needs: units, the method and the source of every
+ * computed value, the model name@version. Changing a payload's meaning means a new version (v2)
+ * next to this one, never an edit of v1.
+ */
+export const DISPLAY_MIME = {
+  molecule: 'application/vnd.cryoprotect.molecule.v1+json',
+  molecules: 'application/vnd.cryoprotect.molecules.v1+json',
+  mixture: 'application/vnd.cryoprotect.mixture.v1+json',
+  prediction: 'application/vnd.cryoprotect.prediction.v1+json',
+  modelReport: 'application/vnd.cryoprotect.model-report.v1+json',
+  table: 'application/vnd.cryoprotect.table.v1+json'
+} as const;
+
+export type DisplayKind = keyof typeof DISPLAY_MIME;
+
+/** A cited source of a value, as a reader of a methods section wants it. */
+export const SourceSchema = z.object({
+  citation: z.string(),
+  doi: z.string().optional(),
+  url: z.string().optional(),
+  usedFor: z.string().optional()
+});
+
+/** A number with its unit; `digits` is how many significant figures it deserves. */
+export const QuantitySchema = z.object({
+  value: z.number(),
+  unit: z.string(),
+  digits: z.number().int().min(1).max(15).optional()
+});
+
+/** A column of a table: its key in each row, a title, the unit of its numbers. */
+export const ColumnSchema = z.object({
+  key: z.string(),
+  title: z.string(),
+  kind: z.enum(['text', 'number']),
+  unit: z.string().optional(),
+  /** Significant figures to show numbers with (the data keep full precision). */
+  digits: z.number().int().min(1).max(15).optional(),
+  description: z.string().optional()
+});
+
+const Cell = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+
+/** One named property of a molecule, with its unit and, for looked-up values, its source. */
+export const PropertySchema = z.object({
+  name: z.string(),
+  value: Cell,
+  unit: z.string().optional(),
+  digits: z.number().int().min(1).max(15).optional(),
+  source: z.string().optional()
+});
+
+export const MoleculePayloadSchema = z.object({
+  /** Canonical SMILES: what renderers depict and what "copy as SMILES" copies. */
+  smiles: z.string(),
+  name: z.string().nullable(),
+  /** The record's id in the database, when it is registered. */
+  id: z.string().nullable(),
+  inchikey: z.string().nullable(),
+  properties: z.array(PropertySchema)
+});
+export type MoleculePayload = z.infer<typeof MoleculePayloadSchema>;
+
+/**
+ * Molecules as a table (the grid): every row has a structure; `columns` describe the other
+ * values (a score, properties with units). `rows` may hold fewer than `totalRows` when the
+ * kernel capped them; renderers say so.
+ */
+export const MoleculesPayloadSchema = z.object({
+  title: z.string().nullable(),
+  columns: z.array(ColumnSchema),
+  rows: z.array(
+    z.object({
+      smiles: z.string(),
+      id: z.string().nullable(),
+      name: z.string().nullable(),
+      values: z.record(z.string(), Cell)
+    })
+  ),
+  totalRows: z.number().int().min(0)
+});
+export type MoleculesPayload = z.infer<typeof MoleculesPayloadSchema>;
+
+/** A plain data table, units in the column headers. */
+export const TablePayloadSchema = z.object({
+  title: z.string().nullable(),
+  columns: z.array(ColumnSchema),
+  rows: z.array(z.record(z.string(), Cell)),
+  totalRows: z.number().int().min(0)
+});
+export type TablePayload = z.infer<typeof TablePayloadSchema>;
+
+/** A computed property of a mixture: value, unit, the method and its sources, its limits. */
+export const ComputedPropertySchema = z.object({
+  name: z.string(),
+  value: z.number(),
+  unit: z.string(),
+  digits: z.number().int().min(1).max(15).optional(),
+  method: z.string(),
+  equation: z.string().optional(),
+  sources: z.array(SourceSchema),
+  limits: z.array(z.string()),
+  notes: z.array(z.string())
+});
+
+export const MixturePayloadSchema = z.object({
+  name: z.string().nullable(),
+  /** The mixture as a researcher writes it, e.g. "10 % w/w glycerol + 5 % w/w DMSO in water". */
+  text: z.string(),
+  temperature: QuantitySchema,
+  components: z.array(
+    z.object({
+      name: z.string(),
+      smiles: z.string(),
+      role: z.string(),
+      given: QuantitySchema.nullable(),
+      molarMass: QuantitySchema,
+      massFraction: z.number(),
+      moleFraction: z.number(),
+      molality: QuantitySchema,
+      molarity: QuantitySchema.nullable()
+    })
+  ),
+  water: z.object({ massFraction: z.number(), moleFraction: z.number() }),
+  solutionDensity: z
+    .object({
+      value: z.number(),
+      unit: z.string(),
+      method: z.string(),
+      sources: z.array(z.string())
+    })
+    .nullable(),
+  /** Osmolality, glass transition and any other computed property, each with its method. */
+  properties: z.array(ComputedPropertySchema),
+  notes: z.array(z.string())
+});
+export type MixturePayload = z.infer<typeof MixturePayloadSchema>;
+
+/** The model a prediction or report comes from. */
+export const ModelRefSchema = z.object({
+  name: z.string(),
+  version: z.number().int().nullable(),
+  learner: z.string().optional(),
+  /** SHA-256 of the dataset snapshot it was trained on. */
+  snapshot: z.string().optional()
+});
+
+export const PredictionPayloadSchema = z.object({
+  property: z.object({ name: z.string(), unit: z.string() }),
+  model: ModelRefSchema,
+  /** Nominal coverage of the intervals (0.9 for 90 %), null when the model gives none. */
+  intervalLevel: z.number().gt(0).lt(1).nullable(),
+  digits: z.number().int().min(1).max(15).optional(),
+  items: z.array(
+    z.object({
+      name: z.string().nullable(),
+      smiles: z.string().nullable(),
+      value: z.number(),
+      lower: z.number().nullable(),
+      upper: z.number().nullable(),
+      /** Why this prediction deserves less trust (outside the training domain...), if it does. */
+      warning: z.string().nullable()
+    })
+  )
+});
+export type PredictionPayload = z.infer<typeof PredictionPayloadSchema>;
+
+export const ModelReportPayloadSchema = z.object({
+  model: ModelRefSchema,
+  property: z.object({ name: z.string(), unit: z.string() }),
+  validation: z.object({
+    /** e.g. "5-fold cross-validation grouped by scaffold". */
+    scheme: z.string(),
+    folds: z.number().int().min(1),
+    rows: z.number().int().min(0)
+  }),
+  metrics: z.array(
+    z.object({
+      name: z.string(),
+      value: z.number(),
+      unit: z.string().optional(),
+      lower: z.number().nullable(),
+      upper: z.number().nullable(),
+      digits: z.number().int().min(1).max(15).optional()
+    })
+  ),
+  coverage: z.object({ nominal: z.number(), observed: z.number() }).nullable(),
+  importance: z.array(z.object({ feature: z.string(), mean: z.number(), std: z.number() })),
+  /** Vega-Lite specs, data inlined. */
+  plots: z.array(z.object({ title: z.string(), spec: z.record(z.string(), z.unknown()) })),
+  notes: z.array(z.string())
+});
+export type ModelReportPayload = z.infer<typeof ModelReportPayloadSchema>;
+
+/** Each vendor type with the schema of its payload, for renderers that validate what they get. */
+export const PAYLOAD_SCHEMAS = {
+  [DISPLAY_MIME.molecule]: MoleculePayloadSchema,
+  [DISPLAY_MIME.molecules]: MoleculesPayloadSchema,
+  [DISPLAY_MIME.mixture]: MixturePayloadSchema,
+  [DISPLAY_MIME.prediction]: PredictionPayloadSchema,
+  [DISPLAY_MIME.modelReport]: ModelReportPayloadSchema,
+  [DISPLAY_MIME.table]: TablePayloadSchema
+} as const;
