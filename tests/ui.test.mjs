@@ -1,0 +1,93 @@
+// Browser tests: JupyterLab with the CryoProtect extension in Debian's Chromium, driven by Galata
+// (Playwright) from ui-tests/. This file prepares what they need and runs them as one test:
+// Chromium (installed from Debian when missing and this is root), a scratch root holding a copy
+// of notebooks/ and data/ inside the repository (.cryoprotect/, git-ignored: tslab resolves
+// @cryoprotect/kernel from the repository's node_modules as the notebooks do, and nothing the
+// browser saves lands in notebooks/), and a Jupyter server on a free port of 127.0.0.1.
+import assert from 'node:assert/strict';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { ROOT, VENV_BIN, freePort, runCommand, startProcess, tempDir } from './helpers.mjs';
+
+const CHROMIUM = process.env.CRYOPROTECT_CHROMIUM ?? '/usr/bin/chromium';
+const UI = join(ROOT, 'ui-tests');
+
+async function ensureChromium() {
+  if (existsSync(CHROMIUM)) {
+    return;
+  }
+  assert.equal(
+    process.getuid?.(),
+    0,
+    `${CHROMIUM} is missing: install Debian's chromium (sudo apt-get install chromium) or set CRYOPROTECT_CHROMIUM`
+  );
+  const env = { DEBIAN_FRONTEND: 'noninteractive' };
+  for (const args of [['update'], ['install', '-y', '--no-install-recommends', 'chromium']]) {
+    const result = await runCommand('apt-get', args, { env, timeoutMs: 900_000 });
+    assert.equal(result.code, 0, `apt-get ${args.join(' ')}\n${result.stderr}`);
+  }
+}
+
+describe('JupyterLab in Chromium (Galata)', () => {
+  mkdirSync(join(ROOT, '.cryoprotect'), { recursive: true });
+  const root = mkdtempSync(join(ROOT, '.cryoprotect', 'ui-root-'));
+  const results = tempDir('cryoprotect-ui-results-');
+  let lab;
+  let port;
+
+  before(async () => {
+    await ensureChromium();
+    cpSync(join(ROOT, 'notebooks'), join(root, 'notebooks'), {
+      recursive: true,
+      filter: source =>
+        !source.endsWith('.executed.ipynb') && !source.includes('.ipynb_checkpoints')
+    });
+    cpSync(join(ROOT, 'data'), join(root, 'data'), { recursive: true });
+    port = await freePort();
+    lab = startProcess(
+      join(VENV_BIN, 'jupyter'),
+      ['lab', '--config', join(UI, 'jupyter_server_test_config.py')],
+      {
+        env: {
+          CRYOPROTECT_UI_PORT: String(port),
+          JUPYTERLAB_GALATA_ROOT_DIR: root,
+          PATH: `${VENV_BIN}:${process.env.PATH}`
+        },
+        ready: /Jupyter Server .* is running at|http:\/\/127\.0\.0\.1:\d+\/lab/,
+        timeoutMs: 120_000
+      }
+    );
+    await lab.started;
+  });
+
+  after(async () => {
+    lab?.child.kill('SIGTERM');
+    await lab?.exited;
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('runs the Galata suite in ui-tests/ against it', async () => {
+    const result = await runCommand(
+      join(ROOT, 'node_modules', '.bin', 'playwright'),
+      ['test', '--config', join(UI, 'playwright.config.ts')],
+      {
+        cwd: UI,
+        timeoutMs: 1_500_000,
+        env: {
+          CRYOPROTECT_UI_PORT: String(port),
+          CRYOPROTECT_UI_RESULTS: results,
+          CRYOPROTECT_CHROMIUM: CHROMIUM,
+          PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD: '1'
+        }
+      }
+    );
+    process.stdout.write(
+      `# Galata: ${result.stdout
+        .split('\n')
+        .filter(l => /passed|failed|skipped/.test(l))
+        .join('; ')} (screenshots and traces: ${results})\n`
+    );
+    assert.equal(result.code, 0, `${result.stdout.slice(-20_000)}\n${result.stderr.slice(-5000)}`);
+  });
+});
