@@ -124,7 +124,12 @@ export const MixturePayloadSchema = z.object({
       massFraction: z.number(),
       moleFraction: z.number(),
       molality: QuantitySchema,
-      molarity: QuantitySchema.nullable()
+      molarity: QuantitySchema.nullable(),
+      /**
+       * The amount in every concentration unit that could be computed (added after v1 was first
+       * published, hence optional): a unit that needs a missing density is absent, with a note.
+       */
+      amounts: z.array(QuantitySchema).optional()
     })
   ),
   water: z.object({ massFraction: z.number(), moleFraction: z.number() }),
