@@ -14,7 +14,8 @@ export async function vegaLiteToSvg(spec: VegaLiteSpec): Promise<string> {
   const [vega, vl] = await Promise.all([import('vega'), import('vega-lite')]);
   let view: InstanceType<typeof vega.View> | undefined;
   try {
-    const compiled = vl.compile(spec as never).spec;
+    // Vega-Lite's warnings (e.g. about merged scale sorts) would land in the notebook's stderr.
+    const compiled = vl.compile(spec as never, { logger: vega.logger(vega.None) }).spec;
     // No loader access: our specs inline their data, and a static plot must never fetch.
     const loader = vega.loader({ mode: 'http' });
     loader.load = () => Promise.reject(new Error('plots must inline their data'));

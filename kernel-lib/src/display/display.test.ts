@@ -1,0 +1,284 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { describe, it } from 'node:test';
+import { parseMixtureText } from '../mixtures';
+import { trainFromCsvText } from '../models/training';
+import { JUPYTER_DISPLAY, VEGA_LITE_MIME, type MimeBundle } from './bundle';
+import { formatNumber, escapeHtml } from './format';
+import { mixtureDisplay } from './mixture';
+import { modelReportDisplay } from './model-report';
+import { moleculeDisplay, moleculesDisplay, similarityHitsDisplay } from './molecule';
+import { DISPLAY_MIME, PAYLOAD_SCHEMAS } from './payloads';
+import { predictionDisplay, propertyOfColumn } from './prediction';
+import { display, show } from './show';
+import { tableDisplay } from './table';
+
+const HOSTILE = '<img src=x onerror=alert(1)>';
+const TRAINING_CSV = resolve(
+  __dirname,
+  '..',
+  '..',
+  'src',
+  'node',
+  'fixtures',
+  'model-0.1.0-9c39d6d',
+  'training-rows.csv'
+);
+
+/** The bundle's vendor payload parses with its schema; the HTML is static and self-contained. */
+function checkBundle(bundle: MimeBundle, mime: keyof typeof PAYLOAD_SCHEMAS): void {
+  const parsed = PAYLOAD_SCHEMAS[mime].safeParse(bundle[mime]);
+  assert.ok(parsed.success, parsed.success ? '' : parsed.error.message);
+  assert.equal(typeof bundle['text/plain'], 'string');
+  const html = bundle['text/html'];
+  assert.equal(typeof html, 'string');
+  checkStaticHtml(html as string);
+}
+
+function checkStaticHtml(html: string): void {
+  assert.doesNotMatch(html, /<script/i);
+  assert.doesNotMatch(html, /<(img|iframe|object|embed|link|style)\b/i);
+  assert.doesNotMatch(html, /<[^>]*\son[a-z]+\s*=/i, 'no event handler attribute');
+  // SVG namespace declarations are names, not links; any other URL may only be text.
+  const withoutNamespaces = html.replace(/\sxmlns(:\w+)?=(['"])[^'"]*\2/g, '');
+  assert.doesNotMatch(withoutNamespaces, /(href|src)\s*=\s*['"]?\s*(https?:|javascript:|data:)/i);
+}
+
+describe('formatNumber', () => {
+  it('rounds to significant figures and drops trailing zeros', () => {
+    assert.equal(formatNumber(92.0938, 4), '92.09');
+    assert.equal(formatNumber(92.0938, 5), '92.094');
+    assert.equal(formatNumber(12.5, 4), '12.5');
+    assert.equal(formatNumber(12345, 3), '12300');
+    assert.equal(formatNumber(-0.045678, 2), '-0.046');
+    assert.equal(formatNumber(0, 3), '0');
+  });
+  it('switches to exponent notation for very large and small magnitudes', () => {
+    assert.equal(formatNumber(1234567, 4), '1.235e6');
+    assert.equal(formatNumber(0.000123456, 3), '1.23e-4');
+    assert.equal(formatNumber(2e-7, 3), '2e-7');
+  });
+  it('writes NaN and infinities as words, never as a number', () => {
+    assert.equal(formatNumber(Number.NaN), 'undefined');
+    assert.equal(formatNumber(Number.POSITIVE_INFINITY), 'infinity');
+  });
+  it('escapes HTML', () => {
+    assert.equal(escapeHtml(`a<b>&"c'`), 'a&lt;b&gt;&amp;&quot;c&#39;');
+  });
+});
+
+describe('molecule displays', () => {
+  it('one molecule: canonical SMILES, InChIKey, properties with units, inline SVG', async () => {
+    const shown = await moleculeDisplay('C(O)C(O)CO', { name: 'glycerol' });
+    const bundle = shown.bundle();
+    checkBundle(bundle, DISPLAY_MIME.molecule);
+    assert.equal(shown.payload.smiles, 'OCC(O)CO');
+    assert.equal(shown.payload.inchikey, 'PEDCQBHIVMGVHV-UHFFFAOYSA-N');
+    const molar = shown.payload.properties.find(p => p.name === 'molar mass');
+    assert.equal(molar?.unit, 'g/mol');
+    assert.ok(Math.abs((molar?.value as number) - 92.094) < 1e-3);
+    assert.match(molar?.source ?? '', /^RDKit \d{4}\.\d+\.\d+/);
+    assert.match(bundle['text/html'] as string, /<svg/);
+    assert.match(bundle['text/plain'], /molar mass: 92\.094 g\/mol/);
+  });
+
+  it('escapes a hostile name everywhere in the HTML', async () => {
+    const bundle = (await moleculeDisplay({ smiles: 'CS(C)=O', name: HOSTILE })).bundle();
+    const html = bundle['text/html'] as string;
+    assert.ok(!html.includes(HOSTILE));
+    assert.ok(html.includes(escapeHtml(HOSTILE)));
+    checkStaticHtml(html);
+  });
+
+  it('refuses an unreadable structure with a coded error naming the field', async () => {
+    await assert.rejects(moleculeDisplay('C1CC'), { code: 'invalid_input', field: 'molecule' });
+  });
+
+  it('a grid keeps unreadable rows, caps rows and counts the rest', async () => {
+    const inputs = ['OCC(O)CO', 'C1CC', { smiles: 'CS(C)=O', name: HOSTILE, id: 'id-1' }, 'CCO'];
+    const shown = await moleculesDisplay(inputs, {
+      limit: 3,
+      columns: [{ key: 'score', title: 'score', digits: 3, values: [0.9, 0.5, 0.25, 0.1] }]
+    });
+    const bundle = shown.bundle();
+    checkBundle(bundle, DISPLAY_MIME.molecules);
+    assert.equal(shown.payload.rows.length, 3);
+    assert.equal(shown.payload.totalRows, 4);
+    assert.deepEqual(shown.payload.rows[1].values.molarMass, null);
+    assert.equal(shown.payload.rows[2].id, 'id-1');
+    const html = bundle['text/html'] as string;
+    assert.match(html, /3 of 4 rows shown; 1 more not shown\./);
+    assert.match(html, /unreadable structure/);
+    assert.ok(!html.includes(HOSTILE));
+  });
+
+  it('similarity hits carry the similarity with how it was computed', async () => {
+    const molecule = {
+      id: '00000000-0000-4000-8000-000000000001',
+      inchikey: 'PEDCQBHIVMGVHV-UHFFFAOYSA-N',
+      inchi: 'InChI=1S/C3H8O3/c4-1-3(6)2-5/h3-6H,1-2H2',
+      smiles: 'OCC(O)CO',
+      inputStructure: 'OCC(O)CO',
+      strippedFragments: [],
+      name: 'glycerol',
+      synonyms: [],
+      molarMass: 92.094,
+      visibility: 'public' as const,
+      projectId: null,
+      ownerId: '00000000-0000-4000-8000-000000000002',
+      createdAt: '2026-01-01T00:00:00Z'
+    };
+    const shown = await similarityHitsDisplay({
+      items: [{ molecule, similarity: 1 }],
+      nextCursor: null,
+      fingerprint: 'Morgan radius 2, 2048 bits',
+      engine: 'in-process'
+    });
+    checkBundle(shown.bundle(), DISPLAY_MIME.molecules);
+    const column = shown.payload.columns.find(c => c.key === 'similarity');
+    assert.match(column?.description ?? '', /Morgan radius 2/);
+    assert.equal(shown.payload.rows[0].values.similarity, 1);
+  });
+});
+
+describe('mixture display', () => {
+  it('a binary mixture: composition in every unit, osmolality and both Tg estimates with sources', async () => {
+    const mixture = await parseMixtureText('glycerol: 40 % w/w');
+    const shown = await mixtureDisplay({ ...mixture, name: HOSTILE });
+    checkBundle(shown.bundle(), DISPLAY_MIME.mixture);
+    const names = shown.payload.properties.map(p => `${p.name} (${p.method})`);
+    assert.equal(names.length, 3);
+    assert.match(names[0], /osmolality/);
+    for (const p of shown.payload.properties) {
+      assert.ok(p.sources.length > 0, `${p.name} has sources`);
+    }
+    const glycerol = shown.payload.components[0];
+    assert.ok(Math.abs(glycerol.massFraction - 0.4) < 1e-12);
+    assert.ok((glycerol.amounts ?? []).some(a => a.unit === 'mol/L'));
+    assert.ok(!(shown.bundle()['text/html'] as string).includes(HOSTILE));
+  });
+
+  it('leaves out Tg for a ternary mixture and says why', async () => {
+    const mixture = await parseMixtureText('DMSO: 10 % w/w; ethylene glycol: 1.5 mol/kg');
+    const shown = await mixtureDisplay(mixture);
+    checkBundle(shown.bundle(), DISPLAY_MIME.mixture);
+    assert.deepEqual(
+      shown.payload.properties.map(p => p.name),
+      ['osmolality']
+    );
+    assert.ok(shown.payload.notes.some(n => /Tg not estimated: .*2 solutes/.test(n)));
+  });
+});
+
+describe('table display', () => {
+  it('caps rows at 200 with a note, units in headers, numbers to their figures', () => {
+    const rows = Array.from({ length: 250 }, (_, i) => ({ name: `row ${i}`, tg: 150 + i / 3 }));
+    const shown = tableDisplay(rows, {
+      title: 'Tg',
+      columns: { name: {}, tg: { title: 'Tg', unit: 'K', digits: 4 } }
+    });
+    const bundle = shown.bundle();
+    checkBundle(bundle, DISPLAY_MIME.table);
+    assert.equal(shown.payload.rows.length, 200);
+    assert.equal(shown.payload.totalRows, 250);
+    const html = bundle['text/html'] as string;
+    assert.match(html, /<th[^>]*>Tg \(K\)<\/th>/);
+    assert.match(html, /200 of 250 rows shown; 50 more not shown\./);
+    assert.match(html, />150\.3</);
+    assert.match(bundle['text/plain'], /240 more rows \(250 in all\)/);
+  });
+
+  it('refuses a cell that is not text, number, boolean or empty, naming it', () => {
+    assert.throws(() => tableDisplay([{ a: { b: 1 } }]), {
+      code: 'invalid_input',
+      field: 'rows[0].a'
+    });
+  });
+});
+
+describe('prediction and model report displays', () => {
+  it('reads a unit from a column header', () => {
+    assert.deepEqual(propertyOfColumn('Tg (K)'), { name: 'Tg', unit: 'K' });
+    assert.deepEqual(propertyOfColumn('viability'), { name: 'viability', unit: '' });
+  });
+
+  it('a prediction with its interval and model name@version', () => {
+    const shown = predictionDisplay({
+      property: { name: 'Tg', unit: 'K' },
+      model: { name: 'tg-ridge', version: 3 },
+      intervalLevel: 0.9,
+      items: [
+        {
+          name: 'glycerol',
+          smiles: 'OCC(O)CO',
+          value: 190.1234,
+          lower: 170.2,
+          upper: 210.3,
+          warning: null
+        }
+      ]
+    });
+    const bundle = shown.bundle();
+    checkBundle(bundle, DISPLAY_MIME.prediction);
+    assert.match(
+      bundle['text/plain'],
+      /Tg predicted by tg-ridge@3: 190\.1 K \(90 % interval 170\.2 to 210\.3 K\)/
+    );
+  });
+
+  it('a training run: metrics with intervals, folds, coverage, importance, plots as Vega-Lite and SVG', async () => {
+    const result = await trainFromCsvText(readFileSync(TRAINING_CSV, 'utf8'), {
+      target: 'Tg (K)',
+      smilesColumn: 'SMILES',
+      learner: 'ridge',
+      learnerParams: { alpha: 10 },
+      folds: 4,
+      seed: 7,
+      featurizer: { descriptors: true, morgan: null }
+    });
+    const shown = await modelReportDisplay(result, { model: { name: 'tg-ridge', version: null } });
+    const bundle = shown.bundle();
+    checkBundle(bundle, DISPLAY_MIME.modelReport);
+    const mae = shown.payload.metrics.find(m => m.name === 'MAE');
+    assert.equal(mae?.value, result.model.validation.metrics.mae.value);
+    assert.equal(mae?.unit, 'K');
+    assert.equal(shown.payload.validation.folds, 4);
+    assert.ok(shown.payload.plots.length >= 3);
+    assert.ok(shown.plots.every(p => p.svg.startsWith('<svg')));
+    const html = bundle['text/html'] as string;
+    assert.equal((html.match(/<svg/g) ?? []).length, shown.plots.length);
+    const plot = shown.plots[0].bundle();
+    assert.deepEqual(
+      Object.keys(plot).sort(),
+      [VEGA_LITE_MIME, 'image/svg+xml', 'text/plain'].sort()
+    );
+  });
+});
+
+describe('display() and Symbol.for("Jupyter.display")', () => {
+  it('every display object gives its bundle through the symbol Deno calls', async () => {
+    const shown = tableDisplay([{ a: 1 }]);
+    const viaSymbol = (shown as unknown as Record<symbol, () => MimeBundle>)[
+      Symbol.for('Jupyter.display')
+    ]();
+    assert.deepEqual(viaSymbol, shown.bundle());
+    assert.equal(JUPYTER_DISPLAY, Symbol.for('Jupyter.display'));
+  });
+
+  it('picks the builder by shape', async () => {
+    assert.ok(DISPLAY_MIME.molecule in (await display('OCC(O)CO')));
+    assert.ok(DISPLAY_MIME.molecules in (await show(['OCC(O)CO', 'CCO'])));
+    assert.ok(DISPLAY_MIME.table in (await display([{ a: 1, b: 'x' }])));
+    assert.ok(DISPLAY_MIME.mixture in (await display(await parseMixtureText('DMSO: 10 % w/w'))));
+    const spec = {
+      $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+      data: { values: [{ a: 1 }] },
+      mark: 'point',
+      encoding: { x: { field: 'a', type: 'quantitative' } }
+    };
+    const plot = await display(spec);
+    assert.match(plot['image/svg+xml'] as string, /^<svg/);
+    await assert.rejects(display({ nothing: 1 } as never), { code: 'not_displayable' });
+  });
+});
