@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { describe, it } from 'node:test';
 import { DISPLAY_MIME } from '../display/payloads';
 import { tableDisplay } from '../display/table';
-import { findTslabJupyter, sendBundle, type DisplayDataContent } from './tslab';
+import { findTslabJupyter, sendBundle, tslabDisplay, type DisplayDataContent } from './tslab';
 
 describe('tslab display adapter', () => {
   it('sends the whole bundle as one display_data message through the writer', () => {
@@ -60,5 +60,22 @@ describe('tslab display adapter', () => {
     // Now loaded in this process, the adapter finds exactly this copy.
     assert.equal(findTslabJupyter(), jupyter);
     delete require.cache[file];
+  });
+
+  it('tslabDisplay sends through the loaded tslab module once a cell has set its writer', async () => {
+    const require = createRequire(__filename);
+    const file = require.resolve('tslab/dist/jupyter');
+    const jupyter = require(file) as { lastWriteDisplayData: unknown };
+    const sent: DisplayDataContent[] = [];
+    // What tslab's handleExecuteImpl does at the start of every cell.
+    jupyter.lastWriteDisplayData = (content: DisplayDataContent) => void sent.push(content);
+    try {
+      assert.equal(await tslabDisplay([{ a: 1 }]), undefined);
+      assert.equal(sent.length, 1);
+      assert.ok(DISPLAY_MIME.table in sent[0].data);
+    } finally {
+      jupyter.lastWriteDisplayData = null;
+      delete require.cache[file];
+    }
   });
 });
