@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { parseMixtureText } from '../mixtures';
+import { describeTrainedModel } from '../models/artifact';
 import { trainFromCsvText } from '../models/training';
 import { JUPYTER_DISPLAY, VEGA_LITE_MIME, type MimeBundle } from './bundle';
 import { formatNumber, escapeHtml } from './format';
@@ -227,6 +228,30 @@ describe('prediction and model report displays', () => {
     );
   });
 
+  it('caps prediction items and says how many there were', () => {
+    const items = Array.from({ length: 205 }, (_, i) => ({
+      name: null,
+      smiles: 'C'.repeat(1 + (i % 5)),
+      value: i,
+      lower: null,
+      upper: null,
+      warning: null
+    }));
+    const shown = predictionDisplay({
+      property: { name: 'Tg', unit: 'K' },
+      model: { name: 'm', version: 1 },
+      intervalLevel: null,
+      items
+    });
+    checkBundle(shown.bundle(), DISPLAY_MIME.prediction);
+    assert.equal(shown.payload.items.length, 200);
+    assert.equal(shown.payload.totalItems, 205);
+    assert.match(
+      shown.bundle()['text/html'] as string,
+      /200 of 205 rows shown; 5 more not shown\./
+    );
+  });
+
   it('a training run: metrics with intervals, folds, coverage, importance, plots as Vega-Lite and SVG', async () => {
     const result = await trainFromCsvText(readFileSync(TRAINING_CSV, 'utf8'), {
       target: 'Tg (K)',
@@ -248,6 +273,11 @@ describe('prediction and model report displays', () => {
     assert.ok(shown.plots.every(p => p.svg.startsWith('<svg')));
     const html = bundle['text/html'] as string;
     assert.equal((html.match(/<svg/g) ?? []).length, shown.plots.length);
+    const saved = await modelReportDisplay(await describeTrainedModel(result));
+    checkBundle(saved.bundle(), DISPLAY_MIME.modelReport);
+    assert.deepEqual(saved.payload.metrics, shown.payload.metrics);
+    assert.equal(saved.payload.validation.rows, shown.payload.validation.rows);
+    assert.ok(saved.payload.notes.some(n => /keeps no per-fold scores/.test(n)));
     const plot = shown.plots[0].bundle();
     assert.deepEqual(
       Object.keys(plot).sort(),

@@ -1,4 +1,4 @@
-import { trainingPlotSpecs } from '../models/artifact';
+import { trainingPlotSpecs, type SavedModel } from '../models/artifact';
 import type { TrainResult } from '../models/training';
 import type { MetricInterval } from '../models/validation';
 import { Displayable } from './bundle';
@@ -27,118 +27,205 @@ export interface ModelReportDisplay extends Displayable<'modelReport'> {
  * The report of a training run (trainFromCsv, trainFromCsvText, trainFromSnapshot): the
  * out-of-fold metrics with their bootstrap intervals, the folds, the coverage of the conformal
  * intervals, permutation importance and the Vega-Lite plots (with static SVG), all taken from
- * what training computed; nothing is recomputed or estimated here.
+ * what training computed; nothing is recomputed or estimated here. A saved model (model.json,
+ * openModel, a registered version through savedModelFromVersion) gives what it keeps: metrics,
+ * coverage, the validation scheme; its notes say what it does not keep.
  */
 export async function modelReportDisplay(
-  result: TrainResult,
+  input: TrainResult | SavedModel,
   options: ModelReportOptions = {}
 ): Promise<ModelReportDisplay> {
-  const { model, options: settings } = result;
-  const property = options.property ?? propertyOfColumn(settings.target);
-  const notes: string[] = [];
-  const metric = (name: string, m: MetricInterval, unit: string | undefined) => {
-    // An undefined metric (R² of a constant target) is not a number to show: say so instead.
-    if (!Number.isFinite(m.value)) {
-      notes.push(
-        `${name} is undefined on these data (e.g. R² when the measured values are constant).`
-      );
-      return [];
-    }
-    const bounded = Number.isFinite(m.lower) && Number.isFinite(m.upper);
-    return [
-      {
-        name,
-        value: m.value,
-        ...(unit === undefined || unit === '' ? {} : { unit }),
-        lower: bounded ? m.lower : null,
-        upper: bounded ? m.upper : null,
-        digits: METRIC_DIGITS
-      }
-    ];
-  };
-  const v = model.validation.metrics;
-  const metrics: ModelReportPayload['metrics'] = [
-    ...metric('MAE', v.mae, property.unit),
-    ...metric('RMSE', v.rmse, property.unit),
-    ...metric('R²', v.r2, undefined)
-  ];
-  notes.push(
-    `Metric intervals: ${formatNumber(v.mae.level * 100, 3)} % ${v.mae.method}, ${v.mae.resamples} resamples, seed ${v.mae.seed}.`
-  );
-  if (model.search !== null) {
-    const nested = model.search.nested;
-    for (const [name, value, unit] of [
-      ['nested MAE', nested.mae, property.unit],
-      ['nested RMSE', nested.rmse, property.unit],
-      ['nested R²', nested.r2, undefined]
-    ] as const) {
-      if (Number.isFinite(value)) {
-        metrics.push({
-          name,
-          value,
-          ...(unit === undefined || unit === '' ? {} : { unit }),
-          lower: null,
-          upper: null,
-          digits: METRIC_DIGITS
-        });
-      }
-    }
-    notes.push(
-      `A hyperparameter search chose ${JSON.stringify(model.search.chosen)}: the cross-validated metrics score the chosen parameters on the folds that chose them (optimistic); the nested cross-validation metrics (${nested.innerFolds} inner folds) are the estimate to report.`
-    );
-  }
-  const intervals = model.validation.intervals;
-  if (intervals === null) {
-    notes.push(
-      `No coverage report: ${model.validation.intervalsUnavailable ?? 'the folds were too small for out-of-fold intervals'}.`
-    );
-  }
-  notes.push(`Prediction intervals of the final model: ${model.conformal.method}.`);
-  if (result.rejected.length > 0) {
-    notes.push(
-      `${result.rejected.length} rows of the data were rejected and not used (see the model directory's report.json).`
-    );
-  }
-  if (property.unit === '') {
-    notes.push(`The unit of ${property.name} is not known (the target column names none).`);
-  }
-  const specs = trainingPlotSpecs(result, property);
-  const plots = await Promise.all(Object.values(specs).map(spec => plotDisplay(spec)));
-  const grouping = settings.groupBy === 'none' ? 'not grouped' : `grouped by ${settings.groupBy}`;
-  const payload: ModelReportPayload = {
-    model: {
-      name: options.model?.name ?? settings.target,
-      version: options.model?.version ?? null,
-      learner: `${model.learner.name} ${JSON.stringify(model.learner.params)}`,
-      snapshot: result.snapshot.hash
-    },
-    property,
-    validation: {
-      scheme: `${model.folds.length}-fold cross-validation ${grouping}, seed ${model.seed}`,
-      folds: model.folds.length,
-      rows: result.y.length
-    },
-    metrics,
-    coverage:
-      intervals === null
-        ? null
-        : { nominal: intervals.coverage.level, observed: intervals.coverage.coverage },
-    importance: (model.importance?.families ?? []).map(f => ({
-      feature: f.family,
-      mean: f.mean,
-      std: f.sd
-    })),
-    plots: plots.map(p => ({ title: p.title, spec: p.spec })),
-    notes
-  };
-  const display = new Displayable('modelReport', payload, {
-    text: Private.text(payload),
-    html: Private.html(payload, plots, model.validation.folds)
-  });
-  return Object.assign(display, { plots });
+  return 'format' in input
+    ? Private.fromSaved(input, options)
+    : Private.fromTraining(input, options);
 }
 
 namespace Private {
+  export async function fromTraining(
+    result: TrainResult,
+    options: ModelReportOptions
+  ): Promise<ModelReportDisplay> {
+    const { model, options: settings } = result;
+    const property = options.property ?? propertyOfColumn(settings.target);
+    const notes: string[] = [];
+    const metrics = metricsOf(model.validation.metrics, property.unit, notes);
+    if (model.search !== null) {
+      metrics.push(...nestedMetrics(model.search.nested, property.unit));
+      notes.push(searchNote(model.search.chosen, model.search.nested.innerFolds));
+    }
+    const intervals = model.validation.intervals;
+    if (intervals === null) {
+      notes.push(
+        `No coverage report: ${model.validation.intervalsUnavailable ?? 'the folds were too small for out-of-fold intervals'}.`
+      );
+    }
+    notes.push(`Prediction intervals of the final model: ${model.conformal.method}.`);
+    if (result.rejected.length > 0) {
+      notes.push(
+        `${result.rejected.length} rows of the data were rejected and not used (see the model directory's report.json).`
+      );
+    }
+    unitNote(property, notes);
+    const specs = trainingPlotSpecs(result, property);
+    const plots = await Promise.all(Object.values(specs).map(spec => plotDisplay(spec)));
+    const payload: ModelReportPayload = {
+      model: {
+        name: options.model?.name ?? settings.target,
+        version: options.model?.version ?? null,
+        learner: `${model.learner.name} ${JSON.stringify(model.learner.params)}`,
+        snapshot: result.snapshot.hash
+      },
+      property,
+      validation: {
+        scheme: scheme(model.folds.length, settings.groupBy, model.seed),
+        folds: model.folds.length,
+        rows: result.y.length
+      },
+      metrics,
+      coverage:
+        intervals === null
+          ? null
+          : { nominal: intervals.coverage.level, observed: intervals.coverage.coverage },
+      importance: (model.importance?.families ?? []).map(f => ({
+        feature: f.family,
+        mean: f.mean,
+        std: f.sd
+      })),
+      plots: plots.map(p => ({ title: p.title, spec: p.spec })),
+      notes
+    };
+    const display = new Displayable('modelReport', payload, {
+      text: text(payload),
+      html: html(payload, plots, model.validation.folds)
+    });
+    return Object.assign(display, { plots });
+  }
+
+  export async function fromSaved(
+    saved: SavedModel,
+    options: ModelReportOptions
+  ): Promise<ModelReportDisplay> {
+    const property = options.property ?? propertyOfColumn(saved.target);
+    const notes: string[] = [];
+    const metrics = metricsOf(saved.metrics, property.unit, notes);
+    if (saved.search !== undefined) {
+      metrics.push(...nestedMetrics(saved.search.nested, property.unit));
+      notes.push(searchNote(saved.search.chosen, saved.search.nested.innerFolds));
+    }
+    const coverage =
+      saved.coverage !== null && Number.isFinite(saved.coverage.coverage)
+        ? { nominal: saved.coverage.level, observed: saved.coverage.coverage }
+        : null;
+    if (coverage === null) {
+      notes.push('No coverage report: the saved model has none.');
+    }
+    notes.push(`Prediction intervals: ${saved.conformal.method}.`);
+    notes.push(
+      "A saved model keeps no per-fold scores, permutation importance or plots: the model directory's report.json and plots/ hold them, and a training result displays them all."
+    );
+    unitNote(property, notes);
+    const payload: ModelReportPayload = {
+      model: {
+        name: options.model?.name ?? saved.target,
+        version: options.model?.version ?? null,
+        learner: `${saved.learner.name} ${JSON.stringify(saved.learner.params)}`,
+        snapshot: saved.snapshotHash
+      },
+      property,
+      validation: {
+        scheme: scheme(saved.folds, saved.groupBy, saved.seed),
+        folds: saved.folds,
+        rows: saved.trainingRows
+      },
+      metrics,
+      coverage,
+      importance: [],
+      plots: [],
+      notes
+    };
+    const display = new Displayable('modelReport', payload, {
+      text: text(payload),
+      html: html(payload, [], [])
+    });
+    return Object.assign(display, { plots: [] });
+  }
+
+  type Interval = Pick<
+    MetricInterval,
+    'value' | 'lower' | 'upper' | 'level' | 'method' | 'resamples' | 'seed'
+  >;
+
+  function metricsOf(
+    v: { mae: Interval; rmse: Interval; r2: Interval },
+    unit: string,
+    notes: string[]
+  ): ModelReportPayload['metrics'] {
+    const metric = (name: string, m: Interval, metricUnit: string | undefined) => {
+      // An undefined metric (R² of a constant target) is not a number to show: say so instead.
+      if (!Number.isFinite(m.value)) {
+        notes.push(
+          `${name} is undefined on these data (e.g. R² when the measured values are constant).`
+        );
+        return [];
+      }
+      const bounded = Number.isFinite(m.lower) && Number.isFinite(m.upper);
+      return [
+        {
+          name,
+          value: m.value,
+          ...(metricUnit === undefined || metricUnit === '' ? {} : { unit: metricUnit }),
+          lower: bounded ? m.lower : null,
+          upper: bounded ? m.upper : null,
+          digits: METRIC_DIGITS
+        }
+      ];
+    };
+    notes.push(
+      `Metric intervals: ${formatNumber(v.mae.level * 100, 3)} % ${v.mae.method}, ${v.mae.resamples} resamples, seed ${v.mae.seed}.`
+    );
+    return [
+      ...metric('MAE', v.mae, unit),
+      ...metric('RMSE', v.rmse, unit),
+      ...metric('R²', v.r2, undefined)
+    ];
+  }
+
+  function nestedMetrics(
+    nested: { mae: number; rmse: number; r2: number },
+    unit: string
+  ): ModelReportPayload['metrics'] {
+    return (
+      [
+        ['nested MAE', nested.mae, unit],
+        ['nested RMSE', nested.rmse, unit],
+        ['nested R²', nested.r2, undefined]
+      ] as const
+    )
+      .filter(([, value]) => Number.isFinite(value))
+      .map(([name, value, metricUnit]) => ({
+        name,
+        value,
+        ...(metricUnit === undefined || metricUnit === '' ? {} : { unit: metricUnit }),
+        lower: null,
+        upper: null,
+        digits: METRIC_DIGITS
+      }));
+  }
+
+  function searchNote(chosen: Record<string, unknown>, innerFolds: number): string {
+    return `A hyperparameter search chose ${JSON.stringify(chosen)}: the cross-validated metrics score the chosen parameters on the folds that chose them (optimistic); the nested cross-validation metrics (${innerFolds} inner folds) are the estimate to report.`;
+  }
+
+  function unitNote(property: { name: string; unit: string }, notes: string[]): void {
+    if (property.unit === '') {
+      notes.push(`The unit of ${property.name} is not known (the target column names none).`);
+    }
+  }
+
+  function scheme(folds: number, groupBy: string, seed: number): string {
+    const grouping = groupBy === 'none' ? 'not grouped' : `grouped by ${groupBy}`;
+    return `${folds}-fold cross-validation ${grouping}, seed ${seed}`;
+  }
   const name = (p: ModelReportPayload) =>
     `${p.model.name}${p.model.version === null ? ' (unregistered)' : `@${p.model.version}`}`;
 
@@ -185,18 +272,21 @@ namespace Private {
       { caption: 'Out-of-fold metrics' }
     );
     const unit = p.property.unit === '' ? undefined : p.property.unit;
-    const foldTable = htmlTable(
-      [
-        { key: 'fold', title: 'fold', kind: 'number' },
-        { key: 'trainSize', title: 'training rows', kind: 'number' },
-        { key: 'testSize', title: 'test rows', kind: 'number' },
-        { key: 'mae', title: 'MAE', unit, kind: 'number', digits: METRIC_DIGITS },
-        { key: 'rmse', title: 'RMSE', unit, kind: 'number', digits: METRIC_DIGITS },
-        { key: 'r2', title: 'R²', kind: 'number', digits: METRIC_DIGITS }
-      ],
-      folds.map(f => ({ ...f })),
-      { caption: 'Folds' }
-    );
+    const foldTable =
+      folds.length === 0
+        ? ''
+        : htmlTable(
+            [
+              { key: 'fold', title: 'fold', kind: 'number' },
+              { key: 'trainSize', title: 'training rows', kind: 'number' },
+              { key: 'testSize', title: 'test rows', kind: 'number' },
+              { key: 'mae', title: 'MAE', unit, kind: 'number', digits: METRIC_DIGITS },
+              { key: 'rmse', title: 'RMSE', unit, kind: 'number', digits: METRIC_DIGITS },
+              { key: 'r2', title: 'R²', kind: 'number', digits: METRIC_DIGITS }
+            ],
+            folds.map(f => ({ ...f })),
+            { caption: 'Folds' }
+          );
     const coverage =
       p.coverage === null
         ? ''

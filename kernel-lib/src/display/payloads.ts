@@ -172,7 +172,12 @@ export const PredictionPayloadSchema = z.object({
       /** Why this prediction deserves less trust (outside the training domain...), if it does. */
       warning: z.string().nullable()
     })
-  )
+  ),
+  /**
+   * How many items there were when the kernel kept fewer in `items` (added after v1 was first
+   * published, hence optional; absent means `items` is complete). Renderers say so.
+   */
+  totalItems: z.number().int().min(0).optional()
 });
 export type PredictionPayload = z.infer<typeof PredictionPayloadSchema>;
 

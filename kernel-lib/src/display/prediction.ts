@@ -72,6 +72,7 @@ export function predictionDisplay(
         ]),
     { key: 'warning', title: 'warning', kind: 'text' as const }
   ];
+  const total = Math.max(payload.totalItems ?? 0, payload.items.length);
   const rows = payload.items.slice(0, limit).map(item => ({ ...item }));
   const heading = `${property.name} predicted by ${modelText}`;
   const single = payload.items.length === 1 ? payload.items[0] : undefined;
@@ -82,17 +83,18 @@ export function predictionDisplay(
           ? ''
           : ` (${level}interval ${formatNumber(single.lower, digits)} to ${formatQuantity(single.upper, property.unit, digits)})`) +
         (single.warning === null ? '' : `\nwarning: ${single.warning}`)
-      : `${heading}\n${textTable(columns, rows, payload.items.length)}`;
+      : `${heading}\n${textTable(columns, rows, total)}`;
   const html = htmlBlock(
     `<p><b>${escapeHtml(heading)}</b>` +
       (model.learner === undefined ? '' : `<br>learner ${escapeHtml(model.learner)}`) +
       (model.snapshot === undefined ? '' : `<br>training snapshot ${escapeHtml(model.snapshot)}`) +
       `</p>` +
-      htmlTable(columns, rows, { totalRows: payload.items.length })
+      htmlTable(columns, rows, { totalRows: total })
   );
   return new Displayable(
     'prediction',
-    { ...payload, items: payload.items.slice(0, limit) },
+    // Kept items are counted against the total, so a renderer can say that some are missing.
+    { ...payload, items: rows, ...(total > rows.length ? { totalItems: total } : {}) },
     {
       text,
       html

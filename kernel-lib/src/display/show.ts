@@ -1,5 +1,6 @@
 import type { Molecule, SimilarityHits } from '../api/schemas';
 import type { Mixture } from '../mixtures';
+import type { SavedModel } from '../models/artifact';
 import type { VegaLiteSpec } from '../models/plots';
 import type { Predictions } from '../models/predict';
 import type { TrainResult } from '../models/training';
@@ -28,6 +29,7 @@ export type Showable =
   | Predictions
   | PredictionPayload
   | TrainResult
+  | SavedModel
   | ArqueroLike
   | readonly Record<string, unknown>[]
   | VegaLiteSpec;
@@ -36,7 +38,7 @@ export type Showable =
  * The MIME bundle of anything CryoProtect can show, chosen by its shape: a display object (any
  * object with Symbol.for('Jupyter.display')), a structure string or record, an array of them
  * (an array of plain objects without `smiles` is a table), similarity hits, a mixture,
- * predictions, a training result, an arquero table (molecules when it has a `smiles` column),
+ * predictions, a training result or saved model, an arquero table (molecules when it has a `smiles` column),
  * or a Vega-Lite spec. Anything else is refused with DisplayError 'not_displayable'.
  */
 export async function display(x: Showable): Promise<MimeBundle> {
@@ -98,6 +100,9 @@ export async function toDisplayable(x: Showable): Promise<{ [JUPYTER_DISPLAY]():
   }
   if ('model' in o && 'snapshot' in o && 'options' in o) {
     return modelReportDisplay(o as unknown as TrainResult);
+  }
+  if ('format' in o && 'regressor' in o && 'metrics' in o) {
+    return modelReportDisplay(o as unknown as SavedModel);
   }
   if ('model' in o && 'rows' in o && 'inputColumn' in o) {
     return predictionDisplay(o as unknown as Predictions);
