@@ -6,6 +6,7 @@ import { parseMixtureText } from '../mixtures';
 import { describeTrainedModel } from '../models/artifact';
 import { trainFromCsvText } from '../models/training';
 import { JUPYTER_DISPLAY, VEGA_LITE_MIME, type MimeBundle } from './bundle';
+import { htmlDocument, modelReportHtml } from './document';
 import { formatNumber, escapeHtml } from './format';
 import { mixtureDisplay } from './mixture';
 import { modelReportDisplay } from './model-report';
@@ -278,6 +279,12 @@ describe('prediction and model report displays', () => {
     assert.deepEqual(saved.payload.metrics, shown.payload.metrics);
     assert.equal(saved.payload.validation.rows, shown.payload.validation.rows);
     assert.ok(saved.payload.notes.some(n => /keeps no per-fold scores/.test(n)));
+    const page = await modelReportHtml(result, { model: { name: 'tg-ridge', version: 2 } });
+    assert.match(page, /^<!DOCTYPE html>/);
+    assert.match(page, /<title>Model report: tg-ridge@2 \(Tg\)<\/title>/);
+    checkStaticHtml(page);
+    assert.equal((page.match(/<svg/g) ?? []).length, shown.plots.length);
+    assert.match(htmlDocument(HOSTILE, ''), /<title>&lt;img/);
     const plot = shown.plots[0].bundle();
     assert.deepEqual(
       Object.keys(plot).sort(),

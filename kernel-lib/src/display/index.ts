@@ -31,4 +31,5 @@ export { isArqueroTable, tableDisplay } from './table';
 export type { ArqueroLike, TableColumnOptions, TableOptions } from './table';
 export { PlotDisplay, plotDisplay, vegaLiteToSvg } from './vega';
 export { display, show, toDisplayable } from './show';
+export { htmlDocument, modelReportHtml } from './document';
 export type { Showable } from './show';
