@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { parseMixtureText } from '../mixtures';
+import { loadArquero } from '../models/data/arquero';
 import { describeTrainedModel } from '../models/artifact';
 import { trainFromCsvText } from '../models/training';
 import { JUPYTER_DISPLAY, VEGA_LITE_MIME, type MimeBundle } from './bundle';
@@ -10,7 +11,12 @@ import { htmlDocument, modelReportHtml } from './document';
 import { formatNumber, escapeHtml } from './format';
 import { mixtureDisplay } from './mixture';
 import { modelReportDisplay } from './model-report';
-import { moleculeDisplay, moleculesDisplay, similarityHitsDisplay } from './molecule';
+import {
+  moleculeDisplay,
+  moleculesDisplay,
+  moleculesFromTable,
+  similarityHitsDisplay
+} from './molecule';
 import { DISPLAY_MIME, PAYLOAD_SCHEMAS } from './payloads';
 import { predictionDisplay, propertyOfColumn } from './prediction';
 import { display, show } from './show';
@@ -113,6 +119,29 @@ describe('molecule displays', () => {
     assert.match(html, /3 of 4 rows shown; 1 more not shown\./);
     assert.match(html, /unreadable structure/);
     assert.ok(!html.includes(HOSTILE));
+  });
+
+  it('an arquero table with a SMILES column is a grid; its other columns become values', async () => {
+    const aq = await loadArquero();
+    const table = aq.table({
+      SMILES: ['OCC(O)CO', 'CS(C)=O'],
+      name: ['glycerol', 'DMSO'],
+      'Tg (K)': [190, 150]
+    });
+    const shown = await moleculesFromTable(table, {
+      columns: { 'Tg (K)': { title: 'Tg', unit: 'K' } }
+    });
+    checkBundle(shown.bundle(), DISPLAY_MIME.molecules);
+    assert.deepEqual(
+      shown.payload.rows.map(r => [r.name, r.smiles, r.values['Tg (K)']]),
+      [
+        ['glycerol', 'OCC(O)CO', 190],
+        ['DMSO', 'CS(C)=O', 150]
+      ]
+    );
+    assert.equal(shown.payload.columns[0].unit, 'K');
+    assert.ok(DISPLAY_MIME.molecules in (await display(table)));
+    assert.ok(DISPLAY_MIME.table in (await display(aq.table({ a: [1, 2] }))));
   });
 
   it('similarity hits carry the similarity with how it was computed', async () => {

@@ -18,9 +18,16 @@ export {
   MOLECULE_PROPERTIES,
   moleculeDisplay,
   moleculesDisplay,
-  similarityHitsDisplay
+  moleculesFromTable,
+  similarityHitsDisplay,
+  smilesColumnOf
 } from './molecule';
-export type { MoleculeInput, MoleculesOptions, ScoreColumn } from './molecule';
+export type {
+  MoleculeInput,
+  MoleculesOptions,
+  MoleculeTableOptions,
+  ScoreColumn
+} from './molecule';
 export { mixtureDisplay } from './mixture';
 export type { MixtureDisplayOptions } from './mixture';
 export { predictionDisplay, propertyOfColumn } from './prediction';

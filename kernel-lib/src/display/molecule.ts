@@ -13,6 +13,7 @@ import { DisplayError } from './errors';
 import { escapeHtml, formatQuantity } from './format';
 import { HTML_ROW_LIMIT, htmlBlock, htmlTable, inlineSvg, type HtmlColumn } from './html';
 import type { MoleculePayload, MoleculesPayload } from './payloads';
+import type { ArqueroLike } from './table';
 import { textTable } from './text';
 
 /**
@@ -246,6 +247,60 @@ export async function moleculesDisplay(
   return new Displayable('molecules', payload, { text, html });
 }
 
+/** Options of a molecule grid from a table: which column holds the structures, and the others' metadata. */
+export interface MoleculeTableOptions extends Omit<MoleculesOptions, 'columns'> {
+  /** Default: "smiles", else "SMILES". */
+  smilesColumn?: string;
+  /** Unit, title, figures and description of the other columns, by name. */
+  columns?: Record<string, Partial<Omit<ScoreColumn, 'key' | 'values'>>>;
+}
+
+/** The column of structures of a table: the one named, else "smiles", else "SMILES". */
+export function smilesColumnOf(table: ArqueroLike, wanted?: string): string | undefined {
+  const names = table.columnNames();
+  return [wanted, 'smiles', 'SMILES'].find(
+    (n): n is string => n !== undefined && names.includes(n)
+  );
+}
+
+/**
+ * An arquero table with a column of structures as a molecule grid: "name" and "id" columns fill
+ * the rows' name and id, every other column becomes a value column (numbers stay numbers).
+ */
+export async function moleculesFromTable(
+  table: ArqueroLike,
+  options: MoleculeTableOptions = {}
+): Promise<Displayable<'molecules'>> {
+  const column = smilesColumnOf(table, options.smilesColumn);
+  if (column === undefined) {
+    throw new DisplayError(
+      'invalid_input',
+      `the table has no column of structures ${options.smilesColumn === undefined ? '("smiles" or "SMILES")' : `named "${options.smilesColumn}"`}`,
+      'smilesColumn'
+    );
+  }
+  const rows = table.objects() as Record<string, unknown>[];
+  const others = table.columnNames().filter(c => c !== column && c !== 'name' && c !== 'id');
+  const { columns: meta = {}, smilesColumn: _smiles, ...rest } = options;
+  void _smiles;
+  return moleculesDisplay(
+    rows.map(r => ({
+      smiles: String(r[column] ?? ''),
+      name: typeof r.name === 'string' ? r.name : null,
+      id: typeof r.id === 'string' ? r.id : null
+    })),
+    {
+      ...rest,
+      columns: others.map(key => ({
+        title: key,
+        ...meta[key],
+        key,
+        values: rows.map(r => Private.cell(r[key]))
+      }))
+    }
+  );
+}
+
 /**
  * Similarity search hits (the REST client's `similar()`) as a grid, best first, with the
  * Tanimoto similarity and how it was computed.
@@ -275,6 +330,14 @@ export async function similarityHitsDisplay(
 }
 
 namespace Private {
+  /** A table value as a grid cell; JSON has no NaN, so a missing number is null. */
+  export function cell(value: unknown): string | number | boolean | null {
+    if (typeof value === 'number') {
+      return Number.isFinite(value) ? value : null;
+    }
+    return typeof value === 'string' || typeof value === 'boolean' ? value : null;
+  }
+
   export interface Input {
     structure: string;
     name: string | null;

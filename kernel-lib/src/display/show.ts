@@ -10,9 +10,11 @@ import { mixtureDisplay } from './mixture';
 import { modelReportDisplay } from './model-report';
 import {
   moleculeDisplay,
+  type MoleculeInput,
   moleculesDisplay,
+  moleculesFromTable,
   similarityHitsDisplay,
-  type MoleculeInput
+  smilesColumnOf
 } from './molecule';
 import type { PredictionPayload } from './payloads';
 import { predictionDisplay } from './prediction';
@@ -57,25 +59,7 @@ export async function toDisplayable(x: Showable): Promise<{ [JUPYTER_DISPLAY]():
     return moleculeDisplay(x);
   }
   if (isArqueroTable(x)) {
-    if (x.columnNames().includes('smiles')) {
-      const rows = x.objects() as Record<string, unknown>[];
-      const others = x.columnNames().filter(c => c !== 'smiles' && c !== 'name' && c !== 'id');
-      return moleculesDisplay(
-        rows.map(r => ({
-          smiles: String(r.smiles),
-          name: typeof r.name === 'string' ? r.name : null,
-          id: typeof r.id === 'string' ? r.id : null
-        })),
-        {
-          columns: others.map(key => ({
-            key,
-            title: key,
-            values: rows.map(r => Private.cell(r[key]))
-          }))
-        }
-      );
-    }
-    return tableDisplay(x);
+    return smilesColumnOf(x) === undefined ? tableDisplay(x) : moleculesFromTable(x);
   }
   if (Array.isArray(x)) {
     const items = x as readonly unknown[];
@@ -133,12 +117,5 @@ namespace Private {
 
   export function hasSmiles(value: unknown): boolean {
     return isObject(value) && typeof value.smiles === 'string';
-  }
-
-  export function cell(value: unknown): string | number | boolean | null {
-    if (typeof value === 'number') {
-      return Number.isFinite(value) ? value : null;
-    }
-    return typeof value === 'string' || typeof value === 'boolean' ? value : null;
   }
 }
