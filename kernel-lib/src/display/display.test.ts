@@ -187,7 +187,11 @@ describe('mixture display', () => {
     const glycerol = shown.payload.components[0];
     assert.ok(Math.abs(glycerol.massFraction - 0.4) < 1e-12);
     assert.ok((glycerol.amounts ?? []).some(a => a.unit === 'mol/L'));
-    assert.ok(!(shown.bundle()['text/html'] as string).includes(HOSTILE));
+    const html = shown.bundle()['text/html'] as string;
+    assert.ok(!html.includes(HOSTILE));
+    assert.match(html, /Each component in every unit/);
+    const items = html.match(/<li>[^<]*<\/li>/g) ?? [];
+    assert.equal(new Set(items).size, items.length, 'each limit once');
   });
 
   it('leaves out Tg for a ternary mixture and says why', async () => {

@@ -214,10 +214,39 @@ namespace Private {
       payload.solutionDensity === null
         ? ''
         : `<p>Solution density ${escapeHtml(formatQuantity(payload.solutionDensity.value, payload.solutionDensity.unit, DIGITS))} (${escapeHtml(payload.solutionDensity.method)}).</p>`;
-    const limits = payload.properties.flatMap(p => p.limits.map(l => `${p.name}: ${l}`));
+    // Gordon-Taylor and Fox share most limits: each is listed once.
+    const limits = [
+      ...new Set(payload.properties.flatMap(p => p.limits.map(l => `${p.name}: ${l}`)))
+    ];
+    const units = [...new Set(payload.components.flatMap(c => (c.amounts ?? []).map(a => a.unit)))];
+    const amounts =
+      units.length === 0
+        ? ''
+        : htmlTable(
+            [
+              { key: 'unit', title: 'unit', kind: 'text' },
+              ...payload.components.map((c, i) => ({
+                key: `c${i}`,
+                title: c.name,
+                kind: 'number' as const,
+                digits: DIGITS
+              }))
+            ],
+            units.map(unit => ({
+              unit,
+              ...Object.fromEntries(
+                payload.components.map((c, i) => [
+                  `c${i}`,
+                  c.amounts?.find(a => a.unit === unit)?.value ?? null
+                ])
+              )
+            })),
+            { caption: 'Each component in every unit' }
+          );
     return htmlBlock(
       `<p><b>${escapeHtml(payload.name ?? payload.text)}</b><br>${escapeHtml(payload.text)}, water the balance, at ${escapeHtml(formatQuantity(payload.temperature.value, 'K', 5))}</p>` +
         htmlTable(columns, rows) +
+        amounts +
         density +
         props +
         htmlNotes('Limits', limits) +

@@ -53,9 +53,12 @@ export class PlotDisplay {
 
   /** The static plot inside a figure, for the HTML of a larger output. */
   html(): string {
-    return htmlBlock(
-      `<figure style="margin:4px 0">${inlineSvg(this.svg)}<figcaption>${escapeHtml(this.title)}</figcaption></figure>`
-    );
+    // A spec's own title is drawn in the SVG; a caption would only repeat it.
+    const caption =
+      typeof this.spec.title === 'string'
+        ? ''
+        : `<figcaption>${escapeHtml(this.title)}</figcaption>`;
+    return htmlBlock(`<figure style="margin:4px 0">${inlineSvg(this.svg)}${caption}</figure>`);
   }
 
   [JUPYTER_DISPLAY](): MimeBundle {
