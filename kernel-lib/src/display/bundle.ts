@@ -37,6 +37,13 @@ export interface PayloadOf {
 export const JUPYTER_DISPLAY: unique symbol = Symbol.for('Jupyter.display');
 
 /**
+ * Node's util.inspect hook, by its registered name so the core needs no node:util: tslab prints a
+ * cell's last value with console.log, and a display object should print as its short text, not
+ * as pages of payload.
+ */
+export const NODE_INSPECT: unique symbol = Symbol.for('nodejs.util.inspect.custom');
+
+/**
  * A result ready to show: the payload of its vendor type and the whole bundle, built once. The
  * bundle is computed by the builder (depictions and plots need asynchronous work), so this
  * object's display method is synchronous, as Deno's kernel and tslab's writer want.
@@ -77,6 +84,10 @@ export class Displayable<K extends DisplayKind = DisplayKind> {
   }
 
   toString(): string {
+    return this.fallbacks.text;
+  }
+
+  [NODE_INSPECT](): string {
     return this.fallbacks.text;
   }
 }

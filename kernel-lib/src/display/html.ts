@@ -80,16 +80,9 @@ export function htmlNotes(title: string, notes: readonly string[]): string {
  */
 export function inlineSvg(svg: string): string {
   const body = svg.replace(/^\s*<\?xml[^>]*\?>\s*/, '');
-  if (
-    /<script|\bon[a-z]+\s*=|<foreignObject|(?:href|src)\s*=\s*["']?\s*(?:https?:|javascript:)/i.test(
-      body
-    )
-  ) {
-    throw new DisplayError(
-      'unsafe_svg',
-      'refusing to inline an SVG that contains script, an event handler or an external link',
-      'svg'
-    );
+  const problem = Private.unsafeSvg(body);
+  if (problem !== undefined) {
+    throw new DisplayError('unsafe_svg', `refusing to inline an SVG with ${problem}`, 'svg');
   }
   return body;
 }
@@ -97,4 +90,33 @@ export function inlineSvg(svg: string): string {
 /** A fenced block wrapping one output: a font and a margin, nothing that needs a style sheet. */
 export function htmlBlock(inner: string): string {
   return `<div style="font-family:sans-serif;margin:4px 0">${inner}</div>`;
+}
+
+namespace Private {
+  const FORBIDDEN_ELEMENTS = /^(script|foreignobject|iframe|object|embed)$/i;
+  const LINK_ATTRIBUTES = /^(href|src|xlink:href)$/i;
+  const ATTRIBUTE = /([^\s=/>]+)\s*=\s*("[^"]*"|'[^']*'|[^\s>]+)/g;
+
+  /**
+   * What in an SVG could run or fetch: a script-like element, an event handler attribute, or a
+   * link to a URL. Tags and attributes are read one by one: text and attribute values (a plot
+   * title, an axis label) may contain such words escaped, and are harmless there.
+   */
+  export function unsafeSvg(svg: string): string | undefined {
+    for (const tag of svg.matchAll(/<([a-zA-Z][\w:-]*)((?:[^>"']|"[^"]*"|'[^']*')*)>/g)) {
+      if (FORBIDDEN_ELEMENTS.test(tag[1])) {
+        return `a <${tag[1]}> element`;
+      }
+      for (const [, name, quoted] of tag[2].matchAll(ATTRIBUTE)) {
+        const value = quoted.replace(/^["']|["']$/g, '').trim();
+        if (/^on/i.test(name)) {
+          return `an event handler (${name})`;
+        }
+        if (LINK_ATTRIBUTES.test(name) && !value.startsWith('#')) {
+          return `a link (${name}="${value.slice(0, 40)}")`;
+        }
+      }
+    }
+    return undefined;
+  }
 }

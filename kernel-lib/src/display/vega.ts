@@ -1,5 +1,5 @@
 import type { VegaLiteSpec } from '../models/plots';
-import { JUPYTER_DISPLAY, VEGA_LITE_MIME, type MimeBundle } from './bundle';
+import { JUPYTER_DISPLAY, NODE_INSPECT, VEGA_LITE_MIME, type MimeBundle } from './bundle';
 import { DisplayError } from './errors';
 import { escapeHtml } from './format';
 import { htmlBlock, inlineSvg } from './html';
@@ -63,6 +63,10 @@ export class PlotDisplay {
 
   [JUPYTER_DISPLAY](): MimeBundle {
     return this.bundle();
+  }
+
+  [NODE_INSPECT](): string {
+    return `[plot] ${this.title}`;
   }
 }
 
