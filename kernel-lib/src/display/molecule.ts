@@ -80,7 +80,7 @@ export async function moleculeDisplay(
   const lines = payload.properties.map(
     p => `${p.name}: ${formatQuantity(p.value as number, p.unit, p.digits ?? 15)}`
   );
-  const text_ = [
+  const plain = [
     `${title}${payload.name === null ? '' : ` (${payload.smiles})`}`,
     ...(payload.inchikey === null ? [] : [`InChIKey ${payload.inchikey}`]),
     ...lines
@@ -106,7 +106,7 @@ export async function moleculeDisplay(
       ) +
       `<p style="font-size:0.8em">Computed by RDKit ${escapeHtml(computed.rdkitVersion)}.</p>`
   );
-  return new Displayable('molecule', payload, { text: text_, html });
+  return new Displayable('molecule', payload, { text: plain, html });
 }
 
 /** An extra column of a molecule grid (a score), with its unit and figures. */
