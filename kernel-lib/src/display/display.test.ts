@@ -37,6 +37,22 @@ const TRAINING_CSV = resolve(
   'training-rows.csv'
 );
 
+const GLYCEROL_RECORD = {
+  id: '00000000-0000-4000-8000-000000000001',
+  inchikey: 'PEDCQBHIVMGVHV-UHFFFAOYSA-N',
+  inchi: 'InChI=1S/C3H8O3/c4-1-3(6)2-5/h3-6H,1-2H2',
+  smiles: 'OCC(O)CO',
+  inputStructure: 'OCC(O)CO',
+  strippedFragments: [],
+  name: 'glycerol',
+  synonyms: [],
+  molarMass: 92.094,
+  visibility: 'public' as const,
+  projectId: null,
+  ownerId: '00000000-0000-4000-8000-000000000002',
+  createdAt: '2026-01-01T00:00:00Z'
+};
+
 /** The bundle's vendor payload parses with its schema; the HTML is static and self-contained. */
 function checkBundle(bundle: MimeBundle, mime: keyof typeof PAYLOAD_SCHEMAS): void {
   const parsed = PAYLOAD_SCHEMAS[mime].safeParse(bundle[mime]);
@@ -182,21 +198,7 @@ describe('molecule displays', () => {
   });
 
   it('similarity hits carry the similarity with how it was computed', async () => {
-    const molecule = {
-      id: '00000000-0000-4000-8000-000000000001',
-      inchikey: 'PEDCQBHIVMGVHV-UHFFFAOYSA-N',
-      inchi: 'InChI=1S/C3H8O3/c4-1-3(6)2-5/h3-6H,1-2H2',
-      smiles: 'OCC(O)CO',
-      inputStructure: 'OCC(O)CO',
-      strippedFragments: [],
-      name: 'glycerol',
-      synonyms: [],
-      molarMass: 92.094,
-      visibility: 'public' as const,
-      projectId: null,
-      ownerId: '00000000-0000-4000-8000-000000000002',
-      createdAt: '2026-01-01T00:00:00Z'
-    };
+    const molecule = GLYCEROL_RECORD;
     const shown = await similarityHitsDisplay({
       items: [{ molecule, similarity: 1 }],
       nextCursor: null,
@@ -207,6 +209,18 @@ describe('molecule displays', () => {
     const column = shown.payload.columns.find(c => c.key === 'similarity');
     assert.match(column?.description ?? '', /Morgan radius 2/);
     assert.equal(shown.payload.rows[0].values.similarity, 1);
+  });
+
+  it('substructure hits say when more match than the page holds', async () => {
+    const bundle = await display({
+      items: [{ ...GLYCEROL_RECORD }],
+      nextCursor: 'abc',
+      truncated: true,
+      engine: 'in-process'
+    });
+    checkBundle(bundle, DISPLAY_MIME.molecules);
+    const payload = bundle[DISPLAY_MIME.molecules] as { title: string };
+    assert.equal(payload.title, 'Substructure search (first 1 matches; more match)');
   });
 });
 

@@ -20,7 +20,8 @@ export {
   moleculesDisplay,
   moleculesFromTable,
   similarityHitsDisplay,
-  smilesColumnOf
+  smilesColumnOf,
+  substructureHitsDisplay
 } from './molecule';
 export type {
   MoleculeInput,

@@ -7,7 +7,7 @@ import {
   withRDKit,
   type RDKitModule
 } from '../chemistry';
-import type { Molecule, SimilarityHits } from '../api/schemas';
+import type { Molecule, SimilarityHits, SubstructureHits } from '../api/schemas';
 import { Displayable } from './bundle';
 import { DisplayError } from './errors';
 import { escapeHtml, formatQuantity } from './format';
@@ -327,6 +327,22 @@ export async function similarityHitsDisplay(
       ]
     }
   );
+}
+
+/**
+ * Substructure search hits (the REST client's substructure search), one page of them. A page
+ * does not know how many match in all: when the server says more match, the title says so.
+ */
+export async function substructureHitsDisplay(
+  hits: SubstructureHits,
+  options: Omit<MoleculesOptions, 'columns'> = {}
+): Promise<Displayable<'molecules'>> {
+  const more = hits.truncated || hits.nextCursor !== null;
+  const title = options.title ?? 'Substructure search';
+  return moleculesDisplay(hits.items, {
+    ...options,
+    title: more ? `${title} (first ${hits.items.length} matches; more match)` : title
+  });
 }
 
 namespace Private {

@@ -1,4 +1,4 @@
-import type { Molecule, SimilarityHits } from '../api/schemas';
+import type { Molecule, SimilarityHits, SubstructureHits } from '../api/schemas';
 import type { Mixture } from '../mixtures';
 import type { SavedModel } from '../models/artifact';
 import type { VegaLiteSpec } from '../models/plots';
@@ -14,7 +14,8 @@ import {
   moleculesDisplay,
   moleculesFromTable,
   similarityHitsDisplay,
-  smilesColumnOf
+  smilesColumnOf,
+  substructureHitsDisplay
 } from './molecule';
 import type { PredictionPayload } from './payloads';
 import { predictionDisplay } from './prediction';
@@ -27,6 +28,7 @@ export type Showable =
   | MoleculeInput
   | readonly MoleculeInput[]
   | SimilarityHits
+  | SubstructureHits
   | Mixture
   | Predictions
   | PredictionPayload
@@ -39,7 +41,7 @@ export type Showable =
 /**
  * The MIME bundle of anything CryoProtect can show, chosen by its shape: a display object (any
  * object with Symbol.for('Jupyter.display')), a structure string or record, an array of them
- * (an array of plain objects without `smiles` is a table), similarity hits, a mixture,
+ * (an array of plain objects without `smiles` is a table), similarity or substructure hits, a mixture,
  * predictions, a training result or saved model, an arquero table (molecules when it has a `smiles` column),
  * or a Vega-Lite spec. Anything else is refused with DisplayError 'not_displayable'.
  */
@@ -81,6 +83,9 @@ export async function toDisplayable(x: Showable): Promise<{ [JUPYTER_DISPLAY]():
   const o: Record<string, unknown> = x;
   if ('fingerprint' in o && 'items' in o) {
     return similarityHitsDisplay(o as unknown as SimilarityHits);
+  }
+  if ('truncated' in o && 'items' in o) {
+    return substructureHitsDisplay(o as unknown as SubstructureHits);
   }
   if ('model' in o && 'snapshot' in o && 'options' in o) {
     return modelReportDisplay(o as unknown as TrainResult);
