@@ -202,7 +202,8 @@ export function describeBundle(report) {
     .join(', ')} (WebAssembly binaries apart); Node built-ins left out: ${report.external.length}`;
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1]).href) {
+// Run as a script, not when imported (node -e has no script path in argv[1]).
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const report = await checkBrowserBundle(process.argv[2] && resolve(process.argv[2]));
   if (report.problems.length > 0) {
     process.stderr.write(`${describeBundle(report)}\n`);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { ROOT, VENV_BIN, runCommand, tempDir } from './helpers.mjs';
@@ -64,5 +64,35 @@ describe('notebooks under notebooks/ on the tslab kernel', () => {
     const result = await runCommand(PYTHON, [RUNNER, path]);
     assert.equal(result.code, 1);
     assert.match(result.stderr, /cell 0/);
+  });
+
+  it('tslabDisplay sends one output with the vendor payload, text/html and text/plain', async () => {
+    // Under the repository, so the cell imports @cryoprotect/kernel as a notebook in notebooks/ does.
+    const folder = join(ROOT, '.cryoprotect', 'test-notebooks');
+    mkdirSync(folder, { recursive: true });
+    const path = join(folder, 'display.ipynb');
+    writeFileSync(
+      path,
+      notebook([
+        "import { moleculeDisplay } from '@cryoprotect/kernel';\n" +
+          "import { tslabDisplay } from '@cryoprotect/kernel/node';\n" +
+          "await tslabDisplay(await moleculeDisplay('OCC(O)CO', { name: 'glycerol' }));"
+      ])
+    );
+    const result = await runCommand(PYTHON, [RUNNER, path, '--output-dir', scratch]);
+    assert.equal(result.code, 0, `${result.stdout}\n${result.stderr}`);
+    const executed = JSON.parse(readFileSync(join(scratch, 'display.ipynb'), 'utf8'));
+    const outputs = executed.cells[0].outputs;
+    assert.equal(outputs.length, 1, JSON.stringify(outputs).slice(0, 500));
+    assert.equal(outputs[0].output_type, 'display_data');
+    const data = outputs[0].data;
+    assert.deepEqual(Object.keys(data).sort(), [
+      'application/vnd.cryoprotect.molecule.v1+json',
+      'text/html',
+      'text/plain'
+    ]);
+    // JSON arrives as JSON, not as a string (tslab's display.raw would send a string).
+    assert.equal(data['application/vnd.cryoprotect.molecule.v1+json'].smiles, 'OCC(O)CO');
+    rmSync(path);
   });
 });

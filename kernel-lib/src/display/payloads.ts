@@ -124,7 +124,12 @@ export const MixturePayloadSchema = z.object({
       massFraction: z.number(),
       moleFraction: z.number(),
       molality: QuantitySchema,
-      molarity: QuantitySchema.nullable()
+      molarity: QuantitySchema.nullable(),
+      /**
+       * The amount in every concentration unit that could be computed (added after v1 was first
+       * published, hence optional): a unit that needs a missing density is absent, with a note.
+       */
+      amounts: z.array(QuantitySchema).optional()
     })
   ),
   water: z.object({ massFraction: z.number(), moleFraction: z.number() }),
@@ -167,7 +172,12 @@ export const PredictionPayloadSchema = z.object({
       /** Why this prediction deserves less trust (outside the training domain...), if it does. */
       warning: z.string().nullable()
     })
-  )
+  ),
+  /**
+   * How many items there were when the kernel kept fewer in `items` (added after v1 was first
+   * published, hence optional; absent means `items` is complete). Renderers say so.
+   */
+  totalItems: z.number().int().min(0).optional()
 });
 export type PredictionPayload = z.infer<typeof PredictionPayloadSchema>;
 

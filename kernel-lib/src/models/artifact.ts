@@ -11,7 +11,9 @@ import {
   importanceSpec,
   learningCurveSpec,
   predictedVsMeasuredSpec,
-  residualsSpec
+  residualsSpec,
+  type QuantityLabel,
+  type VegaLiteSpec
 } from './plots';
 
 /**
@@ -249,8 +251,24 @@ export function modelDirectoryFiles(result: TrainResult, saved: SavedModel): Map
       conformal: model.conformal
     })
   );
-  const label = { name: options.target, unit: '' };
-  const plots: Record<string, unknown> = {
+  const plots = trainingPlotSpecs(result, { name: options.target, unit: '' });
+  for (const [name, spec] of Object.entries(plots)) {
+    files.set(`plots/${name}.vl.json`, json(spec));
+  }
+  return files;
+}
+
+/**
+ * The Vega-Lite plots of a training run by name: predicted vs measured (with the out-of-fold
+ * intervals), residuals, learning curve, and importance and coverage when the run has them.
+ */
+export function trainingPlotSpecs(
+  result: TrainResult,
+  label: QuantityLabel
+): Record<string, VegaLiteSpec> {
+  const { model } = result;
+  const intervals = model.validation.intervals;
+  return {
     'predicted-vs-measured': predictedVsMeasuredSpec(
       result.y,
       model.validation.predictions,
@@ -266,10 +284,6 @@ export function modelDirectoryFiles(result: TrainResult, saved: SavedModel): Map
     ...(model.importance ? { importance: importanceSpec(model.importance) } : {}),
     ...(intervals ? { coverage: coverageSpec([intervals.coverage]) } : {})
   };
-  for (const [name, spec] of Object.entries(plots)) {
-    files.set(`plots/${name}.vl.json`, json(spec));
-  }
-  return files;
 }
 
 // ------------------------------------------------------------------------------ registry

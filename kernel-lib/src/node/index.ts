@@ -22,6 +22,8 @@ export {
 } from './models';
 export type { TrainCsvOptions } from './models';
 export { nativeBackend, useNodeTensorFlowBackends } from './tensorflow';
+export { findTslabJupyter, resolveKernelTslab, sendBundle, tslabDisplay } from './tslab';
+export type { DisplayDataContent, DisplayDataWriter, TslabJupyterModule } from './tslab';
 
 // Unless TensorFlow.js already runs: models trained so far used the backend chosen then, and so
 // will the next ones.

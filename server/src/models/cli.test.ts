@@ -47,6 +47,11 @@ describe('cryoprotect model train and predict on the shared Tg data', () => {
     assert.equal(model.trainingRows, 314);
     assert.equal(model.groupBy, 'inchikey');
     assert.equal(model.learner.name, 'ridge');
+    // A static report beside the JSON, naming the registered version, with its plots inline.
+    const report = readFileSync(join(dir, 'a', 'report.html'), 'utf8');
+    assert.match(report, /<title>Model report: Tg-K-ridge@1 \(Tg\)<\/title>/);
+    assert.doesNotMatch(report, /<script/i);
+    assert.ok((report.match(/<svg/g) ?? []).length >= 3);
     // Ridge beats the mean predictor by far on held-out molecules (its MAE is about a third).
     const mean = await train(join(dir, 'mean'), ['--learner', 'mean']);
     assert.equal(mean.code, 0, mean.stderr);

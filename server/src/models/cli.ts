@@ -1,10 +1,11 @@
 import { writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import {
   SavedModelError,
   defaultModelName,
   learnerNames,
+  modelReportHtml,
   predictionsCsv,
   registerTrainedModel,
   storePredictions,
@@ -156,6 +157,7 @@ export function addModelCommands(program: Command, io: CommandIO): void {
       const saved = await saveTrainedModel(resolve(options.out), result);
       Private.reportTraining(out, saved, result.rejected.length);
       out.say(`  snapshot ${saved.snapshotHash}; model written to ${resolve(options.out)}`);
+      let registered: { name: string; version: number } | undefined;
       if (options.register) {
         const commit = codeCommit();
         if (commit.commit === undefined) {
@@ -170,7 +172,17 @@ export function addModelCommands(program: Command, io: CommandIO): void {
           snapshot: trained.snapshot
         });
         out.say(`  registered as ${version.name} version ${version.version} (${version.id})`);
+        registered = { name: version.name, version: version.version };
       }
+      // The report is written last, so a registered model's page names its version.
+      const reportFile = join(resolve(options.out), 'report.html');
+      writeFileSync(
+        reportFile,
+        await modelReportHtml(result, {
+          model: registered ?? { name: options.name ?? saved.target, version: null }
+        })
+      );
+      out.say(`  report written to ${reportFile} (static HTML, opens offline)`);
     });
 
   model
