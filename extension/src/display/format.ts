@@ -36,7 +36,10 @@ export function formatPercent(fraction: number, basis: string, digits = 3): stri
   return `${formatNumber(fraction * 100, digits)} % ${basis}`;
 }
 
-/** An interval with its level: "[1.2, 3.4] (90 % interval)"; null ends are "open". */
+/**
+ * An interval, "[1.2, 3.4]", with its level when the payload gives one: "[1.2, 3.4] (90 % interval)".
+ * A null end is open (−∞ or ∞); no ends at all is null (no interval).
+ */
 export function formatInterval(
   lower: number | null,
   upper: number | null,
@@ -48,9 +51,14 @@ export function formatInterval(
   }
   const low = lower === null ? '−∞' : formatNumber(lower, digits);
   const high = upper === null ? '∞' : formatNumber(upper, digits);
-  const name =
-    level === null ? 'interval' : `${formatNumber(level * 100, 3).replace(/\.0+$/, '')} % interval`;
-  return `[${low}, ${high}] (${name})`;
+  return level === null
+    ? `[${low}, ${high}]`
+    : `[${low}, ${high}] (${formatLevel(level)} interval)`;
+}
+
+/** A coverage level as a percentage without needless zeros: 0.9 → "90 %", 0.683 → "68.3 %". */
+export function formatLevel(level: number): string {
+  return `${formatNumber(level * 100, 3).replace(/\.0+$/, '')} %`;
 }
 
 /** A cell of a table: numbers formatted, text as is, null as an em dash, booleans as yes/no. */
