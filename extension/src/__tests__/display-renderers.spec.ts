@@ -59,7 +59,9 @@ describe('molecule renderer', () => {
     expect(node.querySelector('.jp-cryoprotect-Smiles button')!.textContent).toBe('Copy');
     expect(node.textContent).toContain('PEDCQBHIVMGVHV-UHFFFAOYSA-N');
     const cells = [...node.querySelectorAll('table td')].map(cell => cell.textContent);
-    expect(cells).toEqual(expect.arrayContaining(['92.094 g/mol', '−1.76', 'yes']));
+    expect(cells).toEqual(
+      expect.arrayContaining(['92.094 g/mol', '−1.76 — Crippen (RDKit)', 'yes'])
+    );
     const svg = svgOf(node.querySelector('.jp-cryoprotect-Structure img'));
     expect(svg).toContain('<svg');
     // Light theme: RDKit's black bonds on a transparent background.

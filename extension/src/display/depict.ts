@@ -14,6 +14,11 @@ export interface IDepictRequest {
   dark: boolean;
   /** SMARTS whose matches are highlighted. */
   highlight?: string;
+  /**
+   * Bond length in pixels, so that the structures of a grid share one scale (RDKit otherwise
+   * blows methanol up to fill the box); large molecules still shrink to fit.
+   */
+  bondLength?: number;
 }
 
 /** How many depictions stay cached (an SVG of a small molecule is a few kilobytes). */
@@ -26,7 +31,8 @@ export async function depict(request: IDepictRequest): Promise<string> {
     request.width,
     request.height,
     request.dark,
-    request.highlight ?? ''
+    request.highlight ?? '',
+    request.bondLength ?? 0
   ]);
   const cached = Private.cache.get(key);
   if (cached !== undefined) {
@@ -44,6 +50,7 @@ export async function depict(request: IDepictRequest): Promise<string> {
         height: request.height,
         // Transparent: the output's own background shows through, light or dark.
         backgroundColour: [0, 0, 0, 0],
+        ...(request.bondLength ? { fixedBondLength: request.bondLength } : {}),
         ...(request.dark ? Private.DARK : {})
       };
       if (request.highlight) {

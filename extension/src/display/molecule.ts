@@ -18,15 +18,23 @@ export class MoleculeRenderer extends PayloadRenderer<MoleculePayload> {
       smiles: payload.smiles,
       width: 280,
       height: 200,
+      bondLength: 36,
       dark: context.dark
     });
     const properties = payload.properties.map(
       property =>
         [
           property.name,
-          typeof property.value === 'number'
-            ? formatQuantity(property.value, property.unit, property.digits)
-            : `${formatCell(property.value)}${property.unit ? ` ${property.unit}` : ''}`,
+          h(
+            'span',
+            {},
+            typeof property.value === 'number'
+              ? formatQuantity(property.value, property.unit, property.digits)
+              : `${formatCell(property.value)}${property.unit ? ` ${property.unit}` : ''}`,
+            property.source
+              ? h('span', { className: 'jp-cryoprotect-Muted' }, ` — ${property.source}`)
+              : null
+          ),
           Private.tooltip(property)
         ] as const
     );

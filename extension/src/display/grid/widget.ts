@@ -535,6 +535,7 @@ export class MoleculeGrid extends Widget {
       width: Number(host.dataset.width),
       height: Number(host.dataset.height),
       dark: this.dark,
+      bondLength: Number(host.dataset.width) / 7,
       highlight: this.smartsMatches ? this.smarts : undefined
     });
   }
