@@ -1,5 +1,6 @@
 import type { MoleculesPayload } from '@cryoprotect/kernel';
 import { Widget } from '@lumino/widgets';
+import { matchSmarts } from '../display/depict';
 import { createRendererFactories } from '../display/factories';
 import type { MoleculeGrid } from '../display/grid/widget';
 import { DISPLAY_MIME } from '../display/mime';
@@ -236,5 +237,19 @@ describe('molecule grid', () => {
     renderer.dispose();
     expect(grid.isDisposed).toBe(true);
     expect(observer.disconnected).toBe(true);
+  });
+
+  it('counts rows RDKit cannot read instead of matching them, and stops when cancelled', async () => {
+    const quiet = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const error = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      const smiles = ['OCCO', 'C1CC', 'OCCO', '{"atoms":[]}', 'CC', 'InChI=1S/CH4/h1H4'];
+      const result = await matchSmarts(smiles, '[OX2H]', { isCancelled: () => false });
+      expect(result).toEqual({ matches: new Set([0, 2]), unreadable: 3 });
+      expect(await matchSmarts(smiles, '[OX2H]', { isCancelled: () => true })).toBeNull();
+    } finally {
+      quiet.mockRestore();
+      error.mockRestore();
+    }
   });
 });

@@ -113,47 +113,43 @@ export function clearDepictionCache(): void {
 }
 
 /**
- * Which rows contain a SMARTS pattern, searched in slices that yield to the page between them so a
- * 100,000-row grid stays responsive; `isCancelled` stops a search the user has replaced. Rows
- * RDKit cannot read are counted, not matched.
+ * Which rows contain a SMARTS pattern, searched in slices of about 40 ms that yield to the page
+ * between them so a 100,000-row grid stays responsive; `isCancelled` stops a search the user has
+ * replaced. Rows RDKit cannot read, or that exceed the kernel's structure limits, are counted,
+ * not matched. Repeated SMILES are matched once.
  */
 export async function matchSmarts(
   smiles: readonly string[],
   smarts: string,
-  options: { isCancelled: () => boolean; onProgress?: (done: number) => void; slice?: number }
+  options: { isCancelled: () => boolean; onProgress?: (done: number) => void }
 ): Promise<{ matches: Set<number>; unreadable: number } | null> {
   const kernel = await loadKernel();
   const rdkit = await kernel.loadRDKit();
   const query = kernel.parseSmarts(rdkit, smarts);
   const matches = new Set<number>();
+  const seen = new Map<string, boolean | null>();
   let unreadable = 0;
-  const slice = options.slice ?? 500;
   try {
-    for (let start = 0; start < smiles.length; start += slice) {
+    let index = 0;
+    while (index < smiles.length) {
       if (options.isCancelled()) {
         return null;
       }
-      const end = Math.min(smiles.length, start + slice);
-      for (let index = start; index < end; index++) {
-        let mol;
-        try {
-          mol = kernel.parseWith(rdkit, smiles[index]);
-        } catch (error) {
-          if (kernel.isEngineFailure(error)) {
-            throw error;
-          }
-          unreadable++;
-          continue;
+      const started = performance.now();
+      for (; index < smiles.length && performance.now() - started < 40; index++) {
+        const text = smiles[index];
+        let found = seen.get(text);
+        if (found === undefined) {
+          found = Private.matches(kernel, rdkit, text, query);
+          seen.set(text, found);
         }
-        try {
-          if (mol.get_substruct_match(query) !== '{}') {
-            matches.add(index);
-          }
-        } finally {
-          mol.delete();
+        if (found === null) {
+          unreadable++;
+        } else if (found) {
+          matches.add(index);
         }
       }
-      options.onProgress?.(end);
+      options.onProgress?.(index);
       await kernel.yieldToEventLoop();
     }
   } finally {
@@ -164,6 +160,42 @@ export async function matchSmarts(
 
 namespace Private {
   export const cache = new Map<string, string>();
+
+  type Kernel = Awaited<ReturnType<typeof loadKernel>>;
+  type RDKit = Awaited<ReturnType<Kernel['loadRDKit']>>;
+
+  /**
+   * Whether `text` contains `query`; null when it cannot be read. The kernel's parseWith captures
+   * RDKit's error log on every call, which makes it six times slower than the parse itself
+   * (measured: 5,000 structures in 4.5 s against 0.76 s); a filter needs no reason per row, so it
+   * applies the same structure limits and parses directly.
+   */
+  export function matches(
+    kernel: Kernel,
+    rdkit: RDKit,
+    text: string,
+    query: RDKitQuery
+  ): boolean | null {
+    if (text.trim() === '' || text.startsWith('{') || /^InChI=/i.test(text)) {
+      return null;
+    }
+    try {
+      kernel.checkStructureText(text);
+    } catch {
+      return null;
+    }
+    const mol = rdkit.get_mol(text);
+    try {
+      if (!mol || !mol.is_valid() || mol.get_num_atoms() > kernel.STRUCTURE_LIMITS.atoms) {
+        return null;
+      }
+      return mol.get_substruct_match(query) !== '{}';
+    } finally {
+      mol?.delete();
+    }
+  }
+
+  type RDKitQuery = ReturnType<Kernel['parseSmarts']>;
 
   /**
    * RDKit draws black bonds and dark element colours, unreadable on a dark background
