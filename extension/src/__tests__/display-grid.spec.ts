@@ -6,7 +6,7 @@ import type { MoleculeGrid } from '../display/grid/widget';
 import { DISPLAY_MIME } from '../display/mime';
 import type { MoleculesRenderer } from '../display/molecules';
 import { screen } from './display-fixtures';
-import { mimeModel, rendererOptions, svgOf } from './display-harness';
+import { mimeModel, rendererOptions, svgOf, waitFor } from './display-harness';
 
 async function renderGrid(
   payload: MoleculesPayload | string,
@@ -23,13 +23,6 @@ async function renderGrid(
   await renderer.renderModel(mimeModel(DISPLAY_MIME.molecules, payload));
   expect(grids).toHaveLength(1);
   return { renderer, grid: grids[0] };
-}
-
-/** Let the depictions (RDKit, asynchronous) finish. */
-async function settle(): Promise<void> {
-  for (let i = 0; i < 10; i++) {
-    await new Promise(resolve => setTimeout(resolve, 0));
-  }
 }
 
 const cards = (grid: MoleculeGrid) => [
@@ -71,7 +64,7 @@ afterEach(() => {
 describe('molecule grid', () => {
   it('shows a card per row with its structure, values with units, and a tooltip of every property', async () => {
     const { renderer, grid } = await renderGrid(JSON.stringify(screen));
-    await settle();
+    await waitFor(() => grid.node.querySelectorAll('.jp-cryoprotect-Grid-card img').length === 5);
     expect(cardNames(grid)).toEqual([
       'glycerol',
       'DMSO',
@@ -152,7 +145,7 @@ describe('molecule grid', () => {
   it('filters by SMARTS and highlights the matched atoms; an invalid SMARTS says why', async () => {
     const { renderer, grid } = await renderGrid(screen);
     await grid.setSmartsFilter('[CX4][OX2H]');
-    await settle();
+    await waitFor(() => cards(grid)[0]?.querySelector('img'));
     expect(cardNames(grid)).toEqual(['glycerol', 'ethylene glycol', 'propylene glycol']);
     expect(grid.node.querySelector('.jp-cryoprotect-Grid-status')!.textContent).toBe(
       '3 of 5 structures contain [CX4][OX2H] (matched atoms highlighted).'
@@ -231,7 +224,7 @@ describe('molecule grid', () => {
       [{ isIntersecting: true, target } as unknown as IntersectionObserverEntry],
       observer as never
     );
-    await settle();
+    await waitFor(() => grid.node.querySelector('img'));
     expect(grid.node.querySelectorAll('img')).toHaveLength(1);
     expect(observer.observed.size).toBe(4);
     renderer.dispose();

@@ -21,3 +21,14 @@ export function svgOf(image: HTMLImageElement | null): string {
   expect(image).not.toBeNull();
   return decodeURIComponent(image!.src.replace(/^data:image\/svg\+xml;charset=utf-8,/, ''));
 }
+
+/** Wait until `condition` holds (depictions wait for RDKit.js, slower on a busy machine). */
+export async function waitFor(condition: () => unknown, timeout = 15_000): Promise<void> {
+  const started = Date.now();
+  while (!condition()) {
+    if (Date.now() - started > timeout) {
+      throw new Error(`waitFor: condition not met within ${timeout} ms`);
+    }
+    await new Promise(resolve => setTimeout(resolve, 20));
+  }
+}

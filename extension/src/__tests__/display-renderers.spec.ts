@@ -4,7 +4,7 @@ import { clearDepictionCache } from '../display/depict';
 import { createRendererFactories } from '../display/factories';
 import { DISPLAY_MIME, RENDERER_RANK } from '../display/mime';
 import { glycerol, mixture, prediction, report, table } from './display-fixtures';
-import { mimeModel, rendererOptions, svgOf } from './display-harness';
+import { mimeModel, rendererOptions, svgOf, waitFor } from './display-harness';
 
 type Kind = keyof typeof DISPLAY_MIME;
 
@@ -24,11 +24,9 @@ function setDark(dark: boolean): void {
   document.body.dataset.jpThemeLight = dark ? 'false' : 'true';
 }
 
-/** A MutationObserver callback runs as a microtask; the redraw then awaits RDKit. */
-async function settle(): Promise<void> {
-  for (let i = 0; i < 5; i++) {
-    await new Promise(resolve => setTimeout(resolve, 0));
-  }
+/** Time for a redraw that must not happen (RDKit is loaded by then: a redraw takes milliseconds). */
+function pause(ms = 300): Promise<void> {
+  return new Promise(resolve => setTimeout(resolve, ms));
 }
 
 afterEach(() => {
@@ -84,9 +82,9 @@ describe('molecule renderer', () => {
     expect(dark).toContain('stroke:#E0E0E0');
     expect(dark).not.toContain('stroke:#000000');
     setDark(false);
-    await settle();
-    const light = svgOf(renderer.node.querySelector('.jp-cryoprotect-Structure img'));
-    expect(light).toContain('stroke:#000000');
+    await waitFor(() =>
+      svgOf(renderer.node.querySelector('.jp-cryoprotect-Structure img')).includes('stroke:#000000')
+    );
     renderer.dispose();
   });
 
@@ -120,7 +118,7 @@ describe('molecule renderer', () => {
     disconnect.mockRestore();
     // A theme switch after disposal redraws nothing and throws nothing.
     setDark(true);
-    await settle();
+    await pause();
     expect(svgOf(image as HTMLImageElement)).toContain('stroke:#000000');
   });
 });
