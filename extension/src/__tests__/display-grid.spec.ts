@@ -111,6 +111,8 @@ describe('molecule grid', () => {
       'Class'
     ]);
     headers[1].click(); // sort by name
+    const toolbarSort = grid.node.querySelector<HTMLSelectElement>('select[aria-label="Sort by"]')!;
+    expect(toolbarSort.value).toBe('name');
     const listed = () =>
       [...grid.node.querySelectorAll('.jp-cryoprotect-Grid-list tbody tr td:nth-child(2)')].map(
         cell => cell.textContent

@@ -55,6 +55,8 @@ export class MoleculeGrid extends Widget {
     pager: HTMLElement;
     selected: HTMLElement;
     insert: HTMLButtonElement;
+    sort?: HTMLSelectElement;
+    direction?: HTMLButtonElement;
   };
 
   constructor(
@@ -256,6 +258,8 @@ export class MoleculeGrid extends Widget {
       );
     };
     sortSelect.addEventListener('change', applySort);
+    this.nodes.sort = sortSelect;
+    this.nodes.direction = direction;
     direction.addEventListener('click', () => {
       direction.textContent = direction.textContent === '↑' ? '↓' : '↑';
       applySort();
@@ -390,6 +394,11 @@ export class MoleculeGrid extends Widget {
         : ` — ${first}–${first + items.length - 1 || 0} of ${this.order.length} matching, ${rows.length} molecules${capped}`;
     for (const button of this.node.querySelectorAll<HTMLElement>('[data-view]')) {
       button.classList.toggle('jp-mod-active', button.dataset.view === this.view);
+    }
+    // The list view's headers sort too: keep the toolbar saying what the order is.
+    if (this.nodes.sort && this.nodes.direction) {
+      this.nodes.sort.value = this.sort?.column ?? '';
+      this.nodes.direction.textContent = this.sort?.direction === 'descending' ? '↓' : '↑';
     }
     this.nodes.body.replaceChildren(
       this.view === 'grid' ? this.gridView(items) : this.listView(items)
