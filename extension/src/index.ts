@@ -11,6 +11,7 @@ import {
 } from '@jupyterlab/apputils';
 import { Widget } from '@lumino/widgets';
 import { chemistryInfo, depictMolecule, loadKernel } from './chemistry';
+import { renderersPlugin } from './display/plugin';
 import { checkHealth, resolveServerUrl, type IServerHealth } from './health';
 
 namespace CommandIDs {
@@ -173,4 +174,4 @@ namespace Private {
   }
 }
 
-export default [connectionPlugin, chemistryPlugin];
+export default [connectionPlugin, chemistryPlugin, renderersPlugin];

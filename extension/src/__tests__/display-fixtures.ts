@@ -1,0 +1,164 @@
+import type {
+  MixturePayload,
+  ModelReportPayload,
+  MoleculePayload,
+  MoleculesPayload,
+  PredictionPayload,
+  TablePayload
+} from '@cryoprotect/kernel';
+
+/** Payloads as the kernel side sends them (shapes of kernel-lib/src/display/payloads.ts). */
+export const glycerol: MoleculePayload = {
+  smiles: 'OCC(O)CO',
+  name: 'glycerol',
+  id: 'mol_0001',
+  inchikey: 'PEDCQBHIVMGVHV-UHFFFAOYSA-N',
+  properties: [
+    { name: 'Molar mass', value: 92.0938, unit: 'g/mol', digits: 5 },
+    { name: 'log P', value: -1.76, digits: 3, source: 'Crippen (RDKit)' },
+    { name: 'Permeating', value: true }
+  ]
+};
+
+export const screen: MoleculesPayload = {
+  title: 'Screen hits',
+  columns: [
+    { key: 'mw', title: 'Molar mass', kind: 'number', unit: 'g/mol', digits: 4 },
+    { key: 'class', title: 'Class', kind: 'text' }
+  ],
+  rows: [
+    { smiles: 'OCC(O)CO', id: 'mol_1', name: 'glycerol', values: { mw: 92.0938, class: 'polyol' } },
+    { smiles: 'CS(C)=O', id: 'mol_2', name: 'DMSO', values: { mw: 78.133, class: 'sulfoxide' } },
+    { smiles: 'OCCO', id: null, name: 'ethylene glycol', values: { mw: 62.068, class: 'polyol' } },
+    {
+      smiles: 'CC(O)CO',
+      id: 'mol_10',
+      name: 'propylene glycol',
+      values: { mw: 76.095, class: null }
+    },
+    {
+      smiles: 'C[N+](C)(C)CC(=O)[O-]',
+      id: 'mol_3',
+      name: 'betaine',
+      values: { mw: 117.146, class: 'zwitterion' }
+    }
+  ],
+  totalRows: 7
+};
+
+export const mixture: MixturePayload = {
+  name: 'VS55-like',
+  text: '10 % w/w glycerol in water',
+  temperature: { value: 293.15, unit: 'K', digits: 5 },
+  components: [
+    {
+      name: 'glycerol',
+      smiles: 'OCC(O)CO',
+      role: 'permeating',
+      given: { value: 10, unit: '% w/w' },
+      molarMass: { value: 92.0938, unit: 'g/mol', digits: 6 },
+      massFraction: 0.1,
+      moleFraction: 0.021276,
+      molality: { value: 1.20648, unit: 'mol/kg', digits: 4 },
+      molarity: null
+    }
+  ],
+  water: { massFraction: 0.9, moleFraction: 0.978724 },
+  solutionDensity: {
+    value: 1.0221,
+    unit: 'g/mL',
+    method: 'ideal mixing of pure densities',
+    sources: ['DIPPR 105']
+  },
+  properties: [
+    {
+      name: 'Osmolality',
+      value: 1.2312345,
+      unit: 'osmol/kg',
+      digits: 3,
+      method: 'ideal van ’t Hoff, osmotic coefficient 1',
+      equation: 'Σ νᵢ mᵢ',
+      sources: [
+        { citation: 'Weng et al. 2011', doi: '10.1016/j.cryobiol.2011.01.001', usedFor: 'glycerol' }
+      ],
+      limits: ['dilute solutions'],
+      notes: ['non-ideality ignored']
+    }
+  ],
+  notes: ['computed, not measured']
+};
+
+export const prediction: PredictionPayload = {
+  property: { name: 'Tg', unit: 'K' },
+  model: {
+    name: 'tg-rf',
+    version: 3,
+    learner: 'random forest',
+    snapshot: 'ab12cd34ef56ab12cd34ef56'
+  },
+  intervalLevel: 0.9,
+  digits: 3,
+  items: [
+    {
+      name: 'glycerol',
+      smiles: 'OCC(O)CO',
+      value: 190.456,
+      lower: 180.1,
+      upper: 200.9,
+      warning: null
+    },
+    {
+      name: null,
+      smiles: 'CCCCCCCCCCCCO',
+      value: 150.04,
+      lower: null,
+      upper: null,
+      warning: 'outside the training domain'
+    }
+  ]
+};
+
+export const report: ModelReportPayload = {
+  model: { name: 'tg-rf', version: 3, learner: 'random forest', snapshot: 'ab12cd34' },
+  property: { name: 'Tg', unit: 'K' },
+  validation: { scheme: '5-fold cross-validation grouped by scaffold', folds: 5, rows: 412 },
+  metrics: [
+    { name: 'RMSE', value: 7.891, unit: 'K', lower: 6.5, upper: 9.2, digits: 3 },
+    { name: 'R²', value: 0.8123, lower: null, upper: null, digits: 2 }
+  ],
+  coverage: { nominal: 0.9, observed: 0.874 },
+  importance: [
+    { feature: 'TPSA', mean: 0.12, std: 0.02 },
+    { feature: 'MolWt', mean: 0.31, std: 0.04 }
+  ],
+  plots: [
+    {
+      title: 'Predicted vs measured',
+      spec: {
+        $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+        mark: 'point',
+        data: {
+          values: [
+            { measured: 180, predicted: 182.5 },
+            { measured: 200, predicted: 195.25 }
+          ]
+        },
+        encoding: { x: { field: 'measured' }, y: { field: 'predicted' } }
+      }
+    }
+  ],
+  notes: ['trained on public data only']
+};
+
+export const table: TablePayload = {
+  title: 'Osmolalities',
+  columns: [
+    { key: 'name', title: 'Name', kind: 'text' },
+    { key: 'osm', title: 'Osmolality', kind: 'number', unit: 'osmol/kg', digits: 3 }
+  ],
+  rows: [
+    { name: 'glycerol', osm: 1.23456 },
+    { name: 'DMSO', osm: null }
+  ],
+  totalRows: 10
+};

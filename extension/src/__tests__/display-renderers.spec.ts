@@ -1,0 +1,233 @@
+import type { IRenderMime } from '@jupyterlab/rendermime-interfaces';
+import { Widget } from '@lumino/widgets';
+import { clearDepictionCache } from '../display/depict';
+import { createRendererFactories } from '../display/factories';
+import { DISPLAY_MIME, RENDERER_RANK } from '../display/mime';
+import { glycerol, mixture, prediction, report, table } from './display-fixtures';
+import { mimeModel, rendererOptions, svgOf, waitFor } from './display-harness';
+
+type Kind = keyof typeof DISPLAY_MIME;
+
+/** Render `data` as JupyterLab would: the factory's renderer, attached to the page. */
+async function render(kind: Kind, data: unknown, services = {}): Promise<IRenderMime.IRenderer> {
+  const mimeType = DISPLAY_MIME[kind];
+  const factory = createRendererFactories(services).find(candidate =>
+    candidate.mimeTypes.includes(mimeType)
+  )!;
+  const renderer = factory.createRenderer(rendererOptions(mimeType));
+  Widget.attach(renderer, document.body);
+  await renderer.renderModel(mimeModel(mimeType, data));
+  return renderer;
+}
+
+function setDark(dark: boolean): void {
+  document.body.dataset.jpThemeLight = dark ? 'false' : 'true';
+}
+
+/** Time for a redraw that must not happen (RDKit is loaded by then: a redraw takes milliseconds). */
+function pause(ms = 300): Promise<void> {
+  return new Promise(resolve => setTimeout(resolve, ms));
+}
+
+afterEach(() => {
+  setDark(false);
+  document.body.replaceChildren();
+});
+
+describe('renderer factories', () => {
+  it('are safe, ranked below text/html, one per vendor type', () => {
+    const factories = createRendererFactories();
+    expect(factories.flatMap(factory => factory.mimeTypes).sort()).toEqual(
+      Object.values(DISPLAY_MIME).sort()
+    );
+    for (const factory of factories) {
+      expect(factory.safe).toBe(true);
+      expect(factory.defaultRank).toBe(RENDERER_RANK);
+      expect(RENDERER_RANK).toBeLessThan(50);
+    }
+  });
+});
+
+describe('molecule renderer', () => {
+  it('shows the depiction, name, SMILES with a copy button, InChIKey and properties with units', async () => {
+    const renderer = await render('molecule', glycerol);
+    const node = renderer.node;
+    expect(node.querySelector('h3')!.textContent).toBe('glycerol');
+    expect(node.querySelector('.jp-cryoprotect-Smiles code')!.textContent).toBe('OCC(O)CO');
+    expect(node.querySelector('.jp-cryoprotect-Smiles button')!.textContent).toBe('Copy');
+    expect(node.textContent).toContain('PEDCQBHIVMGVHV-UHFFFAOYSA-N');
+    const cells = [...node.querySelectorAll('table td')].map(cell => cell.textContent);
+    expect(cells).toEqual(
+      expect.arrayContaining(['92.094 g/mol', '−1.76 — Crippen (RDKit)', 'yes'])
+    );
+    const svg = svgOf(node.querySelector('.jp-cryoprotect-Structure img'));
+    expect(svg).toContain('<svg');
+    // Light theme: RDKit's black bonds on a transparent background.
+    expect(svg).toContain('stroke:#000000');
+    expect(svg).toContain('fill:#00000000');
+    renderer.dispose();
+  });
+
+  it('accepts the payload as a JSON string (tslab display.raw)', async () => {
+    const renderer = await render('molecule', JSON.stringify(glycerol));
+    expect(renderer.node.querySelector('h3')!.textContent).toBe('glycerol');
+    renderer.dispose();
+  });
+
+  it('draws light bonds in the dark theme and redraws when the theme switches', async () => {
+    clearDepictionCache();
+    setDark(true);
+    const renderer = await render('molecule', glycerol);
+    const dark = svgOf(renderer.node.querySelector('.jp-cryoprotect-Structure img'));
+    expect(dark).toContain('stroke:#E0E0E0');
+    expect(dark).not.toContain('stroke:#000000');
+    setDark(false);
+    await waitFor(() =>
+      svgOf(renderer.node.querySelector('.jp-cryoprotect-Structure img')).includes('stroke:#000000')
+    );
+    renderer.dispose();
+  });
+
+  it('shows a message naming the field of an invalid payload instead of throwing', async () => {
+    const renderer = await render('molecule', {
+      ...glycerol,
+      properties: [{ name: 'x', value: {} }]
+    });
+    const problem = renderer.node.querySelector('.jp-cryoprotect-Problem')!;
+    expect(problem.getAttribute('role')).toBe('alert');
+    expect(problem.textContent).toContain('This CryoProtect molecule output cannot be shown');
+    expect(problem.textContent).toContain('properties[0].value');
+    renderer.dispose();
+  });
+
+  it('says so when RDKit cannot read the structure, and still shows the rest', async () => {
+    const renderer = await render('molecule', { ...glycerol, smiles: 'C1CC' });
+    expect(renderer.node.querySelector('.jp-cryoprotect-DepictionError')!.textContent).toMatch(
+      /could not parse/
+    );
+    expect(renderer.node.querySelector('h3')!.textContent).toBe('glycerol');
+    renderer.dispose();
+  });
+
+  it('disconnects its theme observer when disposed', async () => {
+    const disconnect = jest.spyOn(MutationObserver.prototype, 'disconnect');
+    const renderer = await render('molecule', glycerol);
+    const image = renderer.node.querySelector('.jp-cryoprotect-Structure img');
+    renderer.dispose();
+    expect(disconnect).toHaveBeenCalled();
+    disconnect.mockRestore();
+    // A theme switch after disposal redraws nothing and throws nothing.
+    setDark(true);
+    await pause();
+    expect(svgOf(image as HTMLImageElement)).toContain('stroke:#000000');
+  });
+});
+
+describe('mixture renderer', () => {
+  it('reads like a methods section: composition, temperature, method, sources, limits, notes', async () => {
+    const renderer = await render('mixture', mixture);
+    const text = renderer.node.textContent!;
+    expect(text).toContain('10 % w/w glycerol in water at 293.15 K');
+    expect(text).toContain('1.23 osmol/kg');
+    expect(text).toContain('Method: ideal van ’t Hoff');
+    expect(text).toContain('Equation: Σ νᵢ mᵢ');
+    expect(text).toContain('Weng et al. 2011');
+    expect(renderer.node.querySelector('a')!.getAttribute('href')).toBe(
+      'https://doi.org/10.1016/j.cryobiol.2011.01.001'
+    );
+    expect(text).toContain('dilute solutions');
+    expect(text).toContain('computed, not measured');
+    expect(text).toContain('1.022 g/mL — ideal mixing of pure densities');
+    const glycerolRow = [
+      ...renderer.node.querySelectorAll('.jp-cryoprotect-Components tbody tr')
+    ][0];
+    expect([...glycerolRow.querySelectorAll('td')].map(cell => cell.textContent)).toEqual([
+      'glycerol',
+      'permeating',
+      '10 % w/w',
+      '92.0938 g/mol',
+      '10.00',
+      '0.02128',
+      '1.206 mol/kg',
+      '—'
+    ]);
+    renderer.dispose();
+  });
+});
+
+describe('prediction renderer', () => {
+  it('shows values to the given digits, intervals with their level, warnings and the model', async () => {
+    const renderer = await render('prediction', JSON.stringify(prediction));
+    const node = renderer.node;
+    expect(node.querySelector('h3')!.textContent).toBe('Predicted Tg (K) — tg-rf@3');
+    const rows = [...node.querySelectorAll('.jp-cryoprotect-Predictions tbody tr')].map(row =>
+      [...row.querySelectorAll('td')].map(cell => cell.textContent)
+    );
+    expect(rows).toEqual([
+      ['glycerol', 'OCC(O)CO', '190', '[180, 201]', ''],
+      ['—', 'CCCCCCCCCCCCO', '150', '—', 'outside the training domain']
+    ]);
+    expect(node.textContent).toContain(
+      'Intervals are 90 % prediction intervals (nominal coverage).'
+    );
+    expect(node.textContent).toContain('sha256:ab12cd34ef56…');
+    expect(node.textContent).toContain('random forest');
+    expect(node.textContent).toContain('1 of 2 predictions carry a warning');
+    renderer.dispose();
+  });
+});
+
+describe('model report renderer', () => {
+  it('shows metrics, coverage, importance and, without a Vega renderer, the plot data as a table', async () => {
+    const renderer = await render('modelReport', report);
+    const text = renderer.node.textContent!;
+    expect(text).toContain('Model report: tg-rf@3');
+    expect(text).toContain('5-fold cross-validation grouped by scaffold: 5 folds over 412 rows.');
+    expect(text).toContain('7.89 K');
+    expect(text).toContain('[6.50, 9.20]');
+    expect(text).toContain('Interval coverage: 87.4 % observed for 90.0 % nominal.');
+    const features = [
+      ...renderer.node.querySelectorAll('.jp-cryoprotect-Importance tbody tr td:first-child')
+    ];
+    expect(features.map(cell => cell.textContent)).toEqual(['MolWt', 'TPSA']);
+    expect(text).toContain("JupyterLab's Vega renderer is not available here");
+    expect(renderer.node.querySelectorAll('.jp-cryoprotect-PlotData tbody tr')).toHaveLength(2);
+    expect(text).toContain('trained on public data only');
+    renderer.dispose();
+  });
+
+  it("hands each plot's Vega-Lite spec to JupyterLab's renderer when there is one", async () => {
+    const plotted: unknown[] = [];
+    const plot = async (spec: Record<string, unknown>) => {
+      plotted.push(spec);
+      const widget = new Widget();
+      widget.addClass('fake-vega');
+      return widget;
+    };
+    const renderer = await render('modelReport', report, { plot });
+    expect(plotted).toEqual([report.plots[0].spec]);
+    expect(renderer.node.querySelector('.fake-vega')).not.toBeNull();
+    expect(renderer.node.querySelector('.jp-cryoprotect-PlotFallback')).toBeNull();
+    renderer.dispose();
+  });
+});
+
+describe('table renderer', () => {
+  it('puts units in the headers and rounds numbers to the column digits, saying when rows were capped', async () => {
+    const renderer = await render('table', table);
+    const node = renderer.node;
+    expect([...node.querySelectorAll('thead th')].map(cell => cell.textContent)).toEqual([
+      'Name',
+      'Osmolality (osmol/kg)'
+    ]);
+    expect([...node.querySelectorAll('tbody td')].map(cell => cell.textContent)).toEqual([
+      'glycerol',
+      '1.23',
+      'DMSO',
+      '—'
+    ]);
+    expect(node.querySelector('caption')!.textContent).toBe('Osmolalities');
+    expect(node.textContent).toContain('Showing 2 of 10 rows');
+    renderer.dispose();
+  });
+});
