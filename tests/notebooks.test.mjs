@@ -1,11 +1,147 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { ROOT, VENV_BIN, runCommand, tempDir } from './helpers.mjs';
 
 const RUNNER = join(ROOT, 'scripts', 'run_notebooks.py');
 const PYTHON = join(VENV_BIN, 'python');
+const JUPYTER = join(VENV_BIN, 'jupyter');
+const EXECUTED = join(ROOT, '.cryoprotect', 'executed');
+
+/**
+ * What each tutorial's static HTML export (nbconvert, JavaScript off) must show from the displays'
+ * fallbacks: `svg`, the least number of inline <svg> elements in its output areas (structures,
+ * and the plots inside a model report); `vendor`, the number of outputs carrying a CryoProtect
+ * vendor MIME type (each must put its text/html in the page); `plots`, the number of Vega-Lite
+ * outputs (each must put its static SVG in the page, which nbconvert writes as an <img>). A
+ * tutorial without an entry here fails: say what it shows.
+ */
+const EXPORT_EXPECTATIONS = {
+  // 25 reference structures in a grid, DMSO; 5 displays (grid, molecule, 3 tables).
+  '01-tutorial.ipynb': { svg: 26, vendor: 5, plots: 0 },
+  // alanine salt and parent, glycerol, glycerol with its OH groups highlighted (tslab's HTML);
+  // 6 displays (grid, molecule, 2 tables, 2 mixtures).
+  '02-structures-and-mixtures.ipynb': { svg: 4, vendor: 6, plots: 0 },
+  // the model report's 5 plots, 3 predicted cryoprotectants; 6 displays (3 tables, the report,
+  // predictions, a grid) and 1 Vega-Lite plot (importance with the melting point).
+  '03-models.ipynb': { svg: 8, vendor: 6, plots: 1 }
+};
+
+const VENDOR_MIME = /^application\/vnd\.cryoprotect\./;
+const VEGA_LITE_MIME = 'application/vnd.vegalite.v5+json';
+
+/**
+ * The output areas of nbconvert's HTML (lab template): each cell's part from its output wrapper
+ * to the next cell (the last one to the end of the notebook's <main>).
+ */
+function outputAreas(html) {
+  const main = html.slice(0, html.lastIndexOf('</main>') >>> 0);
+  return main
+    .split(/<div\b[^>]*\bclass="jp-Cell[\s"]/)
+    .slice(1)
+    .map(cell => {
+      const at = cell.indexOf('jp-Cell-outputWrapper');
+      return at < 0 ? '' : cell.slice(at);
+    })
+    .filter(area => area !== '');
+}
+
+const joined = text => (Array.isArray(text) ? text.join('') : text);
+const count = (text, pattern) => (text.match(pattern) ?? []).length;
+
+const ENTITIES = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' };
+
+/**
+ * The text a reader sees in some HTML: tags dropped, entities decoded, white space collapsed.
+ * nbconvert re-serializes an output's HTML (attribute order and quotes, <br/>, entities), so the
+ * export is compared with an output by what it shows, and its drawings by counting <svg>.
+ */
+function visibleText(html) {
+  return html
+    .replace(/<[^>]*>/g, ' ')
+    .replace(/&(#x[0-9a-f]+|#[0-9]+|[a-z]+);/gi, (entity, name) =>
+      name[0] === '#'
+        ? String.fromCodePoint(
+            Number(name[1] === 'x' || name[1] === 'X' ? `0${name.slice(1)}` : name.slice(1))
+          )
+        : (ENTITIES[name.toLowerCase()] ?? entity)
+    )
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+/**
+ * Check an executed notebook's HTML export against `expected` (see EXPORT_EXPECTATIONS); throws
+ * an AssertionError naming what is missing.
+ */
+function checkExport(executed, html, expected, name) {
+  const areas = outputAreas(html);
+  const outputsHtml = areas.join('\n');
+  const svgs = count(outputsHtml, /<svg\b/g);
+  assert.ok(
+    svgs >= expected.svg,
+    `${name}: ${svgs} inline <svg> in output areas, expected at least ${expected.svg}`
+  );
+  const scripts = areas.filter(area => /<script\b/i.test(area));
+  assert.equal(
+    scripts.length,
+    0,
+    `${name}: an output area holds a <script>: ${scripts[0]?.slice(0, 300)}`
+  );
+  const outputs = executed.cells.flatMap(c => c.outputs ?? []).filter(o => o.data !== undefined);
+  const vendor = outputs.filter(o => Object.keys(o.data).some(k => VENDOR_MIME.test(k)));
+  assert.equal(vendor.length, expected.vendor, `${name}: vendor-typed outputs`);
+  // Each vendor output is shown by its text/html (not its text/plain): as many HTML renderings,
+  // each output's visible text and drawings in the page.
+  assert.ok(
+    count(outputsHtml, /data-mime-type="text\/html"/g) >= expected.vendor,
+    `${name}: fewer text/html renderings than vendor-typed outputs`
+  );
+  const page = visibleText(outputsHtml);
+  let drawn = 0;
+  for (const output of vendor) {
+    const type = Object.keys(output.data).find(k => VENDOR_MIME.test(k));
+    const fallback = joined(output.data['text/html'] ?? '');
+    assert.ok(fallback.length > 0, `${name}: a ${type} output has no text/html`);
+    const shown = visibleText(fallback);
+    assert.ok(
+      page.includes(shown),
+      `${name}: the text/html of a ${type} output is not in the export: ${shown.slice(0, 200)}`
+    );
+    drawn += count(fallback, /<svg\b/g);
+  }
+  assert.ok(
+    svgs >= drawn,
+    `${name}: ${drawn} drawings in the vendor outputs' HTML, ${svgs} <svg> in the export`
+  );
+  // A Vega-Lite output is exported by its image/svg+xml, which nbconvert writes as an <img> with
+  // the SVG as a data: URI (static, no script); the renderings must be those very SVGs.
+  const plots = outputs.filter(o => VEGA_LITE_MIME in o.data);
+  assert.equal(plots.length, expected.plots, `${name}: Vega-Lite outputs`);
+  const images = [
+    ...outputsHtml.matchAll(/<img\b[^>]*\bsrc="data:image\/svg\+xml;base64,([^"]+)"/g)
+  ].map(m => Buffer.from(m[1], 'base64').toString('utf8'));
+  for (const output of plots) {
+    const svg = joined(output.data['image/svg+xml'] ?? '');
+    assert.match(svg, /<svg\b/, `${name}: a Vega-Lite output has no static SVG`);
+    assert.ok(images.includes(svg), `${name}: a plot's static SVG is not in the export`);
+  }
+}
+
+/** nbconvert `path` to HTML in `dir`; resolves with the page's text. */
+async function exportHtml(path, dir) {
+  const result = await runCommand(JUPYTER, [
+    'nbconvert',
+    '--to',
+    'html',
+    '--output-dir',
+    dir,
+    path
+  ]);
+  assert.equal(result.code, 0, `${result.stdout}\n${result.stderr}`);
+  return readFileSync(join(dir, basename(path).replace(/\.ipynb$/, '.html')), 'utf8');
+}
 
 function notebook(cells) {
   return JSON.stringify({
@@ -35,12 +171,48 @@ describe('notebooks under notebooks/ on the tslab kernel', () => {
     assert.ok(notebooks.includes('01-tutorial.ipynb'));
   });
 
+  const ran = new Set();
   for (const name of notebooks) {
     it(`${name} runs top to bottom headless`, async () => {
       const result = await runCommand(PYTHON, [RUNNER, join('notebooks', name)]);
       assert.equal(result.code, 0, `${result.stdout}\n${result.stderr}`);
+      ran.add(name);
+    });
+
+    it(`${name} exported to HTML shows its structures, tables and plots without JavaScript`, async () => {
+      assert.ok(ran.has(name), 'the notebook did not run, so there is no executed copy to export');
+      const expected = EXPORT_EXPECTATIONS[name];
+      assert.ok(expected !== undefined, `${name} has no entry in EXPORT_EXPECTATIONS`);
+      const path = join(EXECUTED, name);
+      const html = await exportHtml(path, scratch);
+      checkExport(JSON.parse(readFileSync(path, 'utf8')), html, expected, name);
     });
   }
+
+  it('the export check fails a notebook that prints console text instead of displays', async () => {
+    const path = join(scratch, 'console.ipynb');
+    writeFileSync(
+      path,
+      notebook([
+        "console.table([{ name: 'glycerol', smiles: 'OCC(O)CO', 'Tg / K': 190.123456 }]);",
+        "console.log({ value: 1.2612345, unit: 'g/cm3' });"
+      ])
+    );
+    const out = join(scratch, 'console-executed');
+    const result = await runCommand(PYTHON, [RUNNER, path, '--output-dir', out]);
+    assert.equal(result.code, 0, `${result.stdout}\n${result.stderr}`);
+    const executed = join(out, 'console.ipynb');
+    const html = await exportHtml(executed, out);
+    const parsed = JSON.parse(readFileSync(executed, 'utf8'));
+    // The notebook has output areas (console text), but no structure, vendor output or plot.
+    assert.ok(outputAreas(html).length >= 2);
+    for (const expected of Object.values(EXPORT_EXPECTATIONS)) {
+      assert.throws(
+        () => checkExport(parsed, html, expected, 'console.ipynb'),
+        assert.AssertionError
+      );
+    }
+  });
 
   it('a failing cell makes the run fail and is named', async () => {
     const path = join(scratch, 'broken.ipynb');
