@@ -36,8 +36,8 @@ const VEGA_LITE_MIME = 'application/vnd.vegalite.v5+json';
  * to the next cell (the last one to the end of the notebook's <main>).
  */
 function outputAreas(html) {
-  const main = html.slice(0, html.lastIndexOf('</main>') >>> 0);
-  return main
+  const end = html.lastIndexOf('</main>');
+  return (end < 0 ? html : html.slice(0, end))
     .split(/<div\b[^>]*\bclass="jp-Cell[\s"]/)
     .slice(1)
     .map(cell => {
