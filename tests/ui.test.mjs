@@ -4,6 +4,8 @@
 // of notebooks/ and data/ inside the repository (.cryoprotect/, git-ignored: tslab resolves
 // @cryoprotect/kernel from the repository's node_modules as the notebooks do, and nothing the
 // browser saves lands in notebooks/), and a Jupyter server on a free port of 127.0.0.1.
+// ui-tests/tests/renderers.spec.ts needs no copy here: each of its tests uploads
+// ui-tests/notebooks/renderers.ipynb into Galata's per-test folder of that root (deleted after it).
 import assert from 'node:assert/strict';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';

@@ -16,6 +16,8 @@ export default {
   use: {
     ...baseConfig.use,
     baseURL: `http://127.0.0.1:${port}`,
+    // A click or scroll that cannot happen fails in 30 s, not at the test's 10-minute timeout.
+    actionTimeout: 30_000,
     trace: 'off',
     video: 'off',
     launchOptions: {
