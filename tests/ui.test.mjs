@@ -72,7 +72,14 @@ describe('JupyterLab in Chromium (Galata)', () => {
   it('runs the Galata suite in ui-tests/ against it', async () => {
     const result = await runCommand(
       join(ROOT, 'node_modules', '.bin', 'playwright'),
-      ['test', '--config', join(UI, 'playwright.config.ts')],
+      // CRYOPROTECT_UI_ARGS passes more Playwright arguments, e.g. "--update-snapshots -g renderers"
+      // after a deliberate change of what the renderers draw.
+      [
+        'test',
+        '--config',
+        join(UI, 'playwright.config.ts'),
+        ...(process.env.CRYOPROTECT_UI_ARGS?.split(' ').filter(Boolean) ?? [])
+      ],
       {
         cwd: UI,
         timeoutMs: 1_500_000,

@@ -1,4 +1,5 @@
 import {
+  displayUnit,
   formatCell,
   formatInterval,
   formatLevel,
@@ -32,6 +33,16 @@ describe('display number formatting', () => {
   it('never hides a non-finite value', () => {
     expect(formatNumber(Number.NaN)).toBe('NaN');
     expect(formatNumber(Number.POSITIVE_INFINITY)).toBe('∞');
+  });
+
+  it('writes units as a reader does: none for dimensionless and counts, Å² for A^2', () => {
+    expect(displayUnit('1')).toBeUndefined();
+    expect(displayUnit('count')).toBeUndefined();
+    expect(displayUnit('A^2')).toBe('Å²');
+    expect(displayUnit('g/mol')).toBe('g/mol');
+    expect(formatQuantity(-1.67, '1', 3)).toBe('−1.67');
+    expect(formatQuantity(3, 'count')).toBe('3');
+    expect(headerWithUnit('TPSA', 'A^2')).toBe('TPSA (Å²)');
   });
 
   it('joins units, percentages, intervals and cells', () => {

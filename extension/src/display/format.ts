@@ -22,13 +22,25 @@ export function formatNumber(value: number, digits?: number): string {
   return text.replace('-', '−');
 }
 
+/**
+ * A unit as a reader writes it: none for dimensionless quantities and counts (the payloads say "1"
+ * and "count" so that a program knows), "Å²" for the ASCII "A^2".
+ */
+export function displayUnit(unit: string | undefined): string | undefined {
+  if (!unit || unit === '1' || unit === 'count') {
+    return undefined;
+  }
+  return Private.SPELLED.get(unit) ?? unit;
+}
+
 /** A number and its unit, e.g. "273 K", "12.5 % w/w"; no space before a bare "%". */
 export function formatQuantity(value: number, unit: string | undefined, digits?: number): string {
   const number = formatNumber(value, digits);
-  if (!unit) {
+  const shown = displayUnit(unit);
+  if (!shown) {
     return number;
   }
-  return unit === '%' ? `${number} %` : `${number} ${unit}`;
+  return shown === '%' ? `${number} %` : `${number} ${shown}`;
 }
 
 /** A fraction (0–1) as a percentage with a basis, e.g. 0.1 → "10.0 % w/w" at 3 figures. */
@@ -77,10 +89,13 @@ export function formatCell(value: string | number | boolean | null, digits?: num
 
 /** A column header with its unit, as "Osmolality (osmol/kg)". */
 export function headerWithUnit(title: string, unit: string | undefined): string {
-  return unit ? `${title} (${unit})` : title;
+  const shown = displayUnit(unit);
+  return shown ? `${title} (${shown})` : title;
 }
 
 namespace Private {
+  export const SPELLED = new Map([['A^2', 'Å²']]);
+
   const cache = new Map<string, Intl.NumberFormat>();
 
   /**

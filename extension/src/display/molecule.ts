@@ -3,7 +3,7 @@ import type { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 import { copyButton } from './copy';
 import { depictInto } from './depict';
 import { factTable, h } from './dom';
-import { formatCell, formatQuantity } from './format';
+import { displayUnit, formatCell, formatQuantity } from './format';
 import { PayloadRenderer, type IRenderContext } from './renderer';
 
 /** One molecule: depiction, name, copyable SMILES, InChIKey, and its properties with units. */
@@ -30,7 +30,7 @@ export class MoleculeRenderer extends PayloadRenderer<MoleculePayload> {
             {},
             typeof property.value === 'number'
               ? formatQuantity(property.value, property.unit, property.digits)
-              : `${formatCell(property.value)}${property.unit ? ` ${property.unit}` : ''}`,
+              : `${formatCell(property.value)}${displayUnit(property.unit) ? ` ${displayUnit(property.unit)}` : ''}`,
             property.source
               ? h('span', { className: 'jp-cryoprotect-Muted' }, ` — ${property.source}`)
               : null
@@ -63,7 +63,7 @@ namespace Private {
   /** The unrounded value and where it came from, for hover. */
   export function tooltip(property: MoleculePayload['properties'][number]): string {
     const parts = [
-      `${property.name} = ${String(property.value)}${property.unit ? ` ${property.unit}` : ''}`
+      `${property.name} = ${String(property.value)}${displayUnit(property.unit) ? ` ${displayUnit(property.unit)}` : ''}`
     ];
     if (property.source) {
       parts.push(`Source: ${property.source}`);

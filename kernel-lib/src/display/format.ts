@@ -37,12 +37,22 @@ export function formatNumber(value: number, digits: number = DEFAULT_DIGITS): st
   }).format(value);
 }
 
-/** A number with its unit ("92.09 g/mol"); units "1" and "count" are dimensionless and left out. */
+/**
+ * A unit as a reader writes it: none for dimensionless quantities and counts (payloads say "1" and
+ * "count" so that a program knows), "Å²" for the ASCII "A^2".
+ */
+export function displayUnit(unit: string | undefined): string | undefined {
+  if (unit === undefined || unit === '' || unit === '1' || unit === 'count') {
+    return undefined;
+  }
+  return unit === 'A^2' ? 'Å²' : unit;
+}
+
+/** A number with its unit ("92.09 g/mol"); dimensionless quantities and counts show none. */
 export function formatQuantity(value: number, unit: string | undefined, digits?: number): string {
   const text = formatNumber(value, digits);
-  return unit === undefined || unit === '' || unit === '1' || unit === 'count'
-    ? text
-    : `${text} ${unit}`;
+  const shown = displayUnit(unit);
+  return shown === undefined ? text : `${text} ${shown}`;
 }
 
 /** A table cell as text: numbers to their figures, booleans as yes/no, null as empty. */
@@ -74,7 +84,6 @@ export function escapeHtml(text: string): string {
 
 /** A column title with its unit in brackets, as tables show it: "molar mass (g/mol)". */
 export function titleWithUnit(title: string, unit: string | undefined): string {
-  return unit === undefined || unit === '' || unit === '1' || unit === 'count'
-    ? title
-    : `${title} (${unit})`;
+  const shown = displayUnit(unit);
+  return shown === undefined ? title : `${title} (${shown})`;
 }

@@ -4,7 +4,7 @@ import { Widget } from '@lumino/widgets';
 import { copyButton } from '../copy';
 import { depictInto, matchSmarts } from '../depict';
 import { h } from '../dom';
-import { formatCell, formatNumber, headerWithUnit } from '../format';
+import { displayUnit, formatCell, formatNumber, headerWithUnit } from '../format';
 import { selectionCode, selectionCsv, selectionSmiles } from './code';
 import {
   GridSelection,
@@ -430,7 +430,7 @@ export class MoleculeGrid extends Widget {
             h(
               'div',
               { className: 'jp-cryoprotect-Grid-value' },
-              `${column.title}: ${this.cellText(row, column.key)}${column.unit ? ` ${column.unit}` : ''}`
+              `${column.title}: ${this.cellText(row, column.key)}${displayUnit(column.unit) ? ` ${displayUnit(column.unit)}` : ''}`
             )
           )
         );
@@ -613,7 +613,7 @@ export class MoleculeGrid extends Widget {
       const text =
         typeof value === 'number' ? formatNumber(value, column.digits) : formatCell(value);
       lines.push(
-        `${column.title}: ${text}${column.unit && value !== null ? ` ${column.unit}` : ''}`
+        `${column.title}: ${text}${displayUnit(column.unit) && value !== null ? ` ${displayUnit(column.unit)}` : ''}`
       );
     }
     return lines.join('\n');
