@@ -1,6 +1,7 @@
 import { expect, type IJupyterLabPageFixture, test } from '@jupyterlab/galata';
 import type { Locator } from '@playwright/test';
 import * as path from 'path';
+import { acceptKernel } from './kernel';
 
 // The CryoProtect renderers in a real JupyterLab with the tslab kernel, driven the way a
 // researcher uses them: ui-tests/notebooks/renderers.ipynb displays a molecule, the reference
@@ -28,7 +29,7 @@ test.describe('CryoProtect renderers', () => {
     Private.watchErrors(page);
     expect(await page.contents.uploadFile(NOTEBOOK, `${tmpPath}/renderers.ipynb`)).toBe(true);
     expect(await page.notebook.openByPath(`${tmpPath}/renderers.ipynb`)).toBe(true);
-    await Private.acceptKernel(page);
+    await acceptKernel(page);
     expect(await page.notebook.run()).toBe(true);
     await Private.expectNoErrorOutput(page);
   });
@@ -285,21 +286,5 @@ namespace Private {
     const bottom = Math.ceil(Math.max(...boxes.map(box => box.y + box.height))) + 2;
     const clip = { x: left, y: top, width: right - left, height: bottom - top };
     await expect(page).toHaveScreenshot(name, { clip });
-  }
-
-  /**
-   * Under Galata JupyterLab sometimes asks which kernel to start although the notebook names
-   * tslab (its kernel list is still loading when the notebook opens); answer as a researcher would.
-   */
-  export async function acceptKernel(page: IJupyterLabPageFixture): Promise<void> {
-    const dialog = page.locator('.jp-Dialog', { hasText: 'Select Kernel' });
-    try {
-      await dialog.waitFor({ state: 'visible', timeout: 5000 });
-    } catch {
-      return;
-    }
-    await dialog.locator('select').selectOption({ label: 'TypeScript' });
-    await dialog.getByRole('button', { name: 'Select Kernel' }).click();
-    await expect(dialog).toHaveCount(0);
   }
 }

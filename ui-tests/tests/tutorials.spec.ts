@@ -1,4 +1,5 @@
-import { expect, type IJupyterLabPageFixture, test } from '@jupyterlab/galata';
+import { expect, test } from '@jupyterlab/galata';
+import { acceptKernel } from './kernel';
 
 // The tutorials, run in a real JupyterLab with the tslab kernel, the way a researcher meets them.
 // The server's root is a scratch copy of the repository's notebooks (tests/ui.test.mjs), so
@@ -10,7 +11,7 @@ for (const name of TUTORIALS) {
   test(`${name} runs in JupyterLab and shows no error`, async ({ page }) => {
     // Galata starts in a per-test folder; the tutorials sit in notebooks/ at the server's root.
     expect(await page.notebook.openByPath(`notebooks/${name}`)).toBe(true);
-    await Private.acceptKernel(page);
+    await acceptKernel(page);
     expect(await page.notebook.run()).toBe(true);
     const errors = page.locator(
       '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]'
@@ -20,22 +21,4 @@ for (const name of TUTORIALS) {
     expect(await outputs.count()).toBeGreaterThan(0);
     await page.screenshot({ path: test.info().outputPath(`${name}.png`), fullPage: false });
   });
-}
-
-namespace Private {
-  /**
-   * Under Galata JupyterLab sometimes asks which kernel to start although the notebook names
-   * tslab (its kernel list is still loading when the notebook opens); answer as a researcher would.
-   */
-  export async function acceptKernel(page: IJupyterLabPageFixture): Promise<void> {
-    const dialog = page.locator('.jp-Dialog', { hasText: 'Select Kernel' });
-    try {
-      await dialog.waitFor({ state: 'visible', timeout: 5000 });
-    } catch {
-      return;
-    }
-    await dialog.locator('select').selectOption({ label: 'TypeScript' });
-    await dialog.getByRole('button', { name: 'Select Kernel' }).click();
-    await expect(dialog).toHaveCount(0);
-  }
 }

@@ -50,11 +50,15 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 // to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') with or without a Z.
 const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})\.(\d{6})Z?$/;
 
-function refuse(why: string): never {
-  const message = `not a cursor this API issued for this list (${why}); start again without cursor`;
+/** A 400 naming querystring.cursor. */
+function cursorProblem(message: string): never {
   throw new ProblemError(400, 'validation', 'Invalid request', `querystring.cursor: ${message}`, [
     { path: 'querystring.cursor', message }
   ]);
+}
+
+function refuse(why: string): never {
+  cursorProblem(`not a cursor this API issued for this list (${why}); start again without cursor`);
 }
 
 /** Keyset cursor over (list, sort key, id), opaque to clients. */
@@ -109,14 +113,8 @@ export const Cursor = {
       [id]
     );
     if (!rows[0]) {
-      const message =
-        'the row this page continues after was deleted or is no longer visible to you; start again without cursor';
-      throw new ProblemError(
-        400,
-        'validation',
-        'Invalid request',
-        `querystring.cursor: ${message}`,
-        [{ path: 'querystring.cursor', message }]
+      cursorProblem(
+        'the row this page continues after was deleted or is no longer visible to you; start again without cursor'
       );
     }
     return [rows[0].sort_name, id];
