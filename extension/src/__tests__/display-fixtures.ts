@@ -123,7 +123,16 @@ export const report: ModelReportPayload = {
   property: { name: 'Tg', unit: 'K' },
   validation: { scheme: '5-fold cross-validation grouped by scaffold', folds: 5, rows: 412 },
   metrics: [
-    { name: 'RMSE', value: 7.891, unit: 'K', lower: 6.5, upper: 9.2, digits: 3 },
+    {
+      name: 'RMSE',
+      value: 7.891,
+      unit: 'K',
+      lower: 6.5,
+      upper: 9.2,
+      digits: 3,
+      intervalLevel: 0.95,
+      intervalMethod: 'bootstrap percentile, 1000 resamples'
+    },
     { name: 'R²', value: 0.8123, lower: null, upper: null, digits: 2 }
   ],
   coverage: { nominal: 0.9, observed: 0.874 },
@@ -131,6 +140,7 @@ export const report: ModelReportPayload = {
     { feature: 'TPSA', mean: 0.12, std: 0.02 },
     { feature: 'MolWt', mean: 0.31, std: 0.04 }
   ],
+  importanceMethod: 'permutation importance: increase of RMSE when a family is shuffled',
   plots: [
     {
       title: 'Predicted vs measured',

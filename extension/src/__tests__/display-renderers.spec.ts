@@ -68,6 +68,20 @@ describe('molecule renderer', () => {
     renderer.dispose();
   });
 
+  it('highlights the matches of the payload SMARTS and says which', async () => {
+    clearDepictionCache();
+    const plain = svgOf(
+      (await render('molecule', glycerol)).node.querySelector('.jp-cryoprotect-Structure img')
+    );
+    const renderer = await render('molecule', { ...glycerol, highlight: '[OX2H]' });
+    const svg = svgOf(renderer.node.querySelector('.jp-cryoprotect-Structure img'));
+    expect(svg).not.toEqual(plain);
+    // RDKit draws highlighted atoms as filled ellipses; three hydroxyl oxygens.
+    expect(svg.match(/<ellipse/g)).toHaveLength(3);
+    expect(renderer.node.textContent).toContain('Highlightedmatches of [OX2H]');
+    renderer.dispose();
+  });
+
   it('accepts the payload as a JSON string (tslab display.raw)', async () => {
     const renderer = await render('molecule', JSON.stringify(glycerol));
     expect(renderer.node.querySelector('h3')!.textContent).toBe('glycerol');
@@ -141,7 +155,14 @@ describe('mixture renderer', () => {
     const glycerolRow = [
       ...renderer.node.querySelectorAll('.jp-cryoprotect-Components tbody tr')
     ][0];
+    // Each component is drawn, water too, at one small scale.
+    const structures = [
+      ...renderer.node.querySelectorAll('.jp-cryoprotect-Components tbody tr')
+    ].map(row => svgOf(row.querySelector('td:first-child img')));
+    expect(structures).toHaveLength(2);
+    structures.forEach(svg => expect(svg).toContain('<svg'));
     expect([...glycerolRow.querySelectorAll('td')].map(cell => cell.textContent)).toEqual([
+      '',
       'glycerol',
       'permeating',
       '10 % w/w',
@@ -184,8 +205,15 @@ describe('model report renderer', () => {
     expect(text).toContain('Model report: tg-rf@3');
     expect(text).toContain('5-fold cross-validation grouped by scaffold: 5 folds over 412 rows.');
     expect(text).toContain('7.89 K');
-    expect(text).toContain('[6.50, 9.20]');
-    expect(text).toContain('Interval coverage: 87.4 % observed for 90.0 % nominal.');
+    // The metric's interval says its level; its method is on hover.
+    const interval = renderer.node.querySelector(
+      '.jp-cryoprotect-Metrics tbody tr td:nth-child(3)'
+    )!;
+    expect(interval.textContent).toBe('[6.50, 9.20] (95 % interval)');
+    expect(interval.getAttribute('title')).toBe('bootstrap percentile, 1000 resamples');
+    expect(text).toContain('Interval coverage: 87.4 % observed for 90 % nominal.');
+    expect(text).toContain('Mean increase of RMSE (K)');
+    expect(text).toContain('permutation importance: increase of RMSE when a family is shuffled.');
     const features = [
       ...renderer.node.querySelectorAll('.jp-cryoprotect-Importance tbody tr td:first-child')
     ];

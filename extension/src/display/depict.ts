@@ -42,35 +42,16 @@ export async function depict(request: IDepictRequest): Promise<string> {
     return cached;
   }
   const kernel = await loadKernel();
-  const svg = await kernel.withRDKit(rdkit => {
-    const mol = kernel.parseWith(rdkit, request.smiles);
-    try {
-      const details: Record<string, unknown> = {
-        width: request.width,
-        height: request.height,
-        // Transparent: the output's own background shows through, light or dark.
-        backgroundColour: [0, 0, 0, 0],
-        ...(request.bondLength ? { fixedBondLength: request.bondLength } : {}),
-        ...(request.dark ? Private.DARK : {})
-      };
-      if (request.highlight) {
-        const query = kernel.parseSmarts(rdkit, request.highlight);
-        try {
-          const parsed = JSON.parse(mol.get_substruct_matches(query)) as unknown;
-          const matches = Array.isArray(parsed)
-            ? (parsed as { atoms: number[]; bonds: number[] }[])
-            : [];
-          details.atoms = [...new Set(matches.flatMap(match => match.atoms))];
-          details.bonds = [...new Set(matches.flatMap(match => match.bonds))];
-        } finally {
-          query.delete();
-        }
-      }
-      return mol.get_svg_with_highlights(JSON.stringify(details));
-    } finally {
-      mol.delete();
-    }
-  });
+  const svg = await kernel.withRDKit(rdkit =>
+    kernel.getSvgWith(rdkit, request.smiles, {
+      width: request.width,
+      height: request.height,
+      highlight: request.highlight,
+      bondLength: request.bondLength,
+      // Transparent: the output's own background shows through, light or dark.
+      drawOptions: { backgroundColour: [0, 0, 0, 0], ...(request.dark ? Private.DARK : {}) }
+    })
+  );
   Private.cache.set(key, svg);
   if (Private.cache.size > CACHE_SIZE) {
     const oldest = Private.cache.keys().next().value;

@@ -2,7 +2,8 @@ import type { MixturePayload } from '@cryoprotect/kernel';
 import type { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 import { dataTable, h, list, section } from './dom';
 import { formatNumber, formatQuantity } from './format';
-import { PayloadRenderer } from './renderer';
+import { depictInto } from './depict';
+import { PayloadRenderer, type IRenderContext } from './renderer';
 import { sourceItem } from './sources';
 
 type Quantity = MixturePayload['temperature'];
@@ -17,7 +18,23 @@ export class MixtureRenderer extends PayloadRenderer<MixturePayload> {
     super('mixture', options);
   }
 
-  protected render(payload: MixturePayload): Node[] {
+  protected async render(payload: MixturePayload, context: IRenderContext): Promise<Node[]> {
+    // Each component drawn small, at one scale, so a reader sees what was mixed.
+    const structures = [...payload.components.map(c => c.smiles), 'O'];
+    const pictures = structures.map(() =>
+      h('div', { className: 'jp-cryoprotect-Structure jp-cryoprotect-ComponentStructure' })
+    );
+    await Promise.all(
+      pictures.map((host, i) =>
+        depictInto(host, {
+          smiles: structures[i],
+          width: 120,
+          height: 80,
+          bondLength: 18,
+          dark: context.dark
+        })
+      )
+    );
     const q = (quantity: Quantity | null) =>
       quantity === null
         ? '—'
@@ -34,6 +51,7 @@ export class MixtureRenderer extends PayloadRenderer<MixturePayload> {
     const components = dataTable(
       'jp-cryoprotect-Components',
       [
+        { label: 'Structure' },
         { label: 'Component' },
         { label: 'Role' },
         { label: 'As given', numeric: true },
@@ -44,7 +62,8 @@ export class MixtureRenderer extends PayloadRenderer<MixturePayload> {
         { label: 'Molarity', numeric: true }
       ],
       [
-        ...payload.components.map(component => [
+        ...payload.components.map((component, i) => [
+          pictures[i],
           h('span', { title: component.smiles }, component.name),
           component.role,
           q(component.given),
@@ -55,6 +74,7 @@ export class MixtureRenderer extends PayloadRenderer<MixturePayload> {
           q(component.molarity)
         ]),
         [
+          pictures[payload.components.length],
           'water',
           'solvent',
           '—',

@@ -2,7 +2,14 @@ import type { ModelReportPayload } from '@cryoprotect/kernel';
 import type { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 import type { Widget } from '@lumino/widgets';
 import { dataTable, h, list, section } from './dom';
-import { formatCell, formatInterval, formatNumber, formatQuantity } from './format';
+import {
+  formatCell,
+  formatInterval,
+  formatLevel,
+  formatNumber,
+  formatQuantity,
+  titleWithUnit
+} from './format';
 import { modelFacts, modelName } from './model-ref';
 import { PayloadRenderer, type IRenderContext } from './renderer';
 
@@ -72,14 +79,23 @@ export class ModelReportRenderer extends PayloadRenderer<ModelReportPayload> {
                 text: formatQuantity(metric.value, metric.unit, metric.digits),
                 title: String(metric.value)
               },
-              formatInterval(metric.lower, metric.upper, null, metric.digits) ?? '—'
+              {
+                text:
+                  formatInterval(
+                    metric.lower,
+                    metric.upper,
+                    metric.intervalLevel ?? null,
+                    metric.digits
+                  ) ?? '—',
+                title: metric.intervalMethod ?? ''
+              }
             ])
           ),
           payload.coverage
             ? h(
                 'p',
                 {},
-                `Interval coverage: ${formatNumber(payload.coverage.observed * 100, 3)} % observed for ${formatNumber(payload.coverage.nominal * 100, 3)} % nominal.`
+                `Interval coverage: ${formatLevel(payload.coverage.observed)} observed for ${formatLevel(payload.coverage.nominal)} nominal.`
               )
             : h(
                 'p',
@@ -93,8 +109,11 @@ export class ModelReportRenderer extends PayloadRenderer<ModelReportPayload> {
               dataTable(
                 'jp-cryoprotect-Importance',
                 [
-                  { label: 'Feature' },
-                  { label: 'Mean', numeric: true },
+                  { label: 'Feature family' },
+                  {
+                    label: titleWithUnit('Mean increase of RMSE', payload.property.unit),
+                    numeric: true
+                  },
                   { label: 'SD', numeric: true },
                   { label: '' }
                 ],
@@ -104,7 +123,10 @@ export class ModelReportRenderer extends PayloadRenderer<ModelReportPayload> {
                   formatNumber(item.std, 2),
                   Private.bar(top === 0 ? 0 : Math.abs(item.mean) / top)
                 ])
-              )
+              ),
+              payload.importanceMethod
+                ? h('p', { className: 'jp-cryoprotect-Muted' }, `${payload.importanceMethod}.`)
+                : null
             )
           : null
       )

@@ -3,7 +3,7 @@ import type { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 import { copyButton } from './copy';
 import { depictInto } from './depict';
 import { factTable, h } from './dom';
-import { displayUnit, formatCell, formatQuantity } from './format';
+import { displayUnit, formatCell, formatValue } from './format';
 import { PayloadRenderer, type IRenderContext } from './renderer';
 
 /** One molecule: depiction, name, copyable SMILES, InChIKey, and its properties with units. */
@@ -19,7 +19,8 @@ export class MoleculeRenderer extends PayloadRenderer<MoleculePayload> {
       width: 280,
       height: 200,
       bondLength: 36,
-      dark: context.dark
+      dark: context.dark,
+      highlight: payload.highlight
     });
     const properties = payload.properties.map(
       property =>
@@ -28,9 +29,7 @@ export class MoleculeRenderer extends PayloadRenderer<MoleculePayload> {
           h(
             'span',
             {},
-            typeof property.value === 'number'
-              ? formatQuantity(property.value, property.unit, property.digits)
-              : `${formatCell(property.value)}${displayUnit(property.unit) ? ` ${displayUnit(property.unit)}` : ''}`,
+            formatValue(property.value, property.unit, property.digits),
             property.source
               ? h('span', { className: 'jp-cryoprotect-Muted' }, ` — ${property.source}`)
               : null
@@ -51,7 +50,12 @@ export class MoleculeRenderer extends PayloadRenderer<MoleculePayload> {
       ),
       factTable(null, [
         ['InChIKey', h('code', {}, payload.inchikey ?? 'not computed')],
-        ...(payload.id ? ([['Record id', h('code', {}, payload.id)]] as const) : [])
+        ...(payload.id ? ([['Record id', h('code', {}, payload.id)]] as const) : []),
+        ...(payload.highlight
+          ? ([
+              ['Highlighted', h('span', {}, 'matches of ', h('code', {}, payload.highlight))]
+            ] as const)
+          : [])
       ]),
       factTable('Properties', properties)
     );
@@ -63,7 +67,7 @@ namespace Private {
   /** The unrounded value and where it came from, for hover. */
   export function tooltip(property: MoleculePayload['properties'][number]): string {
     const parts = [
-      `${property.name} = ${String(property.value)}${displayUnit(property.unit) ? ` ${displayUnit(property.unit)}` : ''}`
+      `${property.name} = ${typeof property.value === 'number' ? [String(property.value), displayUnit(property.unit)].filter(Boolean).join(' ') : formatCell(property.value)}`
     ];
     if (property.source) {
       parts.push(`Source: ${property.source}`);

@@ -1,7 +1,7 @@
 import type { PredictionPayload } from '@cryoprotect/kernel';
 import type { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 import { dataTable, h } from './dom';
-import { formatInterval, formatLevel, formatNumber, headerWithUnit } from './format';
+import { formatInterval, formatLevel, formatNumber, titleWithUnit } from './format';
 import { modelFacts, modelName } from './model-ref';
 import { PayloadRenderer } from './renderer';
 
@@ -27,7 +27,7 @@ export class PredictionRenderer extends PayloadRenderer<PredictionPayload> {
       [
         { label: 'Name' },
         { label: 'SMILES' },
-        { label: headerWithUnit(property.name, property.unit), numeric: true },
+        { label: titleWithUnit(property.name, property.unit), numeric: true },
         { label: 'Interval', numeric: true },
         { label: 'Warning' }
       ],

@@ -1,7 +1,7 @@
 import type { TablePayload } from '@cryoprotect/kernel';
 import type { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 import { dataTable, h } from './dom';
-import { formatCell, headerWithUnit } from './format';
+import { formatCell, titleWithUnit } from './format';
 import { PayloadRenderer } from './renderer';
 
 /** A data table: units in the headers, numbers to each column's significant figures. */
@@ -14,7 +14,7 @@ export class TableRenderer extends PayloadRenderer<TablePayload> {
     const table = dataTable(
       'jp-cryoprotect-DataTable',
       payload.columns.map(column => ({
-        label: headerWithUnit(column.title, column.unit),
+        label: titleWithUnit(column.title, column.unit),
         numeric: column.kind === 'number',
         title: column.description
       })),

@@ -1,4 +1,4 @@
-import { parseWith, withRDKit, type RDKitModule } from './rdkit';
+import { parseWith, withRDKit, type RDKitModule, type RDKitMol } from './rdkit';
 import { parseSmarts } from './search';
 import { toRDKitInput } from './identity';
 
@@ -7,6 +7,16 @@ export interface DepictionOptions {
   height?: number;
   /** Highlight every match of this SMARTS. */
   highlight?: string;
+  /**
+   * Bond length in pixels, so that structures drawn side by side share one scale (RDKit otherwise
+   * blows methanol up to fill its box); a molecule too large for the box still shrinks to fit.
+   */
+  bondLength?: number;
+  /**
+   * More of RDKit's MolDrawOptions, passed as they are (colours for a dark background, say):
+   * https://www.rdkitjs.com lists them under get_svg_with_highlights.
+   */
+  drawOptions?: Record<string, unknown>;
 }
 
 /** 2D depiction as an SVG document, optionally with the atoms and bonds of a SMARTS match highlighted. */
@@ -21,26 +31,38 @@ export function getSvgWith(
   input: string,
   options: DepictionOptions = {}
 ): string {
-  const width = options.width ?? 300;
-  const height = options.height ?? 200;
   const mol = parseWith(rdkit, input);
   try {
-    if (!options.highlight) {
-      return mol.get_svg(width, height);
-    }
+    return depictMol(rdkit, mol, options);
+  } finally {
+    mol.delete();
+  }
+}
+
+/** The depiction of a molecule already parsed (the caller keeps and frees it). */
+export function depictMol(
+  rdkit: RDKitModule,
+  mol: RDKitMol,
+  options: DepictionOptions = {}
+): string {
+  const details: Record<string, unknown> = {
+    ...options.drawOptions,
+    width: options.width ?? 300,
+    height: options.height ?? 200,
+    ...(options.bondLength ? { fixedBondLength: options.bondLength } : {})
+  };
+  if (options.highlight) {
     const query = parseSmarts(rdkit, options.highlight);
     try {
       const parsed = JSON.parse(mol.get_substruct_matches(query)) as unknown;
       const matches = Array.isArray(parsed)
         ? (parsed as { atoms: number[]; bonds: number[] }[])
         : [];
-      const atoms = [...new Set(matches.flatMap(m => m.atoms))];
-      const bonds = [...new Set(matches.flatMap(m => m.bonds))];
-      return mol.get_svg_with_highlights(JSON.stringify({ width, height, atoms, bonds }));
+      details.atoms = [...new Set(matches.flatMap(m => m.atoms))];
+      details.bonds = [...new Set(matches.flatMap(m => m.bonds))];
     } finally {
       query.delete();
     }
-  } finally {
-    mol.delete();
   }
+  return mol.get_svg_with_highlights(JSON.stringify(details));
 }

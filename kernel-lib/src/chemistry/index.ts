@@ -35,7 +35,7 @@ export {
 } from './fingerprints';
 export type { MorganOptions, SimilarityHit } from './fingerprints';
 export { SubstructureIndex, hasSubstructure, parseSmarts } from './search';
-export { getSvg, getSvgWith } from './depict';
+export { depictMol, getSvg, getSvgWith } from './depict';
 export type { DepictionOptions } from './depict';
 export { describeRowsWith, describeStructures } from './describe';
 export type { DescribedRow, StructureRow } from './describe';

@@ -6,10 +6,23 @@ import { inspect } from 'node:util';
 import { parseMixtureText } from '../mixtures';
 import { loadArquero } from '../models/data/arquero';
 import { describeTrainedModel } from '../models/artifact';
+import { predictCsvText, predictMolecules } from '../models/predict';
 import { trainFromCsvText } from '../models/training';
 import { JUPYTER_DISPLAY, VEGA_LITE_MIME, type MimeBundle } from './bundle';
 import { htmlDocument, modelReportHtml } from './document';
-import { formatNumber, escapeHtml } from './format';
+import { DisplayError } from './errors';
+import {
+  displayUnit,
+  escapeHtml,
+  formatCell,
+  formatInterval,
+  formatLevel,
+  formatNumber,
+  formatPercent,
+  formatQuantity,
+  formatValue,
+  titleWithUnit
+} from './format';
 import { inlineSvg } from './html';
 import { mixtureDisplay } from './mixture';
 import { modelReportDisplay } from './model-report';
@@ -85,26 +98,57 @@ function checkStaticHtml(html: string): void {
   );
 }
 
-describe('formatNumber', () => {
-  it('rounds to significant figures and drops trailing zeros', () => {
+describe('formatNumber and the units', () => {
+  it('shows the significant figures asked for, trailing zeros kept', () => {
+    assert.equal(formatNumber(0.1, 3), '0.100');
+    assert.equal(formatNumber(1.25, 4), '1.250');
     assert.equal(formatNumber(92.0938, 4), '92.09');
-    assert.equal(formatNumber(92.0938, 5), '92.094');
-    assert.equal(formatNumber(12.5, 4), '12.5');
+    assert.equal(formatNumber(293.15, 5), '293.15');
     assert.equal(formatNumber(12345, 3), '12300');
-    assert.equal(formatNumber(-0.045678, 2), '-0.046');
-    assert.equal(formatNumber(0, 3), '0');
+    assert.equal(formatNumber(-0.045678, 2), '−0.046');
+    assert.equal(formatNumber(0, 3), '0.00');
   });
-  it('switches to exponent notation for very large and small magnitudes', () => {
-    assert.equal(formatNumber(1234567, 4), '1.235e6');
-    assert.equal(formatNumber(0.000123456, 3), '1.23e-4');
-    assert.equal(formatNumber(2e-7, 3), '2e-7');
+  it('without digits keeps up to six figures and drops trailing zeros', () => {
+    assert.equal(formatNumber(0.30000000000000004), '0.3');
+    assert.equal(formatNumber(92.09400000000001), '92.094');
+    assert.equal(formatNumber(153.15), '153.15');
+    assert.equal(formatNumber(3), '3');
+    assert.equal(formatNumber(0), '0');
   });
-  it('writes NaN and infinities as words, never as a number', () => {
-    assert.equal(formatNumber(Number.NaN), 'undefined');
-    assert.equal(formatNumber(Number.POSITIVE_INFINITY), 'infinity');
+  it('uses scientific notation as a paper prints it for very large and small magnitudes', () => {
+    assert.equal(formatNumber(1234567, 4), '1.235 × 10⁶');
+    assert.equal(formatNumber(0.000123456, 3), '1.23 × 10⁻⁴');
+    assert.equal(formatNumber(2e-7), '2 × 10⁻⁷');
+    assert.equal(formatNumber(-6.02214076e23, 4), '−6.022 × 10²³');
   });
-  it('escapes HTML', () => {
-    assert.equal(escapeHtml(`a<b>&"c'`), 'a&lt;b&gt;&amp;&quot;c&#39;');
+  it('never hides a non-finite value', () => {
+    assert.equal(formatNumber(Number.NaN), 'NaN');
+    assert.equal(formatNumber(Number.POSITIVE_INFINITY), '∞');
+    assert.equal(formatNumber(Number.NEGATIVE_INFINITY), '−∞');
+  });
+  it('writes units as a reader does and never puts a unit after text', () => {
+    assert.equal(displayUnit('1'), undefined);
+    assert.equal(displayUnit('count'), undefined);
+    assert.equal(displayUnit('A^2'), 'Å²');
+    assert.equal(displayUnit('g/cm3'), 'g/cm³');
+    assert.equal(formatQuantity(-1.67, '1', 3), '−1.67');
+    assert.equal(formatQuantity(3, 'count'), '3');
+    assert.equal(formatQuantity(1.261, 'g/cm3', 4), '1.261 g/cm³');
+    assert.equal(formatValue('(no source)', 'K'), '(no source)');
+    assert.equal(formatValue(null, 'K'), '—');
+    assert.equal(formatValue(190, 'K', 3), '190 K');
+    assert.equal(titleWithUnit('TPSA', 'A^2'), 'TPSA (Å²)');
+    assert.equal(titleWithUnit('name', undefined), 'name');
+  });
+  it('joins percentages, intervals and cells', () => {
+    assert.equal(formatPercent(0.1, 'w/w'), '10.0 % w/w');
+    assert.equal(formatInterval(1.234, 5.678, 0.9, 3), '[1.23, 5.68] (90 % interval)');
+    assert.equal(formatInterval(null, 2, null), '[−∞, 2]');
+    assert.equal(formatInterval(null, null, 0.9), null);
+    assert.equal(formatLevel(0.683), '68.3 %');
+    assert.equal(formatLevel(0.95), '95 %');
+    assert.equal(formatCell(true), 'yes');
+    assert.equal(formatCell('DMSO'), 'DMSO');
   });
 });
 
@@ -130,6 +174,41 @@ describe('inline SVG', () => {
 });
 
 describe('molecule displays', () => {
+  it('highlights the matches of a SMARTS, and names the option when RDKit cannot read it', async () => {
+    const shown = await moleculeDisplay('OCC(O)CO', { name: 'glycerol', highlight: '[OX2H]' });
+    assert.equal(shown.payload.highlight, '[OX2H]');
+    assert.match(shown.bundle()['text/plain'], /highlighted: 3 atoms matching \[OX2H\]/);
+    const plain = await moleculeDisplay('OCC(O)CO');
+    assert.notEqual(shown.bundle()['text/html'], plain.bundle()['text/html']);
+    assert.ok(PAYLOAD_SCHEMAS[DISPLAY_MIME.molecule].safeParse(shown.payload).success);
+    await assert.rejects(moleculeDisplay('OCC(O)CO', { highlight: '[C' }), (error: unknown) => {
+      assert.ok(error instanceof DisplayError);
+      assert.equal((error as DisplayError).field, 'highlight');
+      return true;
+    });
+  });
+
+  it('draws every structure of a grid at one scale, so ethanol is not blown up to fill its box', async () => {
+    const shown = await moleculesDisplay([
+      'CCO',
+      'OCC(O)CO',
+      'OC[C@H]1OC(O)[C@H](O)[C@@H](O)[C@@H]1O'
+    ]);
+    const html = shown.bundle()['text/html'] as string;
+    const svgs = html.match(/<svg\b[\s\S]*?<\/svg>/g) ?? [];
+    assert.equal(svgs.length, 3);
+    // The longest bond path of each (a C–C bond; bonds to O stop short of the label).
+    const longestBond = (svg: string) =>
+      Math.max(
+        ...[...svg.matchAll(/d='M ([\d.]+),([\d.]+) L ([\d.]+),([\d.]+)'/g)].map(m =>
+          Math.hypot(Number(m[3]) - Number(m[1]), Number(m[4]) - Number(m[2]))
+        )
+      );
+    const [ethanol, glycerol] = svgs.map(longestBond);
+    // Drawn to fill its box, ethanol's bond would be twice glycerol's (67.6 against 33.7 px).
+    assert.ok(Math.abs(ethanol - glycerol) / glycerol < 0.1, `${ethanol} vs ${glycerol}`);
+  });
+
   it('one molecule: canonical SMILES, InChIKey, properties with units, inline SVG', async () => {
     const shown = await moleculeDisplay('C(O)C(O)CO', { name: 'glycerol' });
     const bundle = shown.bundle();
@@ -248,6 +327,11 @@ describe('mixture display', () => {
   it('leaves out Tg for a ternary mixture and says why', async () => {
     const mixture = await parseMixtureText('DMSO: 10 % w/w; ethylene glycol: 1.5 mol/kg');
     const shown = await mixtureDisplay(mixture);
+    // Each solute and water drawn in the static HTML, inside the composition table.
+    const composition = (shown.bundle()['text/html'] as string).split(
+      'Each component in every unit'
+    )[0];
+    assert.equal(composition.match(/<svg\b/g)?.length, 3);
     checkBundle(shown.bundle(), DISPLAY_MIME.mixture);
     assert.deepEqual(
       shown.payload.properties.map(p => p.name),
@@ -353,6 +437,14 @@ describe('prediction and model report displays', () => {
     const mae = shown.payload.metrics.find(m => m.name === 'MAE');
     assert.equal(mae?.value, result.model.validation.metrics.mae.value);
     assert.equal(mae?.unit, 'K');
+    // Every interval says its level and how it was made; importance says what it measures.
+    assert.equal(mae?.intervalLevel, result.model.validation.metrics.mae.level);
+    assert.match(mae?.intervalMethod ?? '', /bootstrap.*\d+ resamples/);
+    assert.match(
+      shown.payload.importanceMethod ?? '',
+      /^permutation importance: increase of RMSE \(K\)/
+    );
+    assert.match(bundle['text/plain'], /\[\d[\d.]*, \d[\d.]*\] \(95 % .*bootstrap/);
     assert.equal(shown.payload.validation.folds, 4);
     assert.ok(shown.payload.plots.length >= 3);
     assert.ok(shown.plots.every(p => p.svg.startsWith('<svg')));
@@ -369,6 +461,33 @@ describe('prediction and model report displays', () => {
     checkStaticHtml(page);
     assert.equal((page.match(/<svg/g) ?? []).length, shown.plots.length);
     assert.match(htmlDocument(HOSTILE, ''), /<title>&lt;img/);
+    // Molecules in memory, named, predicted without a file; a bad one is reported, not fatal.
+    const predicted = await predictMolecules(await describeTrainedModel(result), [
+      { smiles: 'OCC(O)CO', name: 'glycerol' },
+      'C1CC',
+      { smiles: 'CS(C)=O', name: 'DMSO' }
+    ]);
+    assert.deepEqual(
+      predicted.rows.map(r => r.name),
+      ['glycerol', 'DMSO']
+    );
+    assert.deepEqual(
+      predicted.rejected.map(r => r.line),
+      [3]
+    );
+    const fromFile = await predictCsvText(
+      await describeTrainedModel(result),
+      'SMILES\nOCC(O)CO\nCS(C)=O'
+    );
+    assert.deepEqual(
+      predicted.rows.map(r => r.prediction),
+      fromFile.rows.map(r => r.prediction)
+    );
+    const table = predictionDisplay(predicted, { model: { name: 'tg-ridge', version: null } });
+    assert.deepEqual(
+      table.payload.items.map(i => i.name),
+      ['glycerol', 'DMSO']
+    );
     const plot = shown.plots[0].bundle();
     assert.deepEqual(
       Object.keys(plot).sort(),

@@ -16,6 +16,8 @@ export interface HtmlColumn {
   unit?: string;
   digits?: number;
   kind: 'text' | 'number' | 'html';
+  /** Least width in pixels (a column of depictions: front ends otherwise squeeze them). */
+  minWidth?: number;
 }
 
 export type HtmlCell = string | number | boolean | null;
@@ -36,17 +38,22 @@ export function htmlTable(
   const limit = options.limit ?? HTML_ROW_LIMIT;
   const shown = rows.slice(0, limit);
   const total = Math.max(options.totalRows ?? rows.length, rows.length);
+  // Notebook front ends right-align every cell by default; text reads from the left.
   const head = columns
-    .map(c => `<th style="${CELL}">${escapeHtml(titleWithUnit(c.title, c.unit))}</th>`)
+    .map(
+      c =>
+        `<th style="${CELL};text-align:${c.kind === 'number' ? 'right' : 'left'}">${escapeHtml(titleWithUnit(c.title, c.unit))}</th>`
+    )
     .join('');
   const body = shown
     .map(row => {
       const cells = columns.map(c => {
         const value = row[c.key] ?? null;
         if (c.kind === 'html') {
-          return `<td style="${CELL}">${typeof value === 'string' ? value : ''}</td>`;
+          const width = c.minWidth === undefined ? '' : `;min-width:${c.minWidth}px`;
+          return `<td style="${CELL};text-align:center${width}">${typeof value === 'string' ? value : ''}</td>`;
         }
-        const align = typeof value === 'number' ? ';text-align:right' : '';
+        const align = c.kind === 'number' ? ';text-align:right' : ';text-align:left';
         return `<td style="${CELL}${align}">${escapeHtml(formatCell(value, c.digits))}</td>`;
       });
       return `<tr>${cells.join('')}</tr>`;

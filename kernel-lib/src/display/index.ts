@@ -5,10 +5,15 @@ export { DisplayError } from './errors';
 export type { DisplayErrorCode } from './errors';
 export {
   DEFAULT_DIGITS,
+  displayUnit,
   escapeHtml,
   formatCell,
+  formatInterval,
+  formatLevel,
   formatNumber,
+  formatPercent,
   formatQuantity,
+  formatValue,
   titleWithUnit
 } from './format';
 export { HTML_ROW_LIMIT, htmlTable } from './html';

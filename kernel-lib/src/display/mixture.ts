@@ -15,9 +15,10 @@ import {
   type MixtureProperty,
   type OsmolalityOptions
 } from '../mixtures';
+import { ChemistryError, getSvgWith, withRDKit } from '../chemistry';
 import { Displayable } from './bundle';
 import { escapeHtml, formatNumber, formatQuantity } from './format';
-import { htmlBlock, htmlNotes, htmlTable } from './html';
+import { htmlBlock, htmlNotes, htmlTable, inlineSvg } from './html';
 import type { MixturePayload } from './payloads';
 
 export interface MixtureDisplayOptions extends CompositionOptions {
@@ -116,9 +117,10 @@ export async function mixtureDisplay(
     properties,
     notes
   };
+  const pictures = await Private.pictures(payload);
   return new Displayable('mixture', payload, {
     text: Private.text(payload),
-    html: Private.html(payload)
+    html: Private.html(payload, pictures)
   });
 }
 
@@ -161,8 +163,36 @@ namespace Private {
     return lines.join('\n');
   }
 
-  export function html(payload: MixturePayload): string {
+  /**
+   * A small depiction of each component and of water, at one scale; a structure RDKit cannot draw
+   * (it was read to compute the molar mass, so this is rare) shows its SMILES instead.
+   */
+  export async function pictures(payload: MixturePayload): Promise<(string | null)[]> {
+    const smiles = [...payload.components.map(c => c.smiles), 'O'];
+    return withRDKit(rdkit =>
+      smiles.map(text => {
+        try {
+          return inlineSvg(getSvgWith(rdkit, text, COMPONENT_DEPICTION));
+        } catch (error) {
+          if (error instanceof ChemistryError) {
+            return null;
+          }
+          throw error;
+        }
+      })
+    );
+  }
+
+  const COMPONENT_DEPICTION = { width: 120, height: 80, bondLength: 18 };
+
+  export function html(payload: MixturePayload, pictures: readonly (string | null)[]): string {
     const columns = [
+      {
+        key: 'structure',
+        title: 'structure',
+        kind: 'html' as const,
+        minWidth: COMPONENT_DEPICTION.width
+      },
       { key: 'name', title: 'component', kind: 'text' as const },
       { key: 'given', title: 'given', kind: 'text' as const },
       { key: 'w', title: 'mass fraction', kind: 'number' as const, digits: DIGITS },
@@ -173,9 +203,11 @@ namespace Private {
       { key: 'smiles', title: 'SMILES', kind: 'text' as const }
     ];
     const rows = [
-      ...payload.components.map(c => ({
+      ...payload.components.map((c, i) => ({
+        structure: pictures[i] ?? escapeHtml(c.smiles),
         name: c.name,
-        given: c.given === null ? null : `${formatNumber(c.given.value, 15)} ${c.given.unit}`,
+        given:
+          c.given === null ? null : formatQuantity(c.given.value, c.given.unit, c.given.digits),
         w: c.massFraction,
         x: c.moleFraction,
         m: c.molality.value,
@@ -184,6 +216,7 @@ namespace Private {
         smiles: c.smiles
       })),
       {
+        structure: pictures[payload.components.length] ?? 'O',
         name: 'water (balance)',
         given: null,
         w: payload.water.massFraction,
@@ -213,7 +246,7 @@ namespace Private {
     const density =
       payload.solutionDensity === null
         ? ''
-        : `<p>Solution density ${escapeHtml(formatQuantity(payload.solutionDensity.value, payload.solutionDensity.unit, DIGITS))} (${escapeHtml(payload.solutionDensity.method)}).</p>`;
+        : `<p>Solution density ${escapeHtml(formatQuantity(payload.solutionDensity.value, payload.solutionDensity.unit, DIGITS))}; method: ${escapeHtml(payload.solutionDensity.method)}.</p>`;
     // Gordon-Taylor and Fox share most limits: each is listed once.
     const limits = [
       ...new Set(payload.properties.flatMap(p => p.limits.map(l => `${p.name}: ${l}`)))

@@ -2,7 +2,7 @@ import { trainingPlotSpecs, type SavedModel } from '../models/artifact';
 import type { TrainResult } from '../models/training';
 import type { MetricInterval } from '../models/validation';
 import { Displayable } from './bundle';
-import { escapeHtml, formatNumber } from './format';
+import { displayUnit, escapeHtml, formatInterval, formatLevel } from './format';
 import { htmlBlock, htmlNotes, htmlTable } from './html';
 import type { ModelReportPayload } from './payloads';
 import { propertyOfColumn, type ModelIdentity } from './prediction';
@@ -91,6 +91,15 @@ namespace Private {
         mean: f.mean,
         std: f.sd
       })),
+      ...(model.importance
+        ? {
+            importanceMethod:
+              `permutation importance: increase of RMSE${Private.unitSuffix(property.unit)} when ` +
+              `a feature family's columns are shuffled, on each fold's held-out rows by that ` +
+              `fold's model, ${model.importance.repeats} shuffles per fold; mean and SD over ` +
+              `all shuffles of all folds`
+          }
+        : {}),
       plots: plots.map(p => ({ title: p.title, spec: p.spec })),
       notes
     };
@@ -176,12 +185,15 @@ namespace Private {
           ...(metricUnit === undefined || metricUnit === '' ? {} : { unit: metricUnit }),
           lower: bounded ? m.lower : null,
           upper: bounded ? m.upper : null,
-          digits: METRIC_DIGITS
+          digits: METRIC_DIGITS,
+          ...(bounded
+            ? { intervalLevel: m.level, intervalMethod: `${m.method}, ${m.resamples} resamples` }
+            : {})
         }
       ];
     };
     notes.push(
-      `Metric intervals: ${formatNumber(v.mae.level * 100, 3)} % ${v.mae.method}, ${v.mae.resamples} resamples, seed ${v.mae.seed}.`
+      `Metric intervals: ${formatLevel(v.mae.level)} ${v.mae.method}, ${v.mae.resamples} resamples, seed ${v.mae.seed}.`
     );
     return [
       ...metric('MAE', v.mae, unit),
@@ -216,6 +228,11 @@ namespace Private {
     return `A hyperparameter search chose ${JSON.stringify(chosen)}: the cross-validated metrics score the chosen parameters on the folds that chose them (optimistic); the nested cross-validation metrics (${innerFolds} inner folds) are the estimate to report.`;
   }
 
+  export function unitSuffix(unit: string): string {
+    const shown = displayUnit(unit);
+    return shown === undefined ? '' : ` (${shown})`;
+  }
+
   function unitNote(property: { name: string; unit: string }, notes: string[]): void {
     if (property.unit === '') {
       notes.push(`The unit of ${property.name} is not known (the target column names none).`);
@@ -229,25 +246,35 @@ namespace Private {
   const name = (p: ModelReportPayload) =>
     `${p.model.name}${p.model.version === null ? ' (unregistered)' : `@${p.model.version}`}`;
 
-  const metricColumns = (unitTitle: string) => [
+  const METRIC_COLUMNS = [
     { key: 'name', title: 'metric', kind: 'text' as const },
-    { key: 'value', title: `value${unitTitle}`, kind: 'number' as const, digits: METRIC_DIGITS },
-    { key: 'lower', title: 'lower', kind: 'number' as const, digits: METRIC_DIGITS },
-    { key: 'upper', title: 'upper', kind: 'number' as const, digits: METRIC_DIGITS },
+    { key: 'value', title: 'value', kind: 'number' as const, digits: METRIC_DIGITS },
+    { key: 'interval', title: 'interval', kind: 'text' as const },
     { key: 'unit', title: 'unit', kind: 'text' as const }
   ];
 
+  /** Metric rows as tables show them: the interval with its level and method, the unit as read. */
+  function metricRows(p: ModelReportPayload): Record<string, string | number | null>[] {
+    return p.metrics.map(m => ({
+      name: m.name,
+      value: m.value,
+      interval:
+        formatInterval(m.lower, m.upper, m.intervalLevel ?? null, m.digits)?.replace(
+          / interval\)$/,
+          m.intervalMethod === undefined ? ' interval)' : ` ${m.intervalMethod})`
+        ) ?? null,
+      unit: displayUnit(m.unit) ?? ''
+    }));
+  }
+
   export function text(p: ModelReportPayload): string {
     return [
-      `Model ${name(p)}: ${p.property.name}${p.property.unit === '' ? '' : ` (${p.property.unit})`}, ${p.validation.rows} rows, ${p.validation.scheme}`,
-      textTable(
-        metricColumns(''),
-        p.metrics.map(m => ({ ...m, unit: m.unit ?? '' }))
-      ),
+      `Model ${name(p)}: ${p.property.name}${unitSuffix(p.property.unit)}, ${p.validation.rows} rows, ${p.validation.scheme}`,
+      textTable(METRIC_COLUMNS, metricRows(p)),
       ...(p.coverage === null
         ? []
         : [
-            `coverage of ${formatNumber(p.coverage.nominal * 100, 3)} % intervals: ${formatNumber(p.coverage.observed * 100, 3)} %`
+            `coverage of ${formatLevel(p.coverage.nominal)} intervals: ${formatLevel(p.coverage.observed)}`
           ])
     ].join('\n');
   }
@@ -260,17 +287,13 @@ namespace Private {
     const header =
       `<p><b>${escapeHtml(`Model ${name(p)}`)}</b><br>` +
       escapeHtml(
-        `${p.property.name}${p.property.unit === '' ? '' : ` (${p.property.unit})`}; ${p.validation.rows} rows; ${p.validation.scheme}; learner ${p.model.learner ?? ''}`
+        `${p.property.name}${unitSuffix(p.property.unit)}; ${p.validation.rows} rows; ${p.validation.scheme}; learner ${p.model.learner ?? ''}`
       ) +
       (p.model.snapshot === undefined
         ? ''
         : `<br>training snapshot ${escapeHtml(p.model.snapshot)}`) +
       '</p>';
-    const metrics = htmlTable(
-      metricColumns(''),
-      p.metrics.map(m => ({ ...m, unit: m.unit ?? '' })),
-      { caption: 'Out-of-fold metrics' }
-    );
+    const metrics = htmlTable(METRIC_COLUMNS, metricRows(p), { caption: 'Out-of-fold metrics' });
     const unit = p.property.unit === '' ? undefined : p.property.unit;
     const foldTable =
       folds.length === 0
@@ -290,7 +313,7 @@ namespace Private {
     const coverage =
       p.coverage === null
         ? ''
-        : `<p>${escapeHtml(`Observed coverage of the ${formatNumber(p.coverage.nominal * 100, 3)} % out-of-fold intervals: ${formatNumber(p.coverage.observed * 100, 3)} %.`)}</p>`;
+        : `<p>${escapeHtml(`Observed coverage of the ${formatLevel(p.coverage.nominal)} out-of-fold intervals: ${formatLevel(p.coverage.observed)}.`)}</p>`;
     const importance =
       p.importance.length === 0
         ? ''
@@ -314,7 +337,7 @@ namespace Private {
             ],
             p.importance,
             { caption: 'Permutation importance' }
-          );
+          ) + (p.importanceMethod === undefined ? '' : `<p>${escapeHtml(p.importanceMethod)}.</p>`);
     return htmlBlock(
       header +
         metrics +

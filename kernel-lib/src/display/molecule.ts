@@ -1,16 +1,21 @@
 import {
   ChemistryError,
   DESCRIPTORS,
+  depictMol,
   getDescriptorsOf,
+  parseSmarts,
+  substructMatches,
   toRDKitInput,
   withMol,
   withRDKit,
+  type DepictionOptions,
+  type RDKitMol,
   type RDKitModule
 } from '../chemistry';
 import type { Molecule, SimilarityHits, SubstructureHits } from '../api/schemas';
 import { Displayable } from './bundle';
 import { DisplayError } from './errors';
-import { escapeHtml, formatQuantity } from './format';
+import { escapeHtml, formatValue } from './format';
 import { HTML_ROW_LIMIT, htmlBlock, htmlTable, inlineSvg, type HtmlColumn } from './html';
 import type { MoleculePayload, MoleculesPayload } from './payloads';
 import type { ArqueroLike } from './table';
@@ -41,30 +46,44 @@ export const MOLECULE_PROPERTIES: readonly {
   { descriptor: 'hBondAcceptors', title: 'H-bond acceptors' }
 ];
 
-const DEPICTION = { width: 300, height: 200 };
-const GRID_DEPICTION = { width: 160, height: 110 };
+// One bond length per kind of output, so methanol is drawn at the scale of sucrose (the
+// extension's renderers draw at the same scales).
+const DEPICTION = { width: 300, height: 200, bondLength: 36 };
+const GRID_DEPICTION = { width: 160, height: 110, bondLength: 23 };
 
 interface Computed {
   smiles: string;
   inchikey: string;
   values: Record<string, number>;
   svg: string;
+  /** Atoms matched by the highlight SMARTS (0 without one). */
+  highlighted: number;
   rdkitVersion: string;
+}
+
+export interface MoleculeOptions {
+  /** The name shown (default: the record's). */
+  name?: string;
+  /** A SMARTS whose matches are highlighted in the depiction, e.g. "[OX2H]" for hydroxyls. */
+  highlight?: string;
 }
 
 /** One molecule: canonical SMILES, InChIKey, the properties of MOLECULE_PROPERTIES, a depiction. */
 export async function moleculeDisplay(
   input: MoleculeInput,
-  options: { name?: string } = {}
+  options: MoleculeOptions = {}
 ): Promise<Displayable<'molecule'>> {
   const record = Private.record(input, 'molecule');
   const text = await toRDKitInput(record.structure);
-  const computed = await withRDKit(rdkit => Private.compute(rdkit, text, DEPICTION, 'molecule'));
+  const computed = await withRDKit(rdkit =>
+    Private.compute(rdkit, text, { ...DEPICTION, highlight: options.highlight }, 'molecule')
+  );
   const payload: MoleculePayload = {
     smiles: computed.smiles,
     name: options.name ?? record.name,
     id: record.id,
     inchikey: record.inchikey ?? computed.inchikey,
+    ...(options.highlight ? { highlight: options.highlight } : {}),
     properties: MOLECULE_PROPERTIES.map(p => {
       const definition = Private.definition(p.descriptor);
       return {
@@ -77,18 +96,22 @@ export async function moleculeDisplay(
     })
   };
   const title = payload.name ?? payload.smiles;
-  const lines = payload.properties.map(
-    p => `${p.name}: ${formatQuantity(p.value as number, p.unit, p.digits ?? 15)}`
-  );
+  const lines = payload.properties.map(p => `${p.name}: ${formatValue(p.value, p.unit, p.digits)}`);
   const plain = [
     `${title}${payload.name === null ? '' : ` (${payload.smiles})`}`,
     ...(payload.inchikey === null ? [] : [`InChIKey ${payload.inchikey}`]),
+    ...(payload.highlight === undefined
+      ? []
+      : [`highlighted: ${computed.highlighted} atoms matching ${payload.highlight}`]),
     ...lines
   ].join('\n');
   const rows = payload.properties.map(p => ({ property: p.name, value: p.value }));
   const html = htmlBlock(
     `<p><b>${escapeHtml(title)}</b><br><code>${escapeHtml(payload.smiles)}</code>` +
       (payload.inchikey === null ? '' : `<br>InChIKey ${escapeHtml(payload.inchikey)}`) +
+      (payload.highlight === undefined
+        ? ''
+        : `<br>${escapeHtml(`highlighted: ${computed.highlighted} atoms matching ${payload.highlight}`)}`) +
       `</p>${inlineSvg(computed.svg)}` +
       htmlTable(
         [
@@ -97,11 +120,7 @@ export async function moleculeDisplay(
         ],
         rows.map((r, i) => ({
           property: r.property,
-          value: formatQuantity(
-            r.value as number,
-            payload.properties[i].unit,
-            payload.properties[i].digits ?? 15
-          )
+          value: formatValue(r.value, payload.properties[i].unit, payload.properties[i].digits)
         }))
       ) +
       `<p style="font-size:0.8em">Computed by RDKit ${escapeHtml(computed.rdkitVersion)}.</p>`
@@ -212,7 +231,7 @@ export async function moleculesDisplay(
     totalRows: inputs.length
   };
   const htmlColumns: HtmlColumn[] = [
-    { key: 'structure', title: 'structure', kind: 'html' },
+    { key: 'structure', title: 'structure', kind: 'html', minWidth: GRID_DEPICTION.width },
     { key: 'name', title: 'name', kind: 'text' },
     { key: 'smiles', title: 'SMILES', kind: 'text' },
     ...columns.map(c => ({ ...c, kind: c.kind }))
@@ -391,20 +410,39 @@ namespace Private {
   export function compute(
     rdkit: RDKitModule,
     text: string,
-    size: { width: number; height: number },
+    depiction: DepictionOptions,
     field: string
   ): Computed {
+    const query = highlightQuery(rdkit, depiction.highlight);
     try {
       return withMol(rdkit, text, mol => ({
         smiles: mol.get_smiles(),
         inchikey: rdkit.get_inchikey_for_inchi(mol.get_inchi()),
         values: getDescriptorsOf(rdkit, mol),
-        svg: mol.get_svg(size.width, size.height),
+        svg: depictMol(rdkit, mol, depiction),
+        highlighted: query === null ? 0 : new Set(substructMatches(mol, query).flat()).size,
         rdkitVersion: rdkit.version()
       }));
     } catch (error) {
       if (error instanceof ChemistryError) {
         throw new DisplayError('invalid_input', error.message, field);
+      }
+      throw error;
+    } finally {
+      query?.delete();
+    }
+  }
+
+  /** The highlight SMARTS parsed, or a DisplayError naming the option when RDKit cannot read it. */
+  function highlightQuery(rdkit: RDKitModule, smarts: string | undefined): RDKitMol | null {
+    if (!smarts) {
+      return null;
+    }
+    try {
+      return parseSmarts(rdkit, smarts);
+    } catch (error) {
+      if (error instanceof ChemistryError) {
+        throw new DisplayError('invalid_input', error.message, 'highlight');
       }
       throw error;
     }

@@ -1,23 +1,8 @@
 import { z } from 'zod';
 
-/**
- * What the kernel sends to JupyterLab for each kind of result, and what the extension's
- * renderers read: one versioned vendor MIME type per kind, its payload described here once. A
- * payload is plain JSON, complete in itself (a renderer never calls the server or the kernel to
- * draw it), and carries what a methods section needs: units, the method and the source of every
- * computed value, the model name@version. Changing a payload's meaning means a new version (v2)
- * next to this one, never an edit of v1.
- */
-export const DISPLAY_MIME = {
-  molecule: 'application/vnd.cryoprotect.molecule.v1+json',
-  molecules: 'application/vnd.cryoprotect.molecules.v1+json',
-  mixture: 'application/vnd.cryoprotect.mixture.v1+json',
-  prediction: 'application/vnd.cryoprotect.prediction.v1+json',
-  modelReport: 'application/vnd.cryoprotect.model-report.v1+json',
-  table: 'application/vnd.cryoprotect.table.v1+json'
-} as const;
+import { DISPLAY_MIME } from './mime';
 
-export type DisplayKind = keyof typeof DISPLAY_MIME;
+export { DISPLAY_MIME, type DisplayKind } from './mime';
 
 /** A cited source of a value, as a reader of a methods section wants it. */
 export const SourceSchema = z.object({
@@ -63,6 +48,11 @@ export const MoleculePayloadSchema = z.object({
   /** The record's id in the database, when it is registered. */
   id: z.string().nullable(),
   inchikey: z.string().nullable(),
+  /**
+   * A SMARTS whose matches the depiction highlights (added after v1 was first published, hence
+   * optional).
+   */
+  highlight: z.string().optional(),
   properties: z.array(PropertySchema)
 });
 export type MoleculePayload = z.infer<typeof MoleculePayloadSchema>;
@@ -197,11 +187,22 @@ export const ModelReportPayloadSchema = z.object({
       unit: z.string().optional(),
       lower: z.number().nullable(),
       upper: z.number().nullable(),
-      digits: z.number().int().min(1).max(15).optional()
+      digits: z.number().int().min(1).max(15).optional(),
+      /**
+       * Nominal coverage of [lower, upper] (0.95) and how it was obtained ("bootstrap percentile,
+       * 1000 resamples"); added after v1 was first published, hence optional.
+       */
+      intervalLevel: z.number().gt(0).lt(1).optional(),
+      intervalMethod: z.string().optional()
     })
   ),
   coverage: z.object({ nominal: z.number(), observed: z.number() }).nullable(),
   importance: z.array(z.object({ feature: z.string(), mean: z.number(), std: z.number() })),
+  /**
+   * What `importance` measures and in which unit, e.g. "permutation importance: mean increase of
+   * RMSE (K) over 5 shuffles per family, held-out folds" (added after v1, hence optional).
+   */
+  importanceMethod: z.string().optional(),
   /** Vega-Lite specs, data inlined. */
   plots: z.array(z.object({ title: z.string(), spec: z.record(z.string(), z.unknown()) })),
   notes: z.array(z.string())

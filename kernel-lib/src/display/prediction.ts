@@ -1,7 +1,7 @@
 import type { Predictions } from '../models/predict';
 import { Displayable } from './bundle';
 import { DisplayError } from './errors';
-import { escapeHtml, formatNumber, formatQuantity } from './format';
+import { escapeHtml, formatLevel, formatNumber, formatQuantity } from './format';
 import { HTML_ROW_LIMIT, htmlBlock, htmlTable } from './html';
 import type { PredictionPayload } from './payloads';
 import { textTable } from './text';
@@ -45,8 +45,7 @@ export function predictionDisplay(
   const limit = options.limit ?? HTML_ROW_LIMIT;
   const { property, model } = payload;
   const digits = options.digits ?? payload.digits ?? PREDICTION_DIGITS;
-  const level =
-    payload.intervalLevel === null ? '' : `${formatNumber(payload.intervalLevel * 100, 3)} % `;
+  const level = payload.intervalLevel === null ? '' : `${formatLevel(payload.intervalLevel)} `;
   const modelText = `${model.name}${model.version === null ? ' (unregistered)' : `@${model.version}`}`;
   const columns = [
     { key: 'name', title: 'name', kind: 'text' as const },
@@ -107,7 +106,7 @@ function fromPredictions(input: Predictions, options: PredictionOptions): Predic
   if (saved === undefined || !Array.isArray(input.rows)) {
     throw new DisplayError(
       'invalid_input',
-      'must be predictCsvText()/predictCsv() output',
+      'must be predictMolecules()/predictCsvText()/predictCsv() output',
       'predictions'
     );
   }
@@ -124,7 +123,7 @@ function fromPredictions(input: Predictions, options: PredictionOptions): Predic
     digits,
     // A mixture model's input is a mixture's text, not a structure: it goes in the name.
     items: input.rows.map(row => ({
-      name: saved.mixtureColumn === undefined ? null : row.input,
+      name: saved.mixtureColumn === undefined ? (row.name ?? null) : row.input,
       smiles: saved.mixtureColumn === undefined ? row.input : null,
       value: row.prediction,
       lower: row.lower,

@@ -13,6 +13,8 @@ export interface PredictedRow {
   prediction: number;
   lower: number;
   upper: number;
+  /** The name the caller gave the input (predictMolecules), shown with the prediction. */
+  name?: string | null;
 }
 
 export interface Predictions {
@@ -68,6 +70,45 @@ export async function predictCsvText(
     rejected: read.rejected,
     model: saved,
     inputColumn
+  };
+}
+
+/** A molecule to predict: its structure, a name to show, the model's conditions (if it needs any). */
+export type MoleculeToPredict =
+  string | { smiles: string; name?: string | null; conditions?: Record<string, number> };
+
+/**
+ * Predict molecules held in memory (SMILES, or records such as the reference molecules) with a
+ * saved or registered model, without writing a file. The inputs go through exactly the reading
+ * and checking of predictCsvText (one code path, so a notebook and `cryoprotect model predict`
+ * agree); a rejected input is reported with `line` = its position in `molecules` + 2, as if it
+ * were a CSV row under a header. Structure models only: a mixture model reads mixtures' text.
+ */
+export async function predictMolecules(
+  saved: SavedModel,
+  molecules: readonly MoleculeToPredict[]
+): Promise<Predictions> {
+  if (saved.featurizer.mixture === true) {
+    throw new Error(
+      'model: this model predicts mixtures; give predictCsvText a CSV with its mixture column'
+    );
+  }
+  const conditions = saved.featurizer.conditions ?? [];
+  const records = molecules.map(m => (typeof m === 'string' ? { smiles: m } : m));
+  records.forEach((record, i) => {
+    const missing = conditions.filter(c => typeof record.conditions?.[c] !== 'number');
+    if (missing.length > 0) {
+      throw new Error(`molecules[${i}].conditions: the model needs ${missing.join(', ')}`);
+    }
+  });
+  const header = [saved.smilesColumn, ...conditions].map(csvCell).join(',');
+  const lines = records.map(r =>
+    [csvCell(r.smiles), ...conditions.map(c => String(r.conditions?.[c]))].join(',')
+  );
+  const predictions = await predictCsvText(saved, [header, ...lines].join('\n'));
+  return {
+    ...predictions,
+    rows: predictions.rows.map(row => ({ ...row, name: records[row.line - 2].name ?? null }))
   };
 }
 

@@ -2,7 +2,7 @@
  * What a selection in the molecule grid becomes outside the grid: a code cell for the notebook
  * (the record of what was picked, reproducible and visible), SMILES lines and CSV for the clipboard.
  */
-import { headerWithUnit } from '../format';
+import { titleWithUnit } from '../format';
 import type { GridColumn, GridRow } from './model';
 
 export interface ISelectionContext {
@@ -56,7 +56,7 @@ export function selectionCsv(rows: readonly GridRow[], columns: readonly GridCol
     'id',
     'name',
     'smiles',
-    ...columns.map(column => headerWithUnit(column.title, column.unit))
+    ...columns.map(column => titleWithUnit(column.title, column.unit))
   ];
   const lines = [header.map(Private.csvField).join(',')];
   for (const row of rows) {

@@ -4,7 +4,7 @@ import { Widget } from '@lumino/widgets';
 import { copyButton } from '../copy';
 import { depictInto, matchSmarts } from '../depict';
 import { h } from '../dom';
-import { displayUnit, formatCell, formatNumber, headerWithUnit } from '../format';
+import { formatCell, formatValue, titleWithUnit } from '../format';
 import { selectionCode, selectionCsv, selectionSmiles } from './code';
 import {
   GridSelection,
@@ -238,7 +238,7 @@ export class MoleculeGrid extends Widget {
         h(
           'option',
           { attrs: { value: column.key } },
-          `Sort by ${headerWithUnit(column.title, column.unit)}`
+          `Sort by ${titleWithUnit(column.title, column.unit)}`
         )
       )
     );
@@ -430,7 +430,7 @@ export class MoleculeGrid extends Widget {
             h(
               'div',
               { className: 'jp-cryoprotect-Grid-value' },
-              `${column.title}: ${this.cellText(row, column.key)}${displayUnit(column.unit) ? ` ${displayUnit(column.unit)}` : ''}`
+              `${column.title}: ${formatValue(row.values[column.key] ?? null, column.unit, column.digits)}`
             )
           )
         );
@@ -445,7 +445,7 @@ export class MoleculeGrid extends Widget {
       { key: 'smiles', label: 'SMILES', numeric: false },
       ...this.payload.columns.map(column => ({
         key: column.key,
-        label: headerWithUnit(column.title, column.unit),
+        label: titleWithUnit(column.title, column.unit),
         numeric: column.kind === 'number'
       }))
     ];
@@ -609,11 +609,8 @@ export class MoleculeGrid extends Widget {
       lines.push(`id: ${row.id}`);
     }
     for (const column of this.payload.columns) {
-      const value = row.values[column.key] ?? null;
-      const text =
-        typeof value === 'number' ? formatNumber(value, column.digits) : formatCell(value);
       lines.push(
-        `${column.title}: ${text}${displayUnit(column.unit) && value !== null ? ` ${displayUnit(column.unit)}` : ''}`
+        `${column.title}: ${formatValue(row.values[column.key] ?? null, column.unit, column.digits)}`
       );
     }
     return lines.join('\n');
