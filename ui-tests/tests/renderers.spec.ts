@@ -50,7 +50,7 @@ test.describe('CryoProtect renderers', () => {
     await expect(grid).toHaveCount(1);
     await expect(grid.locator('.jp-cryoprotect-Title')).toHaveText('Reference cryoprotectants');
     await expect(grid.locator('.jp-cryoprotect-Grid-summary')).toHaveText(
-      ` — 1–24 of ${REFERENCE_COUNT} molecules`
+      `1–24 of ${REFERENCE_COUNT} molecules`
     );
     await expect(Private.cards(page)).toHaveCount(24);
     await Private.expectDrawn(Private.cards(page).first());
@@ -105,7 +105,7 @@ test.describe('CryoProtect renderers', () => {
     expect(matched).toBe(17);
     await expect(cards).toHaveCount(matched);
     await expect(grid.locator('.jp-cryoprotect-Grid-summary')).toHaveText(
-      ` — 1–${matched} of ${matched} matching, ${REFERENCE_COUNT} molecules`
+      `1–${matched} of ${matched} matching, ${REFERENCE_COUNT} molecules`
     );
     const names = await cards.locator('.jp-cryoprotect-Grid-name').allTextContents();
     expect(names).not.toContain('water');

@@ -141,7 +141,9 @@ describe('mixture renderer', () => {
   it('reads like a methods section: composition, temperature, method, sources, limits, notes', async () => {
     const renderer = await render('mixture', mixture);
     const text = renderer.node.textContent!;
-    expect(text).toContain('10 % w/w glycerol in water at 293.15 K');
+    expect(text).toContain(
+      '10 % w/w glycerol in water; water the balance; volumes and densities at 293.15 K'
+    );
     expect(text).toContain('1.23 osmol/kg');
     expect(text).toContain('Method: ideal van ’t Hoff');
     expect(text).toContain('Equation: Σ νᵢ mᵢ');

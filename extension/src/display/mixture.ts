@@ -100,7 +100,7 @@ export class MixtureRenderer extends PayloadRenderer<MixturePayload> {
           h(
             'span',
             { className: 'jp-cryoprotect-Muted' },
-            ` at ${formatQuantity(payload.temperature.value, payload.temperature.unit, payload.temperature.digits)}`
+            `; water the balance; volumes and densities at ${formatQuantity(payload.temperature.value, payload.temperature.unit, payload.temperature.digits)}`
           )
         ),
         components,

@@ -132,8 +132,11 @@ export class ModelReportRenderer extends PayloadRenderer<ModelReportPayload> {
       )
     ];
     for (const plot of payload.plots) {
-      parts.push(h('h4', { className: 'jp-cryoprotect-PlotTitle' }, plot.title));
       const widget = this.plot ? await this.plot(plot.spec, context.trusted) : null;
+      // Vega draws the spec's own title; a heading above it would say it twice.
+      if (!widget || plot.spec.title === undefined) {
+        parts.push(h('h4', { className: 'jp-cryoprotect-PlotTitle' }, plot.title));
+      }
       parts.push(widget ?? Private.plotData(plot.spec));
     }
     if (payload.notes.length > 0) {

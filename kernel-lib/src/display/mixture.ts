@@ -150,7 +150,7 @@ namespace Private {
 
   export function text(payload: MixturePayload): string {
     const lines = [
-      `${payload.name === null ? '' : `${payload.name}: `}${payload.text} (water the balance), at ${formatQuantity(payload.temperature.value, 'K', 5)}`
+      `${payload.name === null ? '' : `${payload.name}: `}${payload.text}, water the balance; volumes and densities at ${formatQuantity(payload.temperature.value, 'K', 5)}`
     ];
     for (const c of payload.components) {
       lines.push(
@@ -277,7 +277,7 @@ namespace Private {
             { caption: 'Each component in every unit' }
           );
     return htmlBlock(
-      `<p><b>${escapeHtml(payload.name ?? payload.text)}</b><br>${escapeHtml(payload.text)}, water the balance, at ${escapeHtml(formatQuantity(payload.temperature.value, 'K', 5))}</p>` +
+      `<p><b>${escapeHtml(payload.name ?? payload.text)}</b><br>${escapeHtml(payload.text)}, water the balance; volumes and densities at ${escapeHtml(formatQuantity(payload.temperature.value, 'K', 5))}</p>` +
         htmlTable(columns, rows) +
         amounts +
         density +

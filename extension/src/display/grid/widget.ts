@@ -390,8 +390,8 @@ export class MoleculeGrid extends Widget {
       rows.length < totalRows ? ` (the kernel sent ${rows.length} of ${totalRows})` : '';
     this.nodes.summary.textContent =
       this.order.length === rows.length
-        ? ` — ${first}–${first + items.length - 1 || 0} of ${rows.length} molecules${capped}`
-        : ` — ${first}–${first + items.length - 1 || 0} of ${this.order.length} matching, ${rows.length} molecules${capped}`;
+        ? `${first}–${first + items.length - 1 || 0} of ${rows.length} molecules${capped}`
+        : `${first}–${first + items.length - 1 || 0} of ${this.order.length} matching, ${rows.length} molecules${capped}`;
     for (const button of this.node.querySelectorAll<HTMLElement>('[data-view]')) {
       button.classList.toggle('jp-mod-active', button.dataset.view === this.view);
     }
@@ -408,7 +408,7 @@ export class MoleculeGrid extends Widget {
   }
 
   private gridView(items: readonly number[]): HTMLElement {
-    const shownColumns = this.payload.columns.slice(0, 3);
+    const shownColumns = this.payload.columns.slice(0, 4);
     return h(
       'div',
       {
