@@ -7,6 +7,9 @@ import { fileURLToPath } from 'node:url';
 /** The repository root (server/dist -> ../..), where .venv and notebooks/ live. */
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
+/** JupyterLab's plugin that asks for news consent and checks for updates. */
+export const ANNOUNCEMENTS_PLUGIN = '@jupyterlab/apputils-extension:announcements';
+
 export interface LabOptions {
   port: number;
   openBrowser: boolean;
@@ -59,6 +62,14 @@ export async function startJupyterLab(options: LabOptions): Promise<RunningLab> 
     }),
     // It may carry the local API token.
     { mode: 0o600 }
+  );
+  // The news prompt ("Would you like to get notified about official Jupyter news?") and the update
+  // check come from one plugin; the page config of our folder disables it, as
+  // `jupyter labextension disable` would, without touching the environment's settings.
+  mkdirSync(join(configDir, 'labconfig'), { recursive: true });
+  writeFileSync(
+    join(configDir, 'labconfig', 'page_config.json'),
+    JSON.stringify({ disabledExtensions: { [ANNOUNCEMENTS_PLUGIN]: true } })
   );
   const args = [
     'lab',
