@@ -11,6 +11,7 @@ import {
 } from '@jupyterlab/apputils';
 import { Widget } from '@lumino/widgets';
 import { chemistryInfo, depictMolecule, loadKernel } from './chemistry';
+import { composerPlugin } from './composer/plugin';
 import { renderersPlugin } from './display/plugin';
 import { checkHealth, resolveServerUrl, type IServerHealth } from './health';
 
@@ -174,4 +175,4 @@ namespace Private {
   }
 }
 
-export default [connectionPlugin, chemistryPlugin, renderersPlugin];
+export default [connectionPlugin, chemistryPlugin, renderersPlugin, composerPlugin];

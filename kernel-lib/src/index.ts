@@ -9,6 +9,7 @@ export type {
   LiquidDensityCorrelation,
   PpdsCorrelation
 } from './properties/density';
+export { COMPONENT_ROLES } from './mixtures/units';
 export {
   ComponentRoleSchema,
   findReferenceMolecule,

@@ -1,6 +1,6 @@
 /**
- * The light entry `@cryoprotect/kernel/display`: the vendor MIME types and the formatting of
- * numbers and units, without chemistry, models or schemas. JupyterLab's first page load imports
+ * The light entry `@cryoprotect/kernel/display`: the vendor MIME types, the formatting of
+ * numbers and units and the vocabulary of mixtures, without chemistry, models or schemas. JupyterLab's first page load imports
  * this (to register the renderers and format what they draw); the whole kernel, RDKit.js and
  * TensorFlow.js load only when the first structure is drawn.
  */
@@ -18,3 +18,9 @@ export {
   formatValue,
   titleWithUnit
 } from './format';
+export {
+  COMPONENT_ROLES,
+  CONCENTRATION_UNITS,
+  PER_VOLUME_UNITS,
+  type ConcentrationUnit
+} from '../mixtures/units';

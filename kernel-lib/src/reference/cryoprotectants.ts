@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { COMPONENT_ROLES } from '../mixtures/units';
 import data from './cryoprotectants.json';
 
 const SourceSchema = z.object({
@@ -46,13 +47,7 @@ const DensitySchema = z.discriminatedUnion('equation', [
   })
 ]);
 
-export const ComponentRoleSchema = z.enum([
-  'solvent',
-  'penetrating',
-  'non-penetrating',
-  'buffer-salt',
-  'other'
-]);
+export const ComponentRoleSchema = z.enum(COMPONENT_ROLES);
 export type ComponentRole = z.infer<typeof ComponentRoleSchema>;
 
 const ReferenceMoleculeSchema = z.object({
