@@ -104,22 +104,7 @@ export class MixtureComposer extends Widget {
       { className: 'jp-cryoprotect-Composer-form' },
       h('h3', { className: 'jp-cryoprotect-Title' }, 'Mixture composer'),
       h('label', { className: 'jp-cryoprotect-Composer-field' }, 'Name ', name),
-      h(
-        'table',
-        { className: 'jp-cryoprotect-Table jp-cryoprotect-Composer-rows' },
-        h(
-          'thead',
-          {},
-          h(
-            'tr',
-            {},
-            ...['Component (name or SMILES)', 'Amount', 'Unit', 'Role', ''].map(label =>
-              h('th', { attrs: { scope: 'col' } }, label)
-            )
-          )
-        ),
-        this.nodes.rows
-      ),
+      h('table', { className: 'jp-cryoprotect-Composer-rows' }, this.nodes.rows),
       names,
       h(
         'div',
@@ -223,10 +208,12 @@ export class MixtureComposer extends Widget {
           this.renderRows();
           this.schedule();
         });
+        // Each input with its label above it: rows wrap in a narrow panel beside a notebook.
         const cell = (field: RowField, input: HTMLElement) =>
           h(
             'td',
             {},
+            h('div', { className: 'jp-cryoprotect-Label' }, Private.LABELS[field]),
             input,
             h('div', {
               className: 'jp-cryoprotect-FieldError',
@@ -334,4 +321,11 @@ export class MixtureComposer extends Widget {
 
 namespace Private {
   export const ids = { next: 0 };
+
+  export const LABELS: Record<RowField, string> = {
+    component: 'Component (name or SMILES)',
+    amount: 'Amount',
+    unit: 'Unit',
+    role: 'Role'
+  };
 }
