@@ -13,6 +13,7 @@ import { Widget } from '@lumino/widgets';
 import { chemistryInfo, depictMolecule, loadKernel } from './chemistry';
 import { composerPlugin } from './composer/plugin';
 import { renderersPlugin } from './display/plugin';
+import { launcherPlugin } from './launcher';
 import { checkHealth, resolveServerUrl, type IServerHealth } from './health';
 
 namespace CommandIDs {
@@ -175,4 +176,4 @@ namespace Private {
   }
 }
 
-export default [connectionPlugin, chemistryPlugin, renderersPlugin, composerPlugin];
+export default [connectionPlugin, chemistryPlugin, renderersPlugin, composerPlugin, launcherPlugin];

@@ -108,3 +108,20 @@ test('compose a mixture, see every unit and the Tg change, insert its code and r
   ).toHaveCount(0);
   expect(pageErrors).toEqual([]);
 });
+
+test('the CryoProtect launcher cards and menu open the tutorial and the composer', async ({
+  page
+}) => {
+  // Galata opens JupyterLab on its launcher.
+  const section = page.locator('.jp-Launcher-section:visible', { hasText: 'CryoProtect' });
+  await expect(section.locator('.jp-LauncherCard')).toHaveText(['Tutorial', 'Mixture composer']);
+  await section.locator('.jp-LauncherCard', { hasText: 'Mixture composer' }).click();
+  await expect(page.locator('.jp-cryoprotect-Composer')).toHaveCount(1);
+
+  await page.menu.clickMenuItem('CryoProtect>New Mixture Composer');
+  await expect(page.locator('.jp-cryoprotect-Composer')).toHaveCount(2);
+
+  await page.menu.clickMenuItem('CryoProtect>Open the Tutorial');
+  await expect(page.locator('.lm-TabBar-tab', { hasText: '01-tutorial.ipynb' })).toHaveCount(1);
+  await acceptKernel(page);
+});

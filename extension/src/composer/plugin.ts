@@ -2,6 +2,7 @@ import type { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/applica
 import { ICommandPalette, MainAreaWidget } from '@jupyterlab/apputils';
 import { INotebookTracker, NotebookActions } from '@jupyterlab/notebook';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
+import { cryoprotectIcon } from '../icon';
 import { MixtureComposer } from './widget';
 
 namespace CommandIDs {
@@ -25,7 +26,13 @@ export const composerPlugin: JupyterFrontEndPlugin<void> = {
     palette: ICommandPalette | null
   ) => {
     app.commands.addCommand(CommandIDs.openComposer, {
-      label: 'CryoProtect: New Mixture Composer',
+      label: args =>
+        args.isLauncher
+          ? 'Mixture composer'
+          : args.short
+            ? 'New Mixture Composer'
+            : 'CryoProtect: New Mixture Composer',
+      icon: args => (args.isLauncher ? cryoprotectIcon : undefined),
       caption: 'Compose a solution: every unit, molality, osmolality and Tg as you type',
       execute: () => {
         const content = new MixtureComposer({
