@@ -194,8 +194,17 @@ describe('composer widget', () => {
     );
     expect(insert.disabled).toBe(false);
     insert.click();
+    await waitFor(() => inserted.length > 0);
     expect(inserted).toHaveLength(1);
     expect(inserted[0]).toContain('parseMixtureText("glycerol: 7.239 mol/kg")');
+    // Clicked before a new entry is checked (the button is still on): nothing unchecked goes in.
+    type(amount, 'x');
+    expect(insert.disabled).toBe(false);
+    insert.click();
+    await widget.settled();
+    await new Promise(resolve => setTimeout(resolve, 50));
+    expect(inserted).toHaveLength(1);
+    expect(insert.disabled).toBe(true);
     widget.dispose();
   });
 
@@ -212,9 +221,8 @@ describe('composer widget', () => {
     expect(rows()).toHaveLength(1);
     await widget.settled();
     widget.node.querySelector<HTMLButtonElement>('.jp-cryoprotect-Composer-insert')!.click();
-    expect(widget.node.querySelector('.jp-cryoprotect-Composer-status')!.textContent).toBe(
-      'open a notebook to insert the code into'
-    );
+    const status = widget.node.querySelector('.jp-cryoprotect-Composer-status')!;
+    await waitFor(() => status.textContent === 'open a notebook to insert the code into');
     widget.dispose();
   });
 });

@@ -86,7 +86,7 @@ export class MixtureComposer extends Widget {
       },
       'Insert code'
     );
-    insert.addEventListener('click', () => this.insert());
+    insert.addEventListener('click', () => void this.insert());
     this.nodes = {
       name,
       rows: h('tbody'),
@@ -307,8 +307,9 @@ export class MixtureComposer extends Widget {
     );
   }
 
-  private insert(): void {
-    if (this.last.payload === null) {
+  private async insert(): Promise<void> {
+    // A click within the settle time must not insert rows that were never checked.
+    if ((await this.settled()).payload === null) {
       return;
     }
     if (!this.options.insertCode(this.model.code())) {
