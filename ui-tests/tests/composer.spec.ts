@@ -1,6 +1,6 @@
 import { expect, test } from '@jupyterlab/galata';
 import * as path from 'path';
-import { acceptKernel } from './kernel';
+import { acceptKernel, expectNoPageErrors, watchErrors } from './kernel';
 
 // The mixture composer as a researcher meets it: opened from the command palette beside a
 // notebook, filled in, changed, broken and mended, and its code inserted into the notebook and run.
@@ -12,8 +12,7 @@ test('compose a mixture, see every unit and the Tg change, insert its code and r
   page,
   tmpPath
 }) => {
-  const pageErrors: Error[] = [];
-  page.on('pageerror', error => pageErrors.push(error));
+  watchErrors(page);
   expect(await page.contents.uploadFile(NOTEBOOK, `${tmpPath}/composer.ipynb`)).toBe(true);
   expect(await page.notebook.openByPath(`${tmpPath}/composer.ipynb`)).toBe(true);
   await acceptKernel(page);
@@ -106,7 +105,7 @@ test('compose a mixture, see every unit and the Tg change, insert its code and r
   await expect(
     page.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')
   ).toHaveCount(0);
-  expect(pageErrors).toEqual([]);
+  expectNoPageErrors(page);
 });
 
 test('the CryoProtect launcher cards and menu open the tutorial and the composer', async ({

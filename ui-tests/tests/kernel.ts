@@ -15,3 +15,16 @@ export async function acceptKernel(page: IJupyterLabPageFixture): Promise<void> 
   await dialog.getByRole('button', { name: 'Select Kernel' }).click();
   await expect(dialog).toHaveCount(0);
 }
+
+const pageErrors = new WeakMap<object, string[]>();
+
+/** Collect the page's uncaught exceptions (a renderer throwing into JupyterLab lands here). */
+export function watchErrors(page: IJupyterLabPageFixture): void {
+  const errors: string[] = [];
+  pageErrors.set(page, errors);
+  page.on('pageerror', error => errors.push(error.message));
+}
+
+export function expectNoPageErrors(page: IJupyterLabPageFixture): void {
+  expect(pageErrors.get(page) ?? []).toEqual([]);
+}

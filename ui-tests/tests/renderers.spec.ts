@@ -1,7 +1,7 @@
 import { expect, type IJupyterLabPageFixture, test } from '@jupyterlab/galata';
 import type { Locator } from '@playwright/test';
 import * as path from 'path';
-import { acceptKernel } from './kernel';
+import { acceptKernel, expectNoPageErrors, watchErrors } from './kernel';
 
 // The CryoProtect renderers in a real JupyterLab with the tslab kernel, driven the way a
 // researcher uses them: ui-tests/notebooks/renderers.ipynb displays a molecule, the reference
@@ -26,7 +26,7 @@ const REFERENCE_COUNT = 25;
 
 test.describe('CryoProtect renderers', () => {
   test.beforeEach(async ({ page, tmpPath }) => {
-    Private.watchErrors(page);
+    watchErrors(page);
     expect(await page.contents.uploadFile(NOTEBOOK, `${tmpPath}/renderers.ipynb`)).toBe(true);
     expect(await page.notebook.openByPath(`${tmpPath}/renderers.ipynb`)).toBe(true);
     await acceptKernel(page);
@@ -35,7 +35,7 @@ test.describe('CryoProtect renderers', () => {
   });
 
   test.afterEach(async ({ page }) => {
-    Private.expectNoPageErrors(page);
+    expectNoPageErrors(page);
   });
 
   test('each output is drawn by its renderer, with its structures', async ({ page }) => {
@@ -195,19 +195,6 @@ test.describe('CryoProtect renderers', () => {
 });
 
 namespace Private {
-  const pageErrors = new WeakMap<object, string[]>();
-
-  /** Uncaught exceptions of the page (a renderer throwing into JupyterLab lands here). */
-  export function watchErrors(page: IJupyterLabPageFixture): void {
-    const errors: string[] = [];
-    pageErrors.set(page, errors);
-    page.on('pageerror', error => errors.push(error.message));
-  }
-
-  export function expectNoPageErrors(page: IJupyterLabPageFixture): void {
-    expect(pageErrors.get(page) ?? []).toEqual([]);
-  }
-
   export async function expectNoErrorOutput(page: IJupyterLabPageFixture): Promise<void> {
     await expect(
       page.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')

@@ -1,6 +1,6 @@
 import { expect, type IJupyterLabPageFixture, test } from '@jupyterlab/galata';
 import type { Locator } from '@playwright/test';
-import { acceptKernel } from './kernel';
+import { acceptKernel, expectNoPageErrors, watchErrors } from './kernel';
 
 // The tutorials, run in a real JupyterLab with the tslab kernel, the way a researcher meets them:
 // open, run all, then check that every output the notebook's code displays is drawn by its
@@ -141,8 +141,8 @@ const TUTORIALS: Record<string, ITutorial> = {
 const DARK = ['01-tutorial.ipynb', '02-structures-and-mixtures.ipynb'];
 
 test.describe('tutorials', () => {
-  test.beforeEach(({ page }) => Private.watchErrors(page));
-  test.afterEach(({ page }) => Private.expectNoPageErrors(page));
+  test.beforeEach(({ page }) => watchErrors(page));
+  test.afterEach(({ page }) => expectNoPageErrors(page));
 
   for (const [name, expected] of Object.entries(TUTORIALS)) {
     test(`${name} runs and every output is drawn by its renderer`, async ({ page }) => {
@@ -179,19 +179,6 @@ test.describe('tutorials', () => {
 });
 
 namespace Private {
-  const pageErrors = new WeakMap<object, string[]>();
-
-  /** Uncaught exceptions of the page (a renderer throwing into JupyterLab lands here). */
-  export function watchErrors(page: IJupyterLabPageFixture): void {
-    const errors: string[] = [];
-    pageErrors.set(page, errors);
-    page.on('pageerror', error => errors.push(error.message));
-  }
-
-  export function expectNoPageErrors(page: IJupyterLabPageFixture): void {
-    expect(pageErrors.get(page) ?? []).toEqual([]);
-  }
-
   export async function runTutorial(page: IJupyterLabPageFixture, name: string): Promise<void> {
     // Galata starts in a per-test folder; the tutorials sit in notebooks/ at the server's root.
     expect(await page.notebook.openByPath(`notebooks/${name}`)).toBe(true);

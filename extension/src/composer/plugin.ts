@@ -1,7 +1,8 @@
 import type { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
 import { ICommandPalette, MainAreaWidget } from '@jupyterlab/apputils';
-import { INotebookTracker, NotebookActions } from '@jupyterlab/notebook';
+import { INotebookTracker } from '@jupyterlab/notebook';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
+import { insertCodeCell } from '../display/insert-cell';
 import { cryoprotectIcon } from '../icon';
 import { MixtureComposer } from './widget';
 
@@ -59,11 +60,7 @@ namespace Private {
     if (!notebook) {
       return false;
     }
-    NotebookActions.insertBelow(notebook);
-    if (notebook.activeCell?.model.type !== 'code') {
-      NotebookActions.changeCellType(notebook, 'code');
-    }
-    notebook.activeCell?.model.sharedModel.setSource(code);
+    insertCodeCell(notebook, code);
     return true;
   }
 }

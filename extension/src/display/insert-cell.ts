@@ -19,10 +19,15 @@ export function insertCodeBelow(notebook: Notebook, node: HTMLElement, code: str
     return false;
   }
   notebook.activeCellIndex = index;
+  insertCodeCell(notebook, code);
+  return true;
+}
+
+/** Put `code` in a new code cell below the active cell, not run, and make it the active cell. */
+export function insertCodeCell(notebook: Notebook, code: string): void {
   NotebookActions.insertBelow(notebook);
   if (notebook.activeCell?.model.type !== 'code') {
     NotebookActions.changeCellType(notebook, 'code');
   }
   notebook.activeCell?.model.sharedModel.setSource(code);
-  return true;
 }

@@ -1,7 +1,7 @@
 import type { MixturePayload } from '@cryoprotect/kernel';
 import type { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 import { dataTable, h, list, section } from './dom';
-import { formatNumber, formatQuantity } from './format';
+import { formatNumber, formatQuantity } from '@cryoprotect/kernel/display';
 import { depictInto } from './depict';
 import { PayloadRenderer, type IRenderContext } from './renderer';
 import { sourceItem } from './sources';

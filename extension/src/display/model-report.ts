@@ -9,7 +9,7 @@ import {
   formatNumber,
   formatQuantity,
   titleWithUnit
-} from './format';
+} from '@cryoprotect/kernel/display';
 import { modelFacts, modelName } from './model-ref';
 import { PayloadRenderer, type IRenderContext } from './renderer';
 

@@ -3,7 +3,7 @@ import type { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 import { copyButton } from './copy';
 import { depictInto } from './depict';
 import { factTable, h } from './dom';
-import { displayUnit, formatCell, formatValue } from './format';
+import { displayUnit, formatCell, formatValue } from '@cryoprotect/kernel/display';
 import { PayloadRenderer, type IRenderContext } from './renderer';
 
 /** One molecule: depiction, name, copyable SMILES, InChIKey, and its properties with units. */

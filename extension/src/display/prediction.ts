@@ -1,7 +1,12 @@
 import type { PredictionPayload } from '@cryoprotect/kernel';
 import type { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 import { dataTable, h } from './dom';
-import { formatInterval, formatLevel, formatNumber, titleWithUnit } from './format';
+import {
+  formatInterval,
+  formatLevel,
+  formatNumber,
+  titleWithUnit
+} from '@cryoprotect/kernel/display';
 import { modelFacts, modelName } from './model-ref';
 import { PayloadRenderer } from './renderer';
 

@@ -1,7 +1,7 @@
 import type { TablePayload } from '@cryoprotect/kernel';
 import type { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 import { dataTable, h } from './dom';
-import { formatCell, titleWithUnit } from './format';
+import { formatCell, titleWithUnit } from '@cryoprotect/kernel/display';
 import { PayloadRenderer } from './renderer';
 
 /** A data table: units in the headers, numbers to each column's significant figures. */

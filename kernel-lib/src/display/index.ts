@@ -3,19 +3,7 @@ export { Displayable, JUPYTER_DISPLAY, VEGA_LITE_MIME, hasJupyterDisplay } from 
 export type { MimeBundle, PayloadOf } from './bundle';
 export { DisplayError } from './errors';
 export type { DisplayErrorCode } from './errors';
-export {
-  DEFAULT_DIGITS,
-  displayUnit,
-  escapeHtml,
-  formatCell,
-  formatInterval,
-  formatLevel,
-  formatNumber,
-  formatPercent,
-  formatQuantity,
-  formatValue,
-  titleWithUnit
-} from './format';
+export * from './format';
 export { HTML_ROW_LIMIT, htmlTable } from './html';
 export type { HtmlCell, HtmlColumn } from './html';
 export { TEXT_ROW_LIMIT, textTable } from './text';

@@ -1,23 +1,11 @@
 /**
- * The light entry `@cryoprotect/kernel/display`: the vendor MIME types, the formatting of
- * numbers and units and the vocabulary of mixtures, without chemistry, models or schemas. JupyterLab's first page load imports
- * this (to register the renderers and format what they draw); the whole kernel, RDKit.js and
- * TensorFlow.js load only when the first structure is drawn.
+ * The light entry `@cryoprotect/kernel/display`: the vendor MIME types, the formatting of numbers
+ * and units and the vocabulary of mixtures, without chemistry, models or schemas. JupyterLab's
+ * first page load imports this (to register the renderers and format what they draw); the whole
+ * kernel, RDKit.js and TensorFlow.js load only when the first structure is drawn.
  */
 export { DISPLAY_MIME, type DisplayKind } from './mime';
-export {
-  DEFAULT_DIGITS,
-  displayUnit,
-  escapeHtml,
-  formatCell,
-  formatInterval,
-  formatLevel,
-  formatNumber,
-  formatPercent,
-  formatQuantity,
-  formatValue,
-  titleWithUnit
-} from './format';
+export * from './format';
 export {
   COMPONENT_ROLES,
   CONCENTRATION_UNITS,

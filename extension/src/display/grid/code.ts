@@ -2,7 +2,7 @@
  * What a selection in the molecule grid becomes outside the grid: a code cell for the notebook
  * (the record of what was picked, reproducible and visible), SMILES lines and CSV for the clipboard.
  */
-import { titleWithUnit } from '../format';
+import { titleWithUnit } from '@cryoprotect/kernel/display';
 import type { GridColumn, GridRow } from './model';
 
 export interface ISelectionContext {

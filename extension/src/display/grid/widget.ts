@@ -4,7 +4,7 @@ import { Widget } from '@lumino/widgets';
 import { copyButton } from '../copy';
 import { depictInto, matchSmarts } from '../depict';
 import { h } from '../dom';
-import { formatCell, formatValue, titleWithUnit } from '../format';
+import { formatCell, formatValue, titleWithUnit } from '@cryoprotect/kernel/display';
 import { selectionCode, selectionCsv, selectionSmiles } from './code';
 import {
   GridSelection,
