@@ -1,5 +1,4 @@
 import { type JupyterFrontEnd, type JupyterFrontEndPlugin } from '@jupyterlab/application';
-import { PageConfig } from '@jupyterlab/coreutils';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { IStatusBar } from '@jupyterlab/statusbar';
 import {
@@ -14,7 +13,9 @@ import { chemistryInfo, depictMolecule, loadKernel } from './chemistry';
 import { composerPlugin } from './composer/plugin';
 import { renderersPlugin } from './display/plugin';
 import { launcherPlugin } from './launcher';
-import { checkHealth, resolveServerUrl, type IServerHealth } from './health';
+import { CryoProtectConnection, ICryoProtectConnection } from './connection';
+import { checkHealth, type IServerHealth } from './health';
+import { signInPlugin } from './sign-in';
 
 namespace CommandIDs {
   export const checkConnection = 'cryoprotect:check-connection';
@@ -27,10 +28,11 @@ const PLUGIN_ID = '@cryoprotect/jupyterlab:connection';
  * Shows in the status bar whether the CryoProtect server and its database are ready, and offers
  * a palette command to check again.
  */
-const connectionPlugin: JupyterFrontEndPlugin<void> = {
+const connectionPlugin: JupyterFrontEndPlugin<ICryoProtectConnection> = {
   id: PLUGIN_ID,
-  description: 'Connection status of the CryoProtect REST server.',
+  description: 'The CryoProtect REST server: URL, token, a typed client and the status bar light.',
   autoStart: true,
+  provides: ICryoProtectConnection,
   optional: [ISettingRegistry, IStatusBar, ICommandPalette],
   activate: async (
     app: JupyterFrontEnd,
@@ -38,17 +40,13 @@ const connectionPlugin: JupyterFrontEndPlugin<void> = {
     statusBar: IStatusBar | null,
     palette: ICommandPalette | null
   ) => {
-    const settings = { serverUrl: '', pollSeconds: 30 };
+    const settings = { pollSeconds: 30 };
     const item = new Private.StatusItem();
     let timer: number | undefined;
+    const connection = new CryoProtectConnection({ serverUrl: '', token: '' });
 
     const refresh = async (): Promise<IServerHealth> => {
-      const url = resolveServerUrl(
-        settings.serverUrl,
-        PageConfig.getBaseUrl(),
-        PageConfig.getOption('cryoprotectServerPort')
-      );
-      const health = await checkHealth(url);
+      const health = await checkHealth(connection.serverUrl);
       item.setHealth(health);
       return health;
     };
@@ -72,8 +70,12 @@ const connectionPlugin: JupyterFrontEndPlugin<void> = {
     if (settingRegistry) {
       const loaded = await settingRegistry.load(PLUGIN_ID);
       const apply = (): void => {
-        settings.serverUrl = loaded.get('serverUrl').composite as string;
         settings.pollSeconds = loaded.get('pollSeconds').composite as number;
+        connection.update({
+          serverUrl: loaded.get('serverUrl').composite as string,
+          token: loaded.get('token').composite as string,
+          saveToken: token => loaded.set('token', token)
+        });
         schedule();
         void refresh();
       };
@@ -83,6 +85,7 @@ const connectionPlugin: JupyterFrontEndPlugin<void> = {
       schedule();
       void refresh();
     }
+    return connection;
   }
 };
 
@@ -176,4 +179,11 @@ namespace Private {
   }
 }
 
-export default [connectionPlugin, chemistryPlugin, renderersPlugin, composerPlugin, launcherPlugin];
+export default [
+  connectionPlugin,
+  signInPlugin,
+  chemistryPlugin,
+  renderersPlugin,
+  composerPlugin,
+  launcherPlugin
+];
