@@ -5,6 +5,7 @@
 //   (resolve.fallback false: neither a build error nor a polyfill). The list, with the reason each
 //   is safe, is kernel-lib/browser-externals.json, which scripts/check-browser-bundle.mjs checks
 //   against an esbuild bundle of the kernel; it is read here so it lives in one place.
+// - OpenChemLib's unused resources.json is not emitted (the rule below says why).
 // - `.wasm` files are assets: RDKit's (imported by src/chemistry.ts for its URL) and Indigo's
 //   (`new URL(..., import.meta.url)` in indigo-ketcher) are emitted into the labextension's static
 //   folder under their own names, and the page fetches them from there; no CDN.
@@ -47,6 +48,13 @@ module.exports = {
         // Named after the file; the `v` query lets the Jupyter server mark it cacheable (it sets
         // no-cache on static files without one), as JupyterLab does for its JavaScript.
         generator: { filename: '[name].[contenthash:20][ext]?v=[contenthash:20]' }
+      },
+      {
+        // OpenChemLib names resources.json (1.35 MB of force-field and toxicity tables) through
+        // `new URL(..., import.meta.url)` for Resources.registerFromUrl only, which the structure
+        // editor never calls: not parsing that URL keeps the file out of the labextension.
+        test: /openchemlib[\\/]dist[\\/]openchemlib\.js$/,
+        parser: { url: false }
       }
     ]
   },

@@ -10,7 +10,8 @@ import assert from 'node:assert/strict';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { ROOT, VENV_BIN, freePort, runCommand, startProcess, tempDir } from './helpers.mjs';
+import { readFileSync } from 'node:fs';
+import { CLI, ROOT, VENV_BIN, freePort, runCommand, startProcess, tempDir } from './helpers.mjs';
 
 const CHROMIUM = process.env.CRYOPROTECT_CHROMIUM ?? '/usr/bin/chromium';
 const UI = join(ROOT, 'ui-tests');
@@ -37,6 +38,8 @@ describe('JupyterLab in Chromium (Galata)', () => {
   const results = tempDir('cryoprotect-ui-results-');
   let lab;
   let port;
+  let server;
+  let serverPort;
 
   before(async () => {
     await ensureChromium();
@@ -46,6 +49,22 @@ describe('JupyterLab in Chromium (Galata)', () => {
         !source.endsWith('.executed.ipynb') && !source.includes('.ipynb_checkpoints')
     });
     cpSync(join(ROOT, 'data'), join(root, 'data'), { recursive: true });
+    // The embedded CryoProtect server (PGlite in a scratch folder, its local user and token), as
+    // `npm start` runs it: the extension finds it through the page config and jupyter-server-proxy,
+    // kernels through CRYOPROTECT_SERVER_URL and CRYOPROTECT_TOKEN.
+    const dataDir = tempDir('cryoprotect-ui-data-');
+    serverPort = await freePort();
+    server = startProcess(
+      process.execPath,
+      [CLI, 'start', '--no-lab', '--no-browser', '--port', String(serverPort)],
+      {
+        env: { CRYOPROTECT_DATA_DIR: dataDir, DATABASE_URL: '' },
+        ready: /REST server: http/,
+        timeoutMs: 180_000
+      }
+    );
+    await server.started;
+    const token = readFileSync(join(dataDir, 'token'), 'utf8').trim();
     port = await freePort();
     lab = startProcess(
       join(VENV_BIN, 'jupyter'),
@@ -53,6 +72,9 @@ describe('JupyterLab in Chromium (Galata)', () => {
       {
         env: {
           CRYOPROTECT_UI_PORT: String(port),
+          CRYOPROTECT_UI_SERVER_PORT: String(serverPort),
+          CRYOPROTECT_SERVER_URL: `http://127.0.0.1:${serverPort}`,
+          CRYOPROTECT_TOKEN: token,
           JUPYTERLAB_GALATA_ROOT_DIR: root,
           PATH: `${VENV_BIN}:${process.env.PATH}`
         },
@@ -66,6 +88,8 @@ describe('JupyterLab in Chromium (Galata)', () => {
   after(async () => {
     lab?.child.kill('SIGTERM');
     await lab?.exited;
+    server?.child.kill('SIGTERM');
+    await server?.exited;
     rmSync(root, { recursive: true, force: true });
   });
 
@@ -86,6 +110,7 @@ describe('JupyterLab in Chromium (Galata)', () => {
         env: {
           CRYOPROTECT_UI_PORT: String(port),
           CRYOPROTECT_UI_RESULTS: results,
+          CRYOPROTECT_UI_SERVER_PORT: String(serverPort),
           CRYOPROTECT_CHROMIUM: CHROMIUM,
           PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD: '1'
         }

@@ -148,16 +148,24 @@ namespace Private {
 
   /**
    * Requests to the Jupyter origin (the embedded server behind jupyter-server-proxy) go through
-   * ServerConnection.makeRequest, which adds Jupyter's XSRF header; the CryoProtect token rides in
-   * the Bearer header, which Jupyter does not take for its own. Other servers get plain fetch.
+   * ServerConnection.makeRequest for Jupyter's XSRF header; Jupyter knows the browser by its login
+   * cookie. Two of makeRequest's habits are switched off: appending Jupyter's own token to the
+   * Authorization header (it would corrupt the CryoProtect Bearer token riding there) and the
+   * cache-busting query parameter of `no-store` (the server refuses unknown parameters). Other
+   * servers get plain fetch.
    */
   export function fetchThroughJupyter(settings: ServerConnection.ISettings): typeof fetch {
+    const withoutJupyterToken: ServerConnection.ISettings = { ...settings, token: '' };
     return ((input: RequestInfo | URL, init?: RequestInit) => {
       const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
       const absolute = new URL(url, window.location.href).href;
       const base = new URL(settings.baseUrl, window.location.href).href;
       return absolute.startsWith(base)
-        ? ServerConnection.makeRequest(absolute, init ?? {}, settings)
+        ? ServerConnection.makeRequest(
+            absolute,
+            { cache: 'no-cache', ...init },
+            withoutJupyterToken
+          )
         : fetch(input, init);
     }) as typeof fetch;
   }

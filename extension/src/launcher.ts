@@ -6,6 +6,7 @@ import { cryoprotectIcon } from './icon';
 namespace CommandIDs {
   export const openTutorial = 'cryoprotect:open-tutorial';
   export const openComposer = 'cryoprotect:open-mixture-composer';
+  export const openEditor = 'cryoprotect:open-molecule-editor';
 }
 
 /**
@@ -15,7 +16,8 @@ namespace CommandIDs {
 const TUTORIAL_PATHS = ['01-tutorial.ipynb', 'notebooks/01-tutorial.ipynb'];
 
 /**
- * Launcher cards in a "CryoProtect" section: the first tutorial and the mixture composer; the
+ * Launcher cards in a "CryoProtect" section: the first tutorial, the mixture composer and the
+ * molecule editor; the
  * tutorial also from the palette.
  */
 export const launcherPlugin: JupyterFrontEndPlugin<void> = {
@@ -59,6 +61,12 @@ export const launcherPlugin: JupyterFrontEndPlugin<void> = {
         command: CommandIDs.openComposer,
         category: 'CryoProtect',
         rank: 1,
+        args: { isLauncher: true }
+      });
+      launcher.add({
+        command: CommandIDs.openEditor,
+        category: 'CryoProtect',
+        rank: 2,
         args: { isLauncher: true }
       });
     }

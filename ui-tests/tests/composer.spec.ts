@@ -113,7 +113,11 @@ test('the CryoProtect launcher cards and menu open the tutorial and the composer
 }) => {
   // Galata opens JupyterLab on its launcher.
   const section = page.locator('.jp-Launcher-section:visible', { hasText: 'CryoProtect' });
-  await expect(section.locator('.jp-LauncherCard')).toHaveText(['Tutorial', 'Mixture composer']);
+  await expect(section.locator('.jp-LauncherCard')).toHaveText([
+    'Tutorial',
+    'Mixture composer',
+    'Molecule editor'
+  ]);
   await section.locator('.jp-LauncherCard', { hasText: 'Mixture composer' }).click();
   await expect(page.locator('.jp-cryoprotect-Composer')).toHaveCount(1);
 

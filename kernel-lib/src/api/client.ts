@@ -1,8 +1,10 @@
 import {
   MoleculePageSchema,
+  MoleculeRegistrationSchema,
   MoleculeSchema,
   RegistrationResultSchema,
   type Molecule,
+  type MoleculeRegistration,
   type RegisterMolecule,
   type RegistrationResult,
   type UpdateMolecule
@@ -120,6 +122,15 @@ export class CryoProtectClient {
       'GET',
       `/api/molecules/${encodeURIComponent(id)}`,
       MoleculeSchema
+    );
+  }
+
+  /** Whether a structure is registered (by its InChIKey), and the record when you may see it. */
+  moleculeRegistration(inchikey: string): Promise<MoleculeRegistration> {
+    return this.transport.request(
+      'GET',
+      Transport.path('/api/molecules/registered', { inchikey }),
+      MoleculeRegistrationSchema
     );
   }
 

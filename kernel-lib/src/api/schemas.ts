@@ -277,6 +277,19 @@ export const SubstructureHitsSchema = pageSchema(MoleculeSchema).extend({
   engine: SearchEngineSchema
 });
 
+/** Whether a structure (by InChIKey) is registered, and the record when the caller may see it. */
+export const MoleculeRegistrationQuerySchema = z.object({
+  inchikey: z
+    .string()
+    .regex(/^[A-Z]{14}-[A-Z]{10}-[A-Z]$/, 'not a standard InChIKey (14-10-1 capital letters)')
+});
+export const MoleculeRegistrationSchema = z.object({
+  inchikey: z.string(),
+  registered: z.boolean().describe('registered by anyone, visible to you or not'),
+  molecule: MoleculeSchema.nullable().describe('the record, when you may see it')
+});
+export type MoleculeRegistration = z.infer<typeof MoleculeRegistrationSchema>;
+
 export const UpdateMoleculeSchema = z
   .object({
     name: z.string().min(1).max(500).nullable().optional(),

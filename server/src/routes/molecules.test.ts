@@ -259,6 +259,35 @@ for (const target of databaseTargets()) {
       });
       assertProblem(clash, 409, 'registered-elsewhere');
       assert.equal(await count(), before);
+      // Asked by InChIKey: Bob learns it is taken (as the 409 told him), never the record.
+      const alanineKey = 'QNAYBMKLOCPYGJ-REOHCLBHSA-N';
+      const asked = async (token?: string) =>
+        (
+          await app.inject({
+            method: 'GET',
+            url: `/api/molecules/registered?inchikey=${alanineKey}`,
+            headers: token ? auth(token) : {}
+          })
+        ).json();
+      const bobs = await asked(bob.token);
+      assert.deepEqual([bobs.registered, bobs.molecule], [true, null]);
+      const alices = await asked(alice.token);
+      assert.equal(alices.registered, true);
+      assert.equal(alices.molecule.id, alanineId);
+      const nobody = await app.inject({
+        method: 'GET',
+        url: '/api/molecules/registered?inchikey=AAAAAAAAAAAAAA-BBBBBBBBBB-N'
+      });
+      assert.deepEqual(nobody.json(), {
+        inchikey: 'AAAAAAAAAAAAAA-BBBBBBBBBB-N',
+        registered: false,
+        molecule: null
+      });
+      assertProblem(
+        await app.inject({ method: 'GET', url: '/api/molecules/registered?inchikey=water' }),
+        400,
+        'validation'
+      );
       assertProblem(
         await app.inject({ method: 'GET', url: '/api/molecules/not-a-uuid' }),
         400,

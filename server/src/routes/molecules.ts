@@ -4,6 +4,8 @@ import { z } from 'zod';
 import {
   MoleculePageSchema,
   MoleculeQuerySchema,
+  MoleculeRegistrationQuerySchema,
+  MoleculeRegistrationSchema,
   MoleculeSchema,
   RegisterMoleculeSchema,
   RegistrationResultSchema,
@@ -505,6 +507,34 @@ export const moleculesRoutes: FastifyPluginAsync = async fastify => {
           nextCursor: null,
           engine: 'in-process' as const
         };
+      });
+    }
+  );
+
+  // The structure editor asks this as the user draws. Whether a key is taken is no secret (the
+  // registration answers 409 for it anyway); the record itself only when RLS shows it.
+  app.get(
+    '/api/molecules/registered',
+    {
+      schema: {
+        tags: ['molecules'],
+        summary: 'Whether a structure is registered (by InChIKey), and its record when visible to you',
+        querystring: MoleculeRegistrationQuerySchema,
+        response: { 200: MoleculeRegistrationSchema, ...problems }
+      }
+    },
+    async request => {
+      const { inchikey } = request.query;
+      return app.db.userTransaction(request.actor.userId, async tx => {
+        const visible = await tx.query<MoleculeRow>(`${SELECT} WHERE m.inchikey = $1`, [inchikey]);
+        if (visible.rows[0]) {
+          return { inchikey, registered: true, molecule: toMolecule(visible.rows[0]) };
+        }
+        const taken = await tx.query<{ taken: boolean }>(
+          'SELECT app.inchikey_registered($1) AS taken',
+          [inchikey]
+        );
+        return { inchikey, registered: taken.rows[0].taken, molecule: null };
       });
     }
   );

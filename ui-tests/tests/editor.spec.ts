@@ -1,0 +1,131 @@
+import { expect, test, type IJupyterLabPageFixture } from '@jupyterlab/galata';
+import * as path from 'path';
+import { acceptKernel, expectNoPageErrors, watchErrors } from './kernel';
+
+// The molecule editor as a researcher meets it, against the embedded CryoProtect server that
+// tests/ui.test.mjs started: draw, type, see RDKit's reason for a broken structure, see a salt
+// standardized, register it, find it through the REST API, insert its code and run it.
+
+const NOTEBOOK = path.resolve(__dirname, '..', 'notebooks', 'editor.ipynb');
+
+/** The REST server and the local user's token, as the page config hands them to the extension. */
+async function server(page: IJupyterLabPageFixture): Promise<{ url: string; token: string }> {
+  const config = await page.evaluate(
+    () =>
+      JSON.parse(document.getElementById('jupyter-config-data')!.textContent!) as Record<
+        string,
+        string
+      >
+  );
+  expect(config.cryoprotectServerPort).toBeTruthy();
+  return {
+    url: `http://127.0.0.1:${config.cryoprotectServerPort}`,
+    token: config.cryoprotectToken
+  };
+}
+
+test('draw and type structures, see them standardized, register one, insert its code and run it', async ({
+  page,
+  tmpPath
+}) => {
+  watchErrors(page);
+  expect(await page.contents.uploadFile(NOTEBOOK, `${tmpPath}/editor.ipynb`)).toBe(true);
+  expect(await page.notebook.openByPath(`${tmpPath}/editor.ipynb`)).toBe(true);
+  await acceptKernel(page);
+
+  await page.keyboard.press('Control+Shift+C');
+  const palette = page.locator('#modal-command-palette');
+  await palette.locator('.lm-CommandPalette-input').fill('Molecule Editor');
+  await palette
+    .locator('.lm-CommandPalette-item', { hasText: 'CryoProtect: New Molecule Editor' })
+    .click();
+  const editor = page.locator('.jp-cryoprotect-Editor');
+  await expect(editor).toBeVisible();
+  // OpenChemLib loads on first use; the host records how long it took.
+  const canvas = editor.locator('.jp-cryoprotect-Editor-canvas');
+  await expect(canvas).toHaveAttribute('data-load-ms', /^\d+$/);
+  const loadMs = Number(await canvas.getAttribute('data-load-ms'));
+  test.info().annotations.push({ type: 'editor-load-ms', description: String(loadMs) });
+  console.log(`# OpenChemLib editor ready in ${loadMs} ms`);
+
+  // Draw: a click on the empty drawing puts a bond there (OpenChemLib's default tool).
+  const field = editor.locator('.jp-cryoprotect-Editor-structure');
+  const box = (await canvas.boundingBox())!;
+  await page.mouse.click(box.x + box.width * 0.6, box.y + box.height * 0.5);
+  await expect(field).toHaveValue('CC');
+  await expect(editor.locator('.jp-cryoprotect-Editor-smiles')).toHaveText('CC');
+
+  // A broken structure: RDKit's reason next to the field, nothing to register or insert.
+  await field.fill('C1CC');
+  await expect(editor.locator('[data-field="structure"]')).toContainText('unclosed ring');
+  await expect(field).toHaveAttribute('aria-invalid', 'true');
+  await expect(editor.locator('.jp-cryoprotect-Editor-register')).toBeDisabled();
+  await expect(editor.locator('.jp-cryoprotect-Editor-insert')).toBeDisabled();
+
+  // A hydrochloride salt of an amino alcohol no other test registers (length varies per run).
+  const chain = 'C'.repeat(4 + (Date.now() % 17));
+  const salt = `Cl.NC${chain}O`;
+  await field.fill(salt);
+  // The parent is the amino alcohol without its counter-ion, written from either end.
+  const carbons = `C${chain}`;
+  await expect(editor.locator('.jp-cryoprotect-Editor-smiles')).toHaveText(
+    new RegExp(`^(N${carbons}O|O${carbons}N)$`)
+  );
+  const parent = (await editor.locator('.jp-cryoprotect-Editor-smiles').innerText()).trim();
+  await expect(editor.locator('.jp-cryoprotect-Editor-facts')).toContainText(
+    'Stripped fragmentsCl'
+  );
+  const inchikey = (await editor.locator('.jp-cryoprotect-Editor-inchikey').innerText()).trim();
+  expect(inchikey).toMatch(/^[A-Z]{14}-[A-Z]{10}-N$/);
+  await expect(editor.locator('.jp-cryoprotect-Editor-registration')).toHaveText(
+    'Not registered yet.'
+  );
+  // The molecule renderer: the structure drawn, properties with units.
+  const result = editor.locator('.jp-cryoprotect-Editor-result');
+  await expect(result).toContainText('g/mol');
+  await expect(result.locator('img, svg').first()).toBeVisible();
+
+  // Register it: the answer says what happened; the REST API has it.
+  const name = `aminoalkanol C${chain.length + 1}`;
+  await editor.locator('.jp-cryoprotect-Editor-name').fill(name);
+  await editor.locator('.jp-cryoprotect-Editor-register').click();
+  await expect(editor.locator('.jp-cryoprotect-Editor-status')).toContainText(
+    `Registered ${name} as `
+  );
+  await expect(editor.locator('.jp-cryoprotect-Editor-registration')).toContainText(
+    `Already registered as ${name}`
+  );
+  await expect(editor.locator('.jp-cryoprotect-Editor-registration')).toContainText(
+    'owned by you; private'
+  );
+  const { url, token } = await server(page);
+  const answer = await page.request.get(`${url}/api/molecules/registered?inchikey=${inchikey}`, {
+    headers: { authorization: `Bearer ${token}` }
+  });
+  expect(answer.ok()).toBe(true);
+  const registration = await answer.json();
+  expect(registration.registered).toBe(true);
+  expect(registration.molecule.name).toBe(name);
+  expect(registration.molecule.strippedFragments).toEqual(['Cl']);
+  await editor.screenshot({ path: test.info().outputPath('molecule-editor.png') });
+
+  // Insert its code and run it in the notebook: the same parent, and the registered record.
+  await editor.locator('.jp-cryoprotect-Editor-insert').click();
+  await expect(editor.locator('.jp-cryoprotect-Editor-status')).toHaveText(
+    'code inserted below the active cell'
+  );
+  await page.activity.activateTab('editor.ipynb');
+  await expect.poll(() => page.notebook.getCellCount()).toBe(2);
+  const code = await page.notebook.getCellTextInput(1);
+  expect(code).toContain(`const structure = "${salt}";`);
+  expect(code).toContain(`getMolecule("${registration.molecule.id}")`);
+  expect(await page.notebook.runCell(1)).toBe(true);
+  const cell = (await page.notebook.getCellLocator(1))!;
+  await expect(cell.locator('.jp-OutputArea-output')).toContainText(`parent ${parent}`);
+  await expect(cell.locator('.jp-cryoprotect-Output-molecule')).toHaveCount(2);
+  await expect(cell.locator('.jp-cryoprotect-Output-molecule').nth(1)).toContainText(name);
+  await expect(
+    page.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')
+  ).toHaveCount(0);
+  expectNoPageErrors(page);
+});
