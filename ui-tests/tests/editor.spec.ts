@@ -121,9 +121,13 @@ test('draw and type structures, see them standardized, register one, insert its 
   expect(code).toContain(`getMolecule("${registration.molecule.id}")`);
   expect(await page.notebook.runCell(1)).toBe(true);
   const cell = (await page.notebook.getCellLocator(1))!;
-  await expect(cell.locator('.jp-OutputArea-output')).toContainText(`parent ${parent}`);
+  await expect(cell.locator('.jp-OutputArea-output').first()).toHaveText(
+    `parent ${parent}  InChIKey ${(await answer.json()).molecule.inchikey}`
+  );
   await expect(cell.locator('.jp-cryoprotect-Output-molecule')).toHaveCount(2);
   await expect(cell.locator('.jp-cryoprotect-Output-molecule').nth(1)).toContainText(name);
+  // Three outputs: the line, the structure as drawn, the registered record; no stray value.
+  await expect(cell.locator('.jp-OutputArea-output')).toHaveCount(3);
   await expect(
     page.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')
   ).toHaveCount(0);

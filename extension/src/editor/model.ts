@@ -144,14 +144,14 @@ export function editorCode(structure: string, name: string, registeredId?: strin
     `const structure = ${literal};`,
     'const standardized = await standardize(structure);',
     'console.log(`parent ${standardized.smiles}  InChIKey ${standardized.inchikey}`);',
-    `tslabDisplay(await moleculeDisplay(structure${nameOption}));`
+    `await tslabDisplay(await moleculeDisplay(structure${nameOption}));`
   ];
   if (registeredId) {
     lines.push(
       '',
       '// The registered record (through the server that JupyterLab was started with).',
       `const molecule = await clientFromEnvironment().getMolecule(${JSON.stringify(registeredId)});`,
-      'tslabDisplay(await moleculeDisplay(molecule));'
+      'await tslabDisplay(await moleculeDisplay(molecule));'
     );
   }
   return lines.join('\n');
