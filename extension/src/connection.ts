@@ -40,8 +40,10 @@ export const ICryoProtectConnection = new Token<ICryoProtectConnection>(
 export interface IConnectionOptions {
   serverUrl: string;
   token: string;
-  /** Persist a token in the user's settings ('' forgets it). */
-  saveToken?: (token: string) => Promise<void>;
+  /** The id of the settings' token on the server (set by signIn), so signOut can revoke it. */
+  tokenId?: string;
+  /** Persist a token and its id in the user's settings ('' forgets them). */
+  saveToken?: (token: string, tokenId: string) => Promise<void>;
   /** JupyterLab's base URL and the page config values that `npm start` sets. */
   baseUrl?: string;
   embeddedPort?: string;
@@ -98,29 +100,32 @@ export class CryoProtectConnection implements ICryoProtectConnection {
       fetch: Private.fetchThroughJupyter(jupyter)
     });
     const me = await client.users.me();
-    await this._options.saveToken?.(client.token);
-    this.update({ token: client.token });
     const created = (await client.tokens.list()).find(t => t.id === client.tokenId);
+    await this._options.saveToken?.(client.token, client.tokenId);
+    this.update({ token: client.token, tokenId: client.tokenId });
     return { username: me.username, expiresAt: created?.expiresAt ?? null };
   }
 
+  /**
+   * Revoke the settings' token on the server and forget it. The token is forgotten even when the
+   * server cannot be reached; the error then says it may still be valid.
+   */
   async signOut(): Promise<void> {
     if (this._options.token.trim() === '') {
       return;
     }
     const client = await this.client();
+    const tokenId = this._options.tokenId ?? '';
     try {
-      // The token of this session is the newest live one named after JupyterLab; the server never
-      // shows a secret again, so the list cannot be matched by value.
-      const current = (await client.tokens.list())
-        .filter(t => t.revokedAt === null && t.name.startsWith('JupyterLab'))
-        .sort((a, b) => b.createdAt.localeCompare(a.createdAt))[0];
-      if (current) {
-        await client.tokens.revoke(current.id);
+      if (tokenId === '') {
+        throw new Error(
+          'the token was not made by Sign In (no id kept): revoke it yourself with client.tokens.revoke'
+        );
       }
+      await client.tokens.revoke(tokenId);
     } finally {
-      await this._options.saveToken?.('');
-      this.update({ token: '' });
+      await this._options.saveToken?.('', '');
+      this.update({ token: '', tokenId: '' });
     }
   }
 

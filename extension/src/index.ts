@@ -75,7 +75,11 @@ const connectionPlugin: JupyterFrontEndPlugin<ICryoProtectConnection> = {
         connection.update({
           serverUrl: loaded.get('serverUrl').composite as string,
           token: loaded.get('token').composite as string,
-          saveToken: token => loaded.set('token', token)
+          tokenId: loaded.get('tokenId').composite as string,
+          saveToken: async (token, tokenId) => {
+            await loaded.set('token', token);
+            await loaded.set('tokenId', tokenId);
+          }
         });
         schedule();
         void refresh();

@@ -76,3 +76,108 @@ describe('CryoProtect connection', () => {
     );
   });
 });
+
+describe('sign in and out', () => {
+  it('trades a password for a token kept in the settings, and revokes exactly that token', async () => {
+    const calls: string[] = [];
+    const saved: [string, string][] = [];
+    const tokenId = '22222222-2222-4222-8222-222222222222';
+    const json = (body: unknown, status = 200) =>
+      new Response(JSON.stringify(body), {
+        status,
+        headers: { 'content-type': 'application/json' }
+      });
+    const jupyter = ServerConnection.makeSettings({
+      baseUrl: 'http://localhost/',
+      fetch: (async (request: Request) => {
+        const path = new URL(request.url).pathname;
+        calls.push(`${request.method} ${path} ${request.headers.get('authorization') ?? '-'}`);
+        if (path.endsWith('/api/auth/login')) {
+          const body = await request.json();
+          if (body.password !== 'right') {
+            return json(
+              {
+                type: 'x/problems/unauthorized',
+                title: 'Unauthorized',
+                status: 401,
+                detail: 'wrong username or password'
+              },
+              401
+            );
+          }
+          return json(
+            {
+              id: tokenId,
+              name: body.tokenName,
+              scopes: ['read', 'write'],
+              token: 'secret-1',
+              createdAt: '2026-12-07T00:00:00Z',
+              expiresAt: '2027-01-06T00:00:00Z',
+              userId: '33333333-3333-4333-8333-333333333333'
+            },
+            201
+          );
+        }
+        if (path.endsWith('/api/users/me')) {
+          return json({
+            id: '33333333-3333-4333-8333-333333333333',
+            username: 'ada',
+            displayName: 'Ada',
+            isAdmin: false,
+            active: true,
+            email: null,
+            createdAt: '2026-12-01T00:00:00Z',
+            deactivatedAt: null,
+            hasPassword: true
+          });
+        }
+        if (path.endsWith('/api/tokens') && request.method === 'GET') {
+          return json({
+            items: [
+              {
+                id: tokenId,
+                name: 'JupyterLab',
+                scopes: ['read', 'write'],
+                createdAt: '2026-12-07T00:00:00Z',
+                lastUsedAt: null,
+                expiresAt: '2027-01-06T00:00:00Z',
+                revokedAt: null
+              }
+            ],
+            nextCursor: null
+          });
+        }
+        if (path.endsWith(`/api/tokens/${tokenId}`) && request.method === 'DELETE') {
+          return new Response(null, { status: 204 });
+        }
+        return json(
+          { type: 'x/problems/not-found', title: 'Not found', status: 404, detail: path },
+          404
+        );
+      }) as typeof fetch
+    });
+    const connection = new CryoProtectConnection({
+      serverUrl: '',
+      token: '',
+      baseUrl: 'http://localhost/',
+      embeddedPort: '8795',
+      embeddedToken: '',
+      jupyter,
+      saveToken: async (token, id) => {
+        saved.push([token, id]);
+      }
+    });
+    await expect(connection.signIn('ada', 'wrong')).rejects.toMatchObject({ status: 401 });
+    expect(saved).toEqual([]);
+    await expect(connection.signIn('ada', 'right')).resolves.toEqual({
+      username: 'ada',
+      expiresAt: '2027-01-06T00:00:00Z'
+    });
+    expect(saved).toEqual([['secret-1', tokenId]]);
+    expect(connection.tokenSource).toBe('settings');
+    await connection.signOut();
+    expect(calls.at(-1)).toBe(`DELETE /proxy/8795/api/tokens/${tokenId} Bearer secret-1`);
+    expect(saved.at(-1)).toEqual(['', '']);
+    expect(connection.tokenSource).toBe('none');
+  });
+});
