@@ -13,6 +13,8 @@ import { after, before, describe, it } from 'node:test';
 import { readFileSync } from 'node:fs';
 import { CLI, ROOT, VENV_BIN, freePort, runCommand, startProcess, tempDir } from './helpers.mjs';
 
+/** The account the sign-in test signs in with (a throw-away database on 127.0.0.1). */
+const UI_USER = { username: 'ada', password: 'galata-sign-in-test' };
 const CHROMIUM = process.env.CRYOPROTECT_CHROMIUM ?? '/usr/bin/chromium';
 const UI = join(ROOT, 'ui-tests');
 
@@ -53,6 +55,18 @@ describe('JupyterLab in Chromium (Galata)', () => {
     // `npm start` runs it: the extension finds it through the page config and jupyter-server-proxy,
     // kernels through CRYOPROTECT_SERVER_URL and CRYOPROTECT_TOKEN.
     const dataDir = tempDir('cryoprotect-ui-data-');
+    // A second account with a password, for the sign-in test (PGlite has one process at a
+    // time: the account is made before the server opens the database).
+    const account = await runCommand(
+      process.execPath,
+      [CLI, 'user', 'create', UI_USER.username, '--password-stdin'],
+      {
+        env: { CRYOPROTECT_DATA_DIR: dataDir, DATABASE_URL: '' },
+        stdin: `${UI_USER.password}\n`,
+        timeoutMs: 180_000
+      }
+    );
+    assert.equal(account.code, 0, account.stderr);
     serverPort = await freePort();
     server = startProcess(
       process.execPath,
@@ -111,6 +125,8 @@ describe('JupyterLab in Chromium (Galata)', () => {
           CRYOPROTECT_UI_PORT: String(port),
           CRYOPROTECT_UI_RESULTS: results,
           CRYOPROTECT_UI_SERVER_PORT: String(serverPort),
+          CRYOPROTECT_UI_USERNAME: UI_USER.username,
+          CRYOPROTECT_UI_PASSWORD: UI_USER.password,
           CRYOPROTECT_CHROMIUM: CHROMIUM,
           PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD: '1'
         }

@@ -152,26 +152,32 @@ namespace Private {
   }
 
   /**
-   * Requests to the Jupyter origin (the embedded server behind jupyter-server-proxy) go through
-   * ServerConnection.makeRequest for Jupyter's XSRF header; Jupyter knows the browser by its login
-   * cookie. Two of makeRequest's habits are switched off: appending Jupyter's own token to the
-   * Authorization header (it would corrupt the CryoProtect Bearer token riding there) and the
-   * cache-busting query parameter of `no-store` (the server refuses unknown parameters). Other
-   * servers get plain fetch.
+   * Requests to the Jupyter origin (the embedded server behind jupyter-server-proxy) carry
+   * Jupyter's XSRF header; Jupyter knows the browser by its login cookie. Not through
+   * ServerConnection.makeRequest: it appends Jupyter's own token to the Authorization header (the
+   * CryoProtect Bearer token rides there), a cache-busting query parameter (the server refuses
+   * unknown parameters) and a JSON content type to bodiless requests (the server refuses an empty
+   * JSON body). Other servers get plain fetch.
    */
   export function fetchThroughJupyter(settings: ServerConnection.ISettings): typeof fetch {
-    const withoutJupyterToken: ServerConnection.ISettings = { ...settings, token: '' };
-    return ((input: RequestInfo | URL, init?: RequestInit) => {
+    return ((input: RequestInfo | URL, init: RequestInit = {}) => {
       const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
       const absolute = new URL(url, window.location.href).href;
       const base = new URL(settings.baseUrl, window.location.href).href;
-      return absolute.startsWith(base)
-        ? ServerConnection.makeRequest(
-            absolute,
-            { cache: 'no-cache', ...init },
-            withoutJupyterToken
-          )
-        : fetch(input, init);
+      if (!absolute.startsWith(base)) {
+        return settings.fetch.call(null, absolute, init);
+      }
+      const headers = new Headers(init.headers);
+      const xsrf = /(?:^|;\s*)_xsrf=([^;]*)/.exec(document.cookie)?.[1];
+      if (xsrf !== undefined) {
+        headers.set('X-XSRFToken', decodeURIComponent(xsrf));
+      }
+      return settings.fetch.call(null, absolute, {
+        ...init,
+        headers,
+        credentials: 'same-origin',
+        cache: 'no-cache'
+      });
     }) as typeof fetch;
   }
 

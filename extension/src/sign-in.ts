@@ -37,6 +37,14 @@ export const signInPlugin: JupyterFrontEndPlugin<void> = {
         if (!answer.button.accept || !answer.value) {
           return;
         }
+        const missing = (['username', 'password'] as const).filter(f => answer.value![f] === '');
+        if (missing.length > 0) {
+          await showErrorMessage(
+            'CryoProtect: sign-in failed',
+            `give your ${missing.join(' and ')}: nothing was sent`
+          );
+          return;
+        }
         try {
           const done = await connection.signIn(answer.value.username, answer.value.password);
           await showDialog({
@@ -45,7 +53,14 @@ export const signInPlugin: JupyterFrontEndPlugin<void> = {
             buttons: [Dialog.okButton()]
           });
         } catch (error) {
-          await showErrorMessage('CryoProtect: sign-in failed', connection.explain(error));
+          // A refused password is the answer to this request, not a missing sign-in.
+          const refused = error as { name?: string; status?: number; problem?: { detail: string } };
+          await showErrorMessage(
+            'CryoProtect: sign-in failed',
+            refused.name === 'ApiError' && refused.status === 401 && refused.problem
+              ? `${refused.problem.detail} (server ${connection.serverUrl})`
+              : connection.explain(error)
+          );
         }
       }
     });

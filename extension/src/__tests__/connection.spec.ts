@@ -10,8 +10,8 @@ describe('CryoProtect connection', () => {
     const jupyter = ServerConnection.makeSettings({
       baseUrl: 'http://localhost/lab-base/',
       token: 'jupyter-secret',
-      fetch: (async (request: Request) => {
-        requests.push(request);
+      fetch: (async (input: RequestInfo, init?: RequestInit) => {
+        requests.push(new Request(input, init));
         return new Response(JSON.stringify({ inchikey: KEY, registered: false, molecule: null }), {
           status: 200,
           headers: { 'content-type': 'application/json' }
@@ -89,8 +89,21 @@ describe('sign in and out', () => {
       });
     const jupyter = ServerConnection.makeSettings({
       baseUrl: 'http://localhost/',
-      fetch: (async (request: Request) => {
+      fetch: (async (input: RequestInfo, init?: RequestInit) => {
+        const request = new Request(input, init);
         const path = new URL(request.url).pathname;
+        if (!request.body && request.headers.has('content-type')) {
+          // What the server answers to a bodiless request that claims JSON.
+          return json(
+            {
+              type: 'x/problems/bad-request',
+              title: 'Bad request',
+              status: 400,
+              detail: 'Body cannot be empty'
+            },
+            400
+          );
+        }
         calls.push(`${request.method} ${path} ${request.headers.get('authorization') ?? '-'}`);
         if (path.endsWith('/api/auth/login')) {
           const body = await request.json();
