@@ -644,7 +644,11 @@ export class MixtureComposer extends Widget {
       explain: error => connection.explain(error)
     });
     if (record !== null) {
-      await this.openRecord(record);
+      try {
+        await this.openRecord(record);
+      } catch (error) {
+        this.setDbStatus(`Not opened: ${connection.explain(error)}`);
+      }
     }
   }
 
@@ -678,7 +682,12 @@ export class MixtureComposer extends Widget {
     if (molecule === null || this.isDisposed) {
       return;
     }
-    this.model.update(key, { component: await componentText(await loadKernel(), molecule) });
+    try {
+      this.model.update(key, { component: await componentText(await loadKernel(), molecule) });
+    } catch (error) {
+      this.setDbStatus(`Not used: ${connection.explain(error)}`);
+      return;
+    }
     this.renderRows();
     this.changed();
   }
