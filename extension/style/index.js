@@ -1,3 +1,4 @@
 import './base.css';
 import './display.css';
 import './editor.css';
+import './composer-db.css';

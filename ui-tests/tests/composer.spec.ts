@@ -8,11 +8,13 @@ import { acceptKernel, expectNoPageErrors, watchErrors } from './kernel';
 
 const NOTEBOOK = path.resolve(__dirname, '..', 'notebooks', 'composer.ipynb');
 
-test('compose a mixture, see every unit and the Tg change, insert its code and run it', async ({
+test('compose a mixture, see every unit and the Tg change, save it, find it, insert its code and run it', async ({
   page,
   tmpPath
 }) => {
   watchErrors(page);
+  // Room for the composer beside the notebook: its screenshot is the one in docs/composer.md.
+  await page.setViewportSize({ width: 1600, height: 1300 });
   expect(await page.contents.uploadFile(NOTEBOOK, `${tmpPath}/composer.ipynb`)).toBe(true);
   expect(await page.notebook.openByPath(`${tmpPath}/composer.ipynb`)).toBe(true);
   await acceptKernel(page);
@@ -74,8 +76,50 @@ test('compose a mixture, see every unit and the Tg change, insert its code and r
   await row(2).locator('.jp-cryoprotect-Composer-amount').fill('1');
   await expect(row(2).locator('[data-field="amount"]')).toHaveText('');
   await expect(insert).toBeEnabled();
+
+  // Save it: the components are registered (or found) as molecules, the mixture gets an id.
+  const name = `Galata three solutes ${Date.now()}`;
+  await composer.locator('.jp-cryoprotect-Composer-name').fill(name);
+  await composer.locator('.jp-cryoprotect-Composer-description').fill('saved by the UI test');
+  const save = composer.locator('.jp-cryoprotect-Composer-save');
+  await expect(save).toBeEnabled();
+  await save.click();
+  const dbStatus = composer.locator('.jp-cryoprotect-Composer-dbStatus');
+  await expect(dbStatus).toContainText('Saved as mixture');
+  const id = await composer.locator('.jp-cryoprotect-Composer-savedId').innerText();
+  expect(id).toMatch(/^[0-9a-f-]{36}$/);
+  await composer.evaluate(node => node.scrollTo(0, 0));
   await composer.screenshot({ path: test.info().outputPath('composer.png') });
 
+  // Found through the REST API with the token JupyterLab's page holds, with its components.
+  const token = await page.evaluate(
+    () => JSON.parse(document.getElementById('jupyter-config-data')!.textContent!).cryoprotectToken
+  );
+  const api = `http://127.0.0.1:${process.env.CRYOPROTECT_UI_SERVER_PORT}/api/mixtures`;
+  const lookup = async (query: string) => {
+    const response = await fetch(`${api}?${query}`, {
+      headers: { authorization: `Bearer ${token}` }
+    });
+    expect(response.status).toBe(200);
+    return (await response.json()) as {
+      items: {
+        id: string;
+        name: string;
+        description: string;
+        components: { name: string; amount: number; unit: string; role: string }[];
+      }[];
+    };
+  };
+  const found = await lookup(`q=${encodeURIComponent(name)}`);
+  expect(found.items.map(m => m.id)).toEqual([id]);
+  expect(found.items[0].description).toBe('saved by the UI test');
+  expect(
+    found.items[0].components.map(c => `${c.name}: ${c.amount} ${c.unit} (${c.role})`).sort()
+  ).toEqual([
+    'dimethyl sulfoxide: 1 mol/kg (penetrating)',
+    'ethylene glycol: 1 mol/kg (other)',
+    'glycerol: 40 mol/kg (penetrating)'
+  ]);
   // Insert its code into the notebook, run it: the same mixture, drawn by the notebook's renderer.
   await insert.click();
   await expect(composer.locator('.jp-cryoprotect-Composer-status')).toHaveText(
@@ -85,6 +129,9 @@ test('compose a mixture, see every unit and the Tg change, insert its code and r
   await page.activity.activateTab('composer.ipynb');
   await expect.poll(() => page.notebook.getCellCount()).toBe(2);
   const code = await page.notebook.getCellTextInput(1);
+  // It names the record it recreates (an id, no secret).
+  expect(code.split('\n')[0]).toBe(`// saved as mixture ${id}`);
+  expect(code).not.toContain(token);
   expect(code).toContain(
     'await parseMixtureText("glycerol: 40 mol/kg; DMSO: 1 mol/kg; OCCO: 1 mol/kg")'
   );
@@ -105,6 +152,59 @@ test('compose a mixture, see every unit and the Tg change, insert its code and r
   await expect(
     page.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')
   ).toHaveCount(0);
+  const count = async () => (await lookup('limit=200')).items.length;
+  const before = await count();
+
+  // Then a bad entry: its message beside it, Save off, and the database gets nothing new.
+  await row(1).locator('.jp-cryoprotect-Composer-amount').fill('-2');
+  await expect(row(1).locator('[data-field="amount"]')).toHaveText('must not be negative');
+  await expect(save).toBeDisabled();
+  await expect(composer.locator('.jp-cryoprotect-Composer-saveHints')).toHaveText(
+    'fix the marked entries to save'
+  );
+  await save.click({ force: true });
+  expect(await count()).toBe(before);
+  await row(1).locator('.jp-cryoprotect-Composer-amount').fill('1');
+  await expect(row(1).locator('[data-field="amount"]')).toHaveText('');
+  await expect(save).toBeEnabled();
+
+  // Open it again, as a researcher would from the palette: the saved mixture, found by name.
+  await page.keyboard.press('Control+Shift+C');
+  await palette.locator('.lm-CommandPalette-input').fill('Open Saved Mixture');
+  await palette
+    .locator('.lm-CommandPalette-item', { hasText: 'CryoProtect: Open Saved Mixture' })
+    .click();
+  const dialog = page.locator('.jp-Dialog', { hasText: 'Open a saved mixture' });
+  await dialog.locator('.jp-cryoprotect-Picker-search').fill(name);
+  await dialog.locator('.jp-cryoprotect-Picker-item', { hasText: name }).click();
+  await dialog.getByRole('button', { name: 'Open' }).click();
+  const openedOnes = page.locator('.jp-cryoprotect-Composer').filter({
+    has: page.locator('.jp-cryoprotect-Composer-dbStatus', { hasText: `Opened mixture ${id}.` })
+  });
+  await expect(openedOnes).toHaveCount(1);
+  const opened = openedOnes.first();
+  await expect(opened.locator('.jp-cryoprotect-Composer-name')).toHaveValue(name);
+  // Rows come back in the server's order; the text form names the same three solutes.
+  const text = await opened.locator('.jp-cryoprotect-Composer-text').innerText();
+  expect(text.split('; ').sort()).toEqual([
+    'dimethyl sulfoxide: 1 mol/kg',
+    'ethylene glycol: 1 mol/kg',
+    'glycerol: 40 mol/kg'
+  ]);
+  await expect(opened.locator('.jp-cryoprotect-Composer-result')).toContainText('3 solutes');
+
+  // Other widgets open a given one by id (args { mixtureId }).
+  await page.evaluate(async mixtureId => {
+    const app = (
+      window as unknown as {
+        jupyterapp: { commands: { execute(...a: unknown[]): Promise<unknown> } };
+      }
+    ).jupyterapp;
+    // The command returns the new panel, which is not for the test process.
+    await app.commands.execute('cryoprotect:open-saved-mixture', { mixtureId });
+  }, id);
+  await expect(page.locator('.jp-cryoprotect-Composer')).toHaveCount(3);
+  await expect(openedOnes).toHaveCount(2);
   expectNoPageErrors(page);
 });
 

@@ -1,5 +1,10 @@
 import type { MixturePayload } from '@cryoprotect/kernel';
-import { messagesOfIssues, type ComposerModel, type IFieldMessage } from './model';
+import {
+  messagesOfIssues,
+  type ComponentRole,
+  type ComposerModel,
+  type IFieldMessage
+} from './model';
 
 type Kernel = typeof import('@cryoprotect/kernel');
 
@@ -7,7 +12,18 @@ type Kernel = typeof import('@cryoprotect/kernel');
 export interface IEvaluation {
   /** The kernel's mixture display (composition in every unit, osmolality, Tg), when valid. */
   payload: MixturePayload | null;
+  /** Each row as the kernel read it (a reference or a SMILES), with the role it uses; null when invalid. */
+  components: IReadComponent[] | null;
   messages: IFieldMessage[];
+}
+
+/** What saving needs of a row once read: the structure, the name it had, the role. */
+export interface IReadComponent {
+  name: string;
+  /** A reference cryoprotectant (its name is a name); otherwise a SMILES named by itself. */
+  reference: boolean;
+  smiles: string;
+  role: ComponentRole;
 }
 
 /**
@@ -19,19 +35,26 @@ export interface IEvaluation {
 export async function evaluate(kernel: Kernel, model: ComposerModel): Promise<IEvaluation> {
   const local = model.localMessages();
   if (local.length > 0) {
-    return { payload: null, messages: local };
+    return { payload: null, components: null, messages: local };
   }
   try {
     const parsed = await kernel.parseMixtureText(model.text());
     const name = model.name.trim();
-    const shown = await kernel.mixtureDisplay({
-      ...(name === '' ? {} : { name }),
-      components: model.rolesOver(parsed.components)
-    });
-    return { payload: shown.payload, messages: [] };
+    const components = model.rolesOver(parsed.components);
+    const shown = await kernel.mixtureDisplay({ ...(name === '' ? {} : { name }), components });
+    return {
+      payload: shown.payload,
+      components: components.map((c, i) => ({
+        name: c.molecule.name,
+        reference: kernel.findReferenceMolecule(model.components[i].component) !== undefined,
+        smiles: c.molecule.smiles,
+        role: c.role
+      })),
+      messages: []
+    };
   } catch (error) {
     if (error instanceof kernel.MixtureError) {
-      return { payload: null, messages: messagesOfIssues(error.issues) };
+      return { payload: null, components: null, messages: messagesOfIssues(error.issues) };
     }
     throw error;
   }

@@ -22,10 +22,13 @@ export interface IComponentRow {
 /** Which input of a row a message belongs to. */
 export type RowField = 'component' | 'amount' | 'unit' | 'role';
 
-/** A message for one input of one row, or for the mixture as a whole (row null). */
+/** Inputs of the composer outside the rows: the name and the Save section. */
+export type FormField = 'name' | 'description' | 'visibility' | 'project';
+
+/** A message for one input of one row, for a form input (row null), or for the mixture as a whole. */
 export interface IFieldMessage {
   row: number | null;
-  field: RowField | 'name' | 'mixture';
+  field: RowField | FormField | 'mixture';
   message: string;
 }
 
@@ -39,6 +42,8 @@ export interface IFieldMessage {
  */
 export class ComposerModel {
   name = '';
+  /** The id of the database record these rows were saved as; null once anything changes. */
+  savedId: string | null = null;
   private rows: IComponentRow[] = [];
   private nextKey = 0;
 
@@ -63,6 +68,15 @@ export class ComposerModel {
       role: row.role ?? null
     });
     return key;
+  }
+
+  /** Replace every row and the name (a saved mixture opened). */
+  reset(name: string, rows: readonly Partial<Omit<IComponentRow, 'key'>>[]): void {
+    this.name = name;
+    this.rows = [];
+    for (const row of rows) {
+      this.add(row);
+    }
   }
 
   remove(key: number): void {
@@ -120,6 +134,7 @@ export class ComposerModel {
     const name = this.name.trim();
     const parsed = `await parseMixtureText(${JSON.stringify(this.text())})`;
     return [
+      ...(this.savedId === null ? [] : [`// saved as mixture ${this.savedId}`]),
       "import { mixtureDisplay, parseMixtureText } from '@cryoprotect/kernel';",
       "import { tslabDisplay } from '@cryoprotect/kernel/node';",
       '',

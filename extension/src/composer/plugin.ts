@@ -2,30 +2,55 @@ import type { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/applica
 import { ICommandPalette, MainAreaWidget } from '@jupyterlab/apputils';
 import { INotebookTracker } from '@jupyterlab/notebook';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
+import { ICryoProtectConnection } from '../connection';
 import { insertCodeCell } from '../display/insert-cell';
 import { cryoprotectIcon } from '../icon';
 import { MixtureComposer } from './widget';
 
 namespace CommandIDs {
   export const openComposer = 'cryoprotect:open-mixture-composer';
+  export const openSaved = 'cryoprotect:open-saved-mixture';
 }
 
 /**
  * The mixture composer in the main area, opened from the palette; its "Insert code" writes into
- * the notebook that was active last.
+ * the notebook that was active last, and with a CryoProtect connection it saves to, opens from
+ * and searches the database. `cryoprotect:open-saved-mixture` with `{ mixtureId }` opens a saved
+ * mixture in a new composer (for other widgets, e.g. a database browser); without it, the
+ * composer opens on its "Open saved…" dialog.
  */
 export const composerPlugin: JupyterFrontEndPlugin<void> = {
   id: '@cryoprotect/jupyterlab:composer',
-  description: 'Compose a cryoprotectant solution and insert the code that recreates it.',
+  description: 'Compose a cryoprotectant solution, save it, and insert the code that recreates it.',
   autoStart: true,
   requires: [IRenderMimeRegistry, INotebookTracker],
-  optional: [ICommandPalette],
+  optional: [ICommandPalette, ICryoProtectConnection],
   activate: (
     app: JupyterFrontEnd,
     rendermime: IRenderMimeRegistry,
     tracker: INotebookTracker,
-    palette: ICommandPalette | null
+    palette: ICommandPalette | null,
+    connection: ICryoProtectConnection | null
   ) => {
+    const open = (): MainAreaWidget<MixtureComposer> => {
+      const content = new MixtureComposer({
+        rendermime,
+        connection,
+        insertCode: code => Private.insertIntoCurrent(tracker, code)
+      });
+      const widget = new MainAreaWidget({ content });
+      widget.id = `${content.id}-panel`;
+      widget.title.label = 'Mixture composer';
+      widget.title.closable = true;
+      // The composer names itself after an opened mixture; the tab follows.
+      content.title.changed.connect(() => {
+        widget.title.label = content.title.label;
+      });
+      app.shell.add(widget, 'main', { mode: 'split-right' });
+      app.shell.activateById(widget.id);
+      return widget;
+    };
+
     app.commands.addCommand(CommandIDs.openComposer, {
       label: args =>
         args.isLauncher
@@ -35,21 +60,34 @@ export const composerPlugin: JupyterFrontEndPlugin<void> = {
             : 'CryoProtect: New Mixture Composer',
       icon: args => (args.isLauncher ? cryoprotectIcon : undefined),
       caption: 'Compose a solution: every unit, molality, osmolality and Tg as you type',
-      execute: () => {
-        const content = new MixtureComposer({
-          rendermime,
-          insertCode: code => Private.insertIntoCurrent(tracker, code)
-        });
-        const widget = new MainAreaWidget({ content });
-        widget.id = `${content.id}-panel`;
-        widget.title.label = 'Mixture composer';
-        widget.title.closable = true;
-        app.shell.add(widget, 'main', { mode: 'split-right' });
-        app.shell.activateById(widget.id);
+      execute: () => open()
+    });
+
+    app.commands.addCommand(CommandIDs.openSaved, {
+      label: args => (args.short ? 'Open Saved Mixture…' : 'CryoProtect: Open Saved Mixture…'),
+      caption: 'Open a mixture saved in the CryoProtect database in the mixture composer',
+      isEnabled: () => connection !== null,
+      describedBy: {
+        args: {
+          type: 'object',
+          properties: {
+            mixtureId: { type: 'string', description: 'id of the saved mixture to open' }
+          }
+        }
+      },
+      execute: async args => {
+        const widget = open();
+        const mixtureId = typeof args.mixtureId === 'string' ? args.mixtureId : '';
+        if (mixtureId !== '') {
+          await widget.content.openSaved(mixtureId);
+        } else {
+          await widget.content.pickSaved();
+        }
         return widget;
       }
     });
     palette?.addItem({ command: CommandIDs.openComposer, category: 'CryoProtect' });
+    palette?.addItem({ command: CommandIDs.openSaved, category: 'CryoProtect' });
   }
 };
 

@@ -1,11 +1,23 @@
 import type { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { MimeModel } from '@jupyterlab/rendermime';
 import { COMPONENT_ROLES, CONCENTRATION_UNITS, DISPLAY_MIME } from '@cryoprotect/kernel/display';
+import { Signal } from '@lumino/signaling';
 import { PanelLayout, Widget } from '@lumino/widgets';
+import type { MixtureRecord, Molecule, Visibility } from '@cryoprotect/kernel';
 import { loadKernel } from '../chemistry';
+import type { ICryoProtectConnection } from '../connection';
 import { h } from '../display/dom';
 import { evaluate, type IEvaluation } from './evaluate';
-import { ComposerModel, type ComponentRole, type IFieldMessage, type RowField } from './model';
+import {
+  ComposerModel,
+  type ComponentRole,
+  type FormField,
+  type IFieldMessage,
+  type RowField
+} from './model';
+import { first, pick } from './picker';
+import { componentText, rowsOfRecord } from './records';
+import { saveFormMessages, saveMixture, type ISaveForm, type SaveOutcome } from './save';
 
 export interface IComposerOptions {
   rendermime: IRenderMimeRegistry;
@@ -13,7 +25,12 @@ export interface IComposerOptions {
   insertCode: (code: string) => boolean;
   /** The first rows (default: one empty row). */
   model?: ComposerModel;
+  /** The CryoProtect server; without it the composer cannot save, open or search. */
+  connection?: ICryoProtectConnection | null;
 }
+
+/** How many answers a search dialog lists. */
+const PICK_COUNT = 30;
 
 /** How long typing may pause before the mixture is computed again, ms. */
 const SETTLE_MS = 250;
@@ -35,12 +52,27 @@ export class MixtureComposer extends Widget {
     text: HTMLElement;
     insert: HTMLButtonElement;
     status: HTMLElement;
+    description: HTMLTextAreaElement;
+    visibility: HTMLSelectElement;
+    project: HTMLSelectElement;
+    projectField: HTMLElement;
+    save: HTMLButtonElement;
+    open: HTMLButtonElement;
+    saveHints: HTMLElement;
+    dbStatus: HTMLElement;
+    formSlots: Record<FormField, HTMLElement>;
   };
   private readonly result: Widget & { renderModel(model: MimeModel): Promise<void> };
   private timer: number | undefined;
   private pending = false;
   private sequence = 0;
-  private last: IEvaluation = { payload: null, messages: [] };
+  private last: IEvaluation = { payload: null, components: null, messages: [] };
+  /** The server's messages of the last failed save, shown until anything changes. */
+  private serverMessages: IFieldMessage[] = [];
+  /** Counts changes, so a save that finishes after an edit does not claim the new rows. */
+  private version = 0;
+  private saving = false;
+  private projectsLoaded = false;
 
   constructor(options: IComposerOptions) {
     super();
@@ -59,12 +91,16 @@ export class MixtureComposer extends Widget {
     });
     const name = h('input', {
       className: 'jp-cryoprotect-Composer-name',
-      attrs: { type: 'text', placeholder: 'optional, e.g. VS55', 'aria-label': 'Mixture name' }
+      attrs: {
+        type: 'text',
+        placeholder: 'e.g. VS55 (needed to save)',
+        'aria-label': 'Mixture name'
+      }
     });
     name.value = this.model.name;
     name.addEventListener('input', () => {
       this.model.name = name.value;
-      this.schedule();
+      this.changed();
     });
     const add = h(
       'button',
@@ -74,7 +110,7 @@ export class MixtureComposer extends Widget {
     add.addEventListener('click', () => {
       this.model.add();
       this.renderRows();
-      this.schedule();
+      this.changed();
       this.nodes.rows.querySelector<HTMLInputElement>('tr:last-child input')?.focus();
     });
     const insert = h(
@@ -87,6 +123,65 @@ export class MixtureComposer extends Widget {
       'Insert code'
     );
     insert.addEventListener('click', () => void this.insert());
+    const slot = (field: FormField) =>
+      h('div', {
+        className: 'jp-cryoprotect-FieldError',
+        attrs: { 'data-form-field': field, role: 'alert' }
+      });
+    const description = h('textarea', {
+      className: 'jp-cryoprotect-Composer-description',
+      attrs: { rows: '2', placeholder: 'optional', 'aria-label': 'Description' }
+    });
+    const visibility = h(
+      'select',
+      { className: 'jp-cryoprotect-Composer-visibility', attrs: { 'aria-label': 'Visibility' } },
+      ...Private.VISIBILITIES.map(([value, text]) => h('option', { attrs: { value } }, text))
+    );
+    const project = h('select', {
+      className: 'jp-cryoprotect-Composer-project',
+      attrs: { 'aria-label': 'Project' }
+    });
+    const save = h(
+      'button',
+      {
+        className: 'jp-mod-styled jp-mod-accept jp-cryoprotect-Composer-save',
+        title: 'Register the components and save this mixture in the CryoProtect database'
+      },
+      'Save'
+    );
+    const open = h(
+      'button',
+      {
+        className: 'jp-mod-styled jp-cryoprotect-Composer-open',
+        title: 'Fill the composer with a mixture saved in the CryoProtect database'
+      },
+      'Open saved…'
+    );
+    for (const input of [description, visibility, project]) {
+      input.addEventListener(input === description ? 'input' : 'change', () => {
+        if (input === visibility) {
+          this.showProjects();
+        }
+        this.serverMessages = [];
+        this.showMessages(this.last.messages);
+        this.updateSave();
+      });
+    }
+    save.addEventListener('click', () => void this.save());
+    open.addEventListener('click', () => void this.pickSaved());
+    const formSlots: Record<FormField, HTMLElement> = {
+      name: slot('name'),
+      description: slot('description'),
+      visibility: slot('visibility'),
+      project: slot('project')
+    };
+    const projectField = h(
+      'label',
+      { className: 'jp-cryoprotect-Composer-field' },
+      'Project ',
+      project,
+      formSlots.project
+    );
     this.nodes = {
       name,
       rows: h('tbody'),
@@ -96,14 +191,31 @@ export class MixtureComposer extends Widget {
       }),
       text: h('code', { className: 'jp-cryoprotect-Composer-text' }),
       insert,
-      status: h('span', { className: 'jp-cryoprotect-Muted jp-cryoprotect-Composer-status' })
+      status: h('span', { className: 'jp-cryoprotect-Muted jp-cryoprotect-Composer-status' }),
+      description,
+      visibility,
+      project,
+      projectField,
+      save,
+      open,
+      saveHints: h('div', { className: 'jp-cryoprotect-Muted jp-cryoprotect-Composer-saveHints' }),
+      dbStatus: h('div', {
+        className: 'jp-cryoprotect-Composer-dbStatus',
+        attrs: { role: 'status' }
+      }),
+      formSlots
     };
 
     const form = h(
       'div',
       { className: 'jp-cryoprotect-Composer-form' },
-      h('h3', { className: 'jp-cryoprotect-Title' }, 'Mixture composer'),
-      h('label', { className: 'jp-cryoprotect-Composer-field' }, 'Name ', name),
+      h(
+        'div',
+        { className: 'jp-cryoprotect-Composer-header' },
+        h('h3', { className: 'jp-cryoprotect-Title' }, 'Mixture composer'),
+        open
+      ),
+      h('label', { className: 'jp-cryoprotect-Composer-field' }, 'Name ', name, formSlots.name),
       h('table', { className: 'jp-cryoprotect-Composer-rows' }, this.nodes.rows),
       names,
       h(
@@ -114,7 +226,29 @@ export class MixtureComposer extends Widget {
       ),
       this.nodes.mixtureMessages,
       h('p', {}, h('span', { className: 'jp-cryoprotect-Label' }, 'Text form '), this.nodes.text),
-      h('div', { className: 'jp-cryoprotect-Composer-actions' }, insert, this.nodes.status)
+      h('div', { className: 'jp-cryoprotect-Composer-actions' }, insert, this.nodes.status),
+      h(
+        'fieldset',
+        { className: 'jp-cryoprotect-Composer-saveSection' },
+        h('legend', {}, 'Save to the database'),
+        h(
+          'label',
+          { className: 'jp-cryoprotect-Composer-field' },
+          'Description ',
+          description,
+          formSlots.description
+        ),
+        h(
+          'label',
+          { className: 'jp-cryoprotect-Composer-field' },
+          'Visible to ',
+          visibility,
+          formSlots.visibility
+        ),
+        projectField,
+        h('div', { className: 'jp-cryoprotect-Composer-actions' }, save, this.nodes.saveHints),
+        this.nodes.dbStatus
+      )
     );
     this.result = options.rendermime.createRenderer(DISPLAY_MIME.mixture) as Widget & {
       renderModel(model: MimeModel): Promise<void>;
@@ -125,7 +259,62 @@ export class MixtureComposer extends Widget {
     layout.addWidget(this.result);
     this.layout = layout;
     this.renderRows();
+    this.showProjects();
+    this.updateSave();
     this.schedule(0);
+    // Signed in as someone else, or another server: their projects, not the old list.
+    options.connection?.changed.connect(() => {
+      this.projectsLoaded = false;
+      this.showProjects();
+    }, this);
+  }
+
+  /** The form's save settings: the name above, description, visibility and project below. */
+  get saveForm(): ISaveForm {
+    return {
+      name: this.model.name,
+      description: this.nodes.description.value,
+      visibility: this.nodes.visibility.value as Visibility,
+      projectId: this.nodes.visibility.value === 'project' ? this.nodes.project.value : ''
+    };
+  }
+
+  /** Fill the composer with a saved mixture (its rows, name, description and sharing). */
+  async openRecord(record: MixtureRecord): Promise<void> {
+    const rows = await rowsOfRecord(await loadKernel(), record);
+    this.model.reset(record.name, rows);
+    this.nodes.name.value = record.name;
+    this.nodes.description.value = record.description;
+    this.nodes.visibility.value = record.visibility;
+    this.renderRows();
+    this.changed();
+    // These rows are that record until something changes: the inserted code may say so.
+    this.model.savedId = record.id;
+    this.title.label = `Mixture: ${record.name}`;
+    if (record.projectId !== null) {
+      await this.loadProjects();
+      this.nodes.project.value = record.projectId;
+    }
+    this.showProjects();
+    this.setDbStatus(`Opened mixture ${record.id}.`, record.id);
+  }
+
+  /** Fetch a saved mixture by id and fill the composer with it; the failure is shown, not thrown. */
+  async openSaved(mixtureId: string): Promise<boolean> {
+    const connection = this.options.connection;
+    if (!connection) {
+      this.setDbStatus(Private.NO_CONNECTION);
+      return false;
+    }
+    this.setDbStatus('opening…');
+    try {
+      const record = await (await connection.client()).mixtures.get(mixtureId);
+      await this.openRecord(record);
+      return true;
+    } catch (error) {
+      this.setDbStatus(connection.explain(error));
+      return false;
+    }
   }
 
   /** The latest computation has finished (tests and the insert button wait for it). */
@@ -139,6 +328,7 @@ export class MixtureComposer extends Widget {
   override dispose(): void {
     window.clearTimeout(this.timer);
     this.timer = undefined;
+    Signal.clearData(this);
     super.dispose();
   }
 
@@ -156,6 +346,17 @@ export class MixtureComposer extends Widget {
           }
         });
         component.value = row.component;
+        const search = h(
+          'button',
+          {
+            className: 'jp-mod-styled jp-cryoprotect-Composer-search',
+            title: 'Find a registered molecule in the CryoProtect database by name',
+            attrs: { 'aria-label': `Search the database for component ${index + 1}` }
+          },
+          'Search…'
+        );
+        search.disabled = !this.options.connection;
+        search.addEventListener('click', () => void this.searchMolecule(row.key, component.value));
         const amount = h('input', {
           className: 'jp-cryoprotect-Composer-amount',
           attrs: { type: 'text', inputmode: 'decimal', 'aria-label': `Amount ${index + 1}` }
@@ -195,7 +396,7 @@ export class MixtureComposer extends Widget {
             unit: unit.value as (typeof units)[number],
             role: role.value === '' ? null : (role.value as ComponentRole)
           });
-          this.schedule();
+          this.changed();
         };
         for (const input of [component, amount]) {
           input.addEventListener('input', changed);
@@ -206,15 +407,17 @@ export class MixtureComposer extends Widget {
         remove.addEventListener('click', () => {
           this.model.remove(row.key);
           this.renderRows();
-          this.schedule();
+          this.changed();
         });
         // Each input with its label above it: rows wrap in a narrow panel beside a notebook.
-        const cell = (field: RowField, input: HTMLElement) =>
+        const cell = (field: RowField, input: HTMLElement, extra?: HTMLElement) =>
           h(
             'td',
             {},
             h('div', { className: 'jp-cryoprotect-Label' }, Private.LABELS[field]),
-            input,
+            extra
+              ? h('div', { className: 'jp-cryoprotect-Composer-withButton' }, input, extra)
+              : input,
             h('div', {
               className: 'jp-cryoprotect-FieldError',
               attrs: { 'data-field': field, role: 'alert' }
@@ -223,7 +426,7 @@ export class MixtureComposer extends Widget {
         return h(
           'tr',
           { attrs: { 'data-row': String(index) } },
-          cell('component', component),
+          cell('component', component, search),
           cell('amount', amount),
           cell('unit', unit),
           cell('role', role),
@@ -231,6 +434,15 @@ export class MixtureComposer extends Widget {
         );
       })
     );
+  }
+
+  /** Anything the user changed: the saved id and the server's old messages no longer apply. */
+  private changed(): void {
+    this.version++;
+    this.model.savedId = null;
+    this.serverMessages = [];
+    this.updateSave();
+    this.schedule();
   }
 
   private schedule(delay = SETTLE_MS): void {
@@ -252,6 +464,7 @@ export class MixtureComposer extends Widget {
     } catch (error) {
       evaluation = {
         payload: null,
+        components: null,
         messages: [
           { row: null, field: 'mixture', message: `not computed: ${(error as Error).message}` }
         ]
@@ -273,23 +486,30 @@ export class MixtureComposer extends Widget {
     }
     if (sequence === this.sequence) {
       this.pending = false;
+      this.updateSave();
     }
   }
 
-  private showMessages(messages: readonly IFieldMessage[]): void {
-    for (const slot of this.nodes.rows.querySelectorAll<HTMLElement>(
-      '.jp-cryoprotect-FieldError'
-    )) {
+  /** The kernel's messages (or the local ones) and the last failed save's, each by its input. */
+  private showMessages(evaluated: readonly IFieldMessage[]): void {
+    const messages = [...evaluated, ...this.serverMessages];
+    const slots = [
+      ...this.nodes.rows.querySelectorAll<HTMLElement>('.jp-cryoprotect-FieldError'),
+      ...Object.values(this.nodes.formSlots)
+    ];
+    for (const slot of slots) {
       slot.textContent = '';
     }
-    for (const input of this.nodes.rows.querySelectorAll('[aria-invalid]')) {
+    for (const input of this.node.querySelectorAll('[aria-invalid]')) {
       input.removeAttribute('aria-invalid');
     }
     const general: string[] = [];
     for (const message of messages) {
       const slot =
         message.row === null
-          ? null
+          ? message.field in this.nodes.formSlots
+            ? this.nodes.formSlots[message.field as FormField]
+            : null
           : this.nodes.rows.querySelector<HTMLElement>(
               `tr[data-row="${message.row}"] .jp-cryoprotect-FieldError[data-field="${message.field}"]`
             );
@@ -297,7 +517,8 @@ export class MixtureComposer extends Widget {
         slot.textContent = slot.textContent
           ? `${slot.textContent}; ${message.message}`
           : message.message;
-        slot.previousElementSibling?.setAttribute('aria-invalid', 'true');
+        const input = slot.parentElement?.querySelector('input, select, textarea');
+        input?.setAttribute('aria-invalid', 'true');
       } else {
         general.push(message.message);
       }
@@ -318,6 +539,210 @@ export class MixtureComposer extends Widget {
     }
     this.nodes.status.textContent = 'code inserted below the active cell';
   }
+
+  /** Why Save is off, shown beside it; empty when it may save. */
+  private saveBlockers(evaluation: IEvaluation): string[] {
+    if (!this.options.connection) {
+      return [Private.NO_CONNECTION];
+    }
+    const blockers: string[] = [];
+    if (evaluation.payload === null || evaluation.components === null) {
+      blockers.push('fix the marked entries to save');
+    } else if (this.serverMessages.length > 0) {
+      blockers.push('change the marked entries to save again');
+    }
+    for (const message of saveFormMessages(this.saveForm)) {
+      blockers.push(`${Private.FORM_LABELS[message.field as FormField]}: ${message.message}`);
+    }
+    return blockers;
+  }
+
+  private updateSave(): void {
+    const blockers = this.saveBlockers(this.last);
+    const pending = this.timer !== undefined || this.pending;
+    this.nodes.save.disabled = this.saving || blockers.length > 0;
+    this.nodes.saveHints.textContent = pending || this.saving ? '' : blockers.join('; ');
+    this.nodes.open.disabled = !this.options.connection;
+  }
+
+  /**
+   * Register the components and create the mixture (save.ts). Nothing is sent while any entry is
+   * wrong; the server's refusals come back under the inputs they name.
+   */
+  private async save(): Promise<void> {
+    const connection = this.options.connection;
+    const evaluation = await this.settled();
+    if (!connection || this.saving || this.saveBlockers(evaluation).length > 0) {
+      return;
+    }
+    const version = this.version;
+    this.saving = true;
+    this.updateSave();
+    this.setDbStatus('saving…');
+    let outcome: SaveOutcome;
+    try {
+      outcome = await saveMixture(
+        await connection.client(),
+        this.model,
+        evaluation.components!,
+        this.saveForm
+      );
+    } catch (error) {
+      outcome = { saved: false, messages: [], cause: error, registered: 0 };
+    } finally {
+      this.saving = false;
+    }
+    if (this.isDisposed) {
+      return;
+    }
+    const kept =
+      outcome.registered > 0
+        ? ` ${Private.plural(outcome.registered, 'new molecule record')} registered for it stay${outcome.registered === 1 ? 's' : ''} in the database (valid records; saving again reuses them).`
+        : '';
+    if (outcome.saved) {
+      const { id } = outcome.mixture;
+      if (version === this.version) {
+        this.model.savedId = id;
+      }
+      const registered =
+        outcome.registered > 0
+          ? ` (${Private.plural(outcome.registered, 'component')} newly registered as molecules)`
+          : '';
+      this.setDbStatus(`Saved as mixture ${id}${registered}.`, id);
+    } else if (outcome.cause) {
+      this.setDbStatus(`Not saved: ${connection.explain(outcome.cause)}${kept}`);
+    } else {
+      if (version === this.version) {
+        this.serverMessages = outcome.messages;
+        this.showMessages(this.last.messages);
+      }
+      this.setDbStatus(
+        `Not saved: the server refused the marked entries.${kept || ' Nothing was written.'}`
+      );
+    }
+    this.updateSave();
+  }
+
+  /** "Open saved…": the mixtures visible to you, searched by name; the chosen one fills the rows. */
+  async pickSaved(): Promise<void> {
+    const connection = this.options.connection;
+    if (!connection) {
+      return;
+    }
+    const record = await pick<MixtureRecord>({
+      title: 'Open a saved mixture',
+      accept: 'Open',
+      placeholder: 'name contains…',
+      search: async q =>
+        first(
+          (await connection.client()).mixtures.list({ q: q || undefined, pageSize: PICK_COUNT }),
+          PICK_COUNT
+        ),
+      label: m => m.name,
+      detail: m =>
+        `${m.components.map(c => `${c.name} ${c.amount} ${c.unit}`).join('; ')} · ${m.visibility}`,
+      explain: error => connection.explain(error)
+    });
+    if (record !== null) {
+      try {
+        await this.openRecord(record);
+      } catch (error) {
+        this.setDbStatus(`Not opened: ${connection.explain(error)}`);
+      }
+    }
+  }
+
+  /** "Search…" beside a component: a registered molecule by name, synonym or InChIKey. */
+  private async searchMolecule(key: number, typed: string): Promise<void> {
+    const connection = this.options.connection;
+    if (!connection) {
+      return;
+    }
+    const molecule = await pick<Molecule>({
+      title: 'Find a registered molecule',
+      accept: 'Use',
+      placeholder: 'name, synonym or InChIKey contains…',
+      query: typed.trim(),
+      search: async q =>
+        first(
+          (await connection.client()).molecules({ q: q || undefined, pageSize: PICK_COUNT }),
+          PICK_COUNT
+        ),
+      label: m => m.name ?? m.inchikey,
+      detail: m =>
+        [
+          m.smiles,
+          m.synonyms.length > 0 ? `also ${m.synonyms.slice(0, 3).join(', ')}` : '',
+          m.visibility
+        ]
+          .filter(part => part !== '')
+          .join(' · '),
+      explain: error => connection.explain(error)
+    });
+    if (molecule === null || this.isDisposed) {
+      return;
+    }
+    try {
+      this.model.update(key, { component: await componentText(await loadKernel(), molecule) });
+    } catch (error) {
+      this.setDbStatus(`Not used: ${connection.explain(error)}`);
+      return;
+    }
+    this.renderRows();
+    this.changed();
+  }
+
+  /** The project picker, shown for visibility "project" (its list loaded the first time). */
+  private showProjects(): void {
+    const wanted = this.nodes.visibility.value === 'project';
+    this.nodes.projectField.hidden = !wanted;
+    if (wanted && !this.projectsLoaded) {
+      void this.loadProjects();
+    }
+  }
+
+  private async loadProjects(): Promise<void> {
+    const connection = this.options.connection;
+    if (!connection || this.projectsLoaded) {
+      return;
+    }
+    this.projectsLoaded = true;
+    try {
+      const projects = (await first((await connection.client()).projects.list(), 200)).filter(
+        p => p.myRole !== null
+      );
+      const chosen = this.nodes.project.value;
+      this.nodes.project.replaceChildren(
+        h(
+          'option',
+          { attrs: { value: '' } },
+          projects.length === 0 ? 'you are in no project' : 'choose…'
+        ),
+        ...projects.map(p => h('option', { attrs: { value: p.id } }, `${p.name} (${p.myRole})`))
+      );
+      this.nodes.project.value = chosen;
+    } catch (error) {
+      this.projectsLoaded = false;
+      this.setDbStatus(connection.explain(error));
+    }
+    this.updateSave();
+  }
+
+  /** The database line of the Save section; a record's id is shown as code (it can be copied). */
+  private setDbStatus(text: string, id?: string): void {
+    const node = this.nodes.dbStatus;
+    node.classList.toggle('jp-cryoprotect-Composer-saved', id !== undefined);
+    if (id === undefined) {
+      node.textContent = text;
+      return;
+    }
+    const [before, after] = text.split(id);
+    node.replaceChildren(
+      before,
+      h('code', { className: 'jp-cryoprotect-Composer-savedId' }, id),
+      after
+    );
+  }
 }
 
 namespace Private {
@@ -329,4 +754,24 @@ namespace Private {
     unit: 'Unit',
     role: 'Role'
   };
+
+  export const FORM_LABELS: Record<FormField, string> = {
+    name: 'Name',
+    description: 'Description',
+    visibility: 'Visible to',
+    project: 'Project'
+  };
+
+  export const VISIBILITIES: readonly (readonly [Visibility, string])[] = [
+    ['private', 'only me (private)'],
+    ['project', 'a project'],
+    ['public', 'everyone (public)']
+  ];
+
+  export const NO_CONNECTION =
+    'no CryoProtect server connection in this JupyterLab: saving, opening and search are off';
+
+  export function plural(count: number, noun: string): string {
+    return `${count} ${noun}${count === 1 ? '' : 's'}`;
+  }
 }
