@@ -11,6 +11,7 @@ import {
 import { Widget } from '@lumino/widgets';
 import { chemistryInfo, depictMolecule, loadKernel } from './chemistry';
 import { composerPlugin } from './composer/plugin';
+import { databasePlugin } from './database/plugin';
 import { renderersPlugin } from './display/plugin';
 import { launcherPlugin } from './launcher';
 import { CryoProtectConnection, ICryoProtectConnection } from './connection';
@@ -185,5 +186,6 @@ export default [
   chemistryPlugin,
   renderersPlugin,
   composerPlugin,
+  databasePlugin,
   launcherPlugin
 ];

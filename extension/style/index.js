@@ -1,2 +1,3 @@
 import './base.css';
 import './display.css';
+import './database.css';
