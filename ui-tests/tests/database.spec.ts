@@ -19,20 +19,41 @@ async function serverToken(page: IJupyterLabPageFixture): Promise<string> {
   return (JSON.parse(config) as { cryoprotectToken?: string }).cryoprotectToken ?? '';
 }
 
-async function registerMolecule(page: IJupyterLabPageFixture): Promise<string> {
+/** POST to the embedded CryoProtect server as its local user; the created record. */
+async function post<T>(page: IJupyterLabPageFixture, path: string, body: unknown): Promise<T> {
   const port = process.env.CRYOPROTECT_UI_SERVER_PORT;
   expect(port, 'CRYOPROTECT_UI_SERVER_PORT (set by tests/ui.test.mjs)').toBeTruthy();
-  const response = await fetch(`http://127.0.0.1:${port}/api/molecules`, {
+  const response = await fetch(`http://127.0.0.1:${port}${path}`, {
     method: 'POST',
     headers: {
       authorization: `Bearer ${await serverToken(page)}`,
       'content-type': 'application/json'
     },
-    body: JSON.stringify({ structure: STRUCTURE, name: NAME })
+    body: JSON.stringify(body)
   });
   expect(response.status, await response.clone().text()).toBeLessThan(300);
-  const body = (await response.json()) as { molecule: { id: string } };
-  return body.molecule.id;
+  return (await response.json()) as T;
+}
+
+async function registerMolecule(page: IJupyterLabPageFixture): Promise<string> {
+  const created = await post<{ molecule: { id: string } }>(page, '/api/molecules', {
+    structure: STRUCTURE,
+    name: NAME
+  });
+  return created.molecule.id;
+}
+
+/** Insert the code of the record at `index` of the list into cell `cell`, run it, return its output. */
+async function insertAndRun(page: IJupyterLabPageFixture, title: string, cell: number) {
+  const browser = page.locator('.jp-cryoprotect-Database');
+  const item = browser.locator('.jp-cryoprotect-Database-item', { hasText: title });
+  await item.getByRole('button', { name: 'Insert code' }).click();
+  await expect(browser.locator('.jp-cryoprotect-Database-status')).toHaveText(
+    /^Code inserted (into the empty active cell|below the active cell) of database-records\.ipynb/
+  );
+  await expect.poll(() => page.notebook.getCellCount()).toBe(cell + 1);
+  expect(await page.notebook.runCell(cell)).toBe(true);
+  return (await page.notebook.getCellLocator(cell))!.locator('.jp-OutputArea-output');
 }
 
 async function openBrowser(page: IJupyterLabPageFixture) {
@@ -51,6 +72,7 @@ test('find a molecule by SMARTS, insert the code that loads it into a notebook a
   page
 }) => {
   watchErrors(page);
+  await page.setViewportSize({ width: 1280, height: 800 });
   const id = await registerMolecule(page);
   await page.notebook.createNew('database.ipynb', { kernel: 'tslab' });
   await acceptKernel(page);
@@ -67,7 +89,6 @@ test('find a molecule by SMARTS, insert the code that loads it into a notebook a
   await expect(
     card.locator('.jp-cryoprotect-Structure svg, .jp-cryoprotect-Structure img')
   ).toHaveCount(1);
-  await page.screenshot({ path: test.info().outputPath('database-sidebar.png') });
 
   await card.click();
   await browser.locator('.jp-cryoprotect-Database-insertSelected').click();
@@ -81,9 +102,30 @@ test('find a molecule by SMARTS, insert the code that loads it into a notebook a
   const output = cell.locator('.jp-OutputArea-output.jp-cryoprotect-Output-molecule');
   await expect(output.locator('.jp-cryoprotect-Title')).toHaveText(NAME);
   await expect(output.locator('.jp-cryoprotect-Smiles')).toContainText('[Si]');
+  await page.screenshot({ path: test.info().outputPath('database-sidebar-run.png') });
+
+  // Open: the record in the main area, drawn by the molecule renderer.
+  await browser.locator('.jp-cryoprotect-Database-openSelected').click();
+  const view = page.locator('.jp-cryoprotect-RecordView');
+  await expect(view.locator('.jp-cryoprotect-Output-molecule .jp-cryoprotect-Title')).toHaveText(
+    NAME
+  );
+  await expect(view.locator('.jp-cryoprotect-RecordView-code')).toContainText(
+    `client.getMolecule("${id}")`
+  );
+
   await expect(
     page.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')
   ).toHaveCount(0);
+
+  // Drag: a card dropped on a cell's editor pastes the same code there.
+  await page.activity.activateTab('database.ipynb');
+  await page.notebook.addCell('code', '');
+  const target = (await page.notebook.getCellLocator(1))!.locator('.cm-content');
+  await card.dragTo(target);
+  await expect
+    .poll(() => page.notebook.getCellTextInput(1))
+    .toContain(`const molecule = await client.getMolecule("${id}");`);
   expectNoPageErrors(page);
 });
 
@@ -104,6 +146,48 @@ test('the database browser says when a search finds nothing and when the server 
   await text.fill('[C');
   await browser.locator('.jp-cryoprotect-Database-search').click();
   await expect(status).toHaveAttribute('data-state', 'error');
-  await expect(status).toContainText('smarts');
+  // The server's own words, naming the SMARTS it could not read.
+  await expect(status).toHaveText(/^Invalid SMARTS: RDKit could not parse the SMARTS "\[C"/);
+  await expect(browser.locator('.jp-cryoprotect-Grid')).toHaveCount(0);
+  expectNoPageErrors(page);
+});
+
+test('references and mixtures: their code inserted from the list runs in the notebook', async ({
+  page
+}) => {
+  watchErrors(page);
+  const moleculeId = await registerMolecule(page);
+  const citation = `Database browser test reference ${Date.now()}`;
+  await post(page, '/api/references', { citation });
+  const mixtureName = `database browser test mixture ${Date.now()}`;
+  await post(page, '/api/mixtures', {
+    name: mixtureName,
+    components: [{ moleculeId, amount: 10, unit: '% w/w', role: 'penetrating' }]
+  });
+  await page.notebook.createNew('database-records.ipynb', { kernel: 'tslab' });
+  await acceptKernel(page);
+
+  const browser = await openBrowser(page);
+  const status = browser.locator('.jp-cryoprotect-Database-status');
+  const text = browser.locator('.jp-cryoprotect-Database-text');
+  await browser.locator('.jp-cryoprotect-Database-kind').selectOption('references');
+  await text.fill(citation);
+  await text.press('Enter');
+  await expect(status).toHaveText('Page 1: 1 reference.');
+  const reference = await insertAndRun(page, citation, 0);
+  await expect(reference.locator('.jp-cryoprotect-DataTable')).toContainText(citation);
+
+  await browser.locator('.jp-cryoprotect-Database-kind').selectOption('mixtures');
+  await text.fill(mixtureName);
+  await text.press('Enter');
+  await expect(status).toHaveText('Page 1: 1 mixture.');
+  const mixture = await insertAndRun(page, mixtureName, 1);
+  await expect(
+    mixture.locator('.jp-cryoprotect-Components tbody tr').first().locator('td').nth(5)
+  ).toHaveText('10.00');
+
+  await expect(
+    page.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')
+  ).toHaveCount(0);
   expectNoPageErrors(page);
 });

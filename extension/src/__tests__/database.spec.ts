@@ -15,6 +15,7 @@ import {
   type DatabaseRecord,
   type IDatabaseQuery
 } from '../database/model';
+import { RecordView } from '../database/record-view';
 import { DatabaseBrowser } from '../database/widget';
 import { createRendererFactories } from '../display/factories';
 import { waitFor } from './display-harness';
@@ -454,4 +455,58 @@ describe('database browser panel', () => {
     ).toBe('error');
     browser.dispose();
   });
+});
+
+describe('a record opened in the main area', () => {
+  const rendermime = () =>
+    new RenderMimeRegistry({
+      initialFactories: [...standardRendererFactories, ...createRendererFactories()]
+    });
+
+  it('shows every field of a reference, its code, and inserts it', async () => {
+    const insertCode = jest.fn(
+      () => 'Code inserted below the active cell of a.ipynb; run it there.'
+    );
+    const record = reference(7, { doi: '10.1000/x' }) as DatabaseRecord;
+    const view = new RecordView({
+      kind: 'references',
+      record,
+      rendermime: rendermime(),
+      insertCode
+    });
+    Widget.attach(view, document.body);
+    await view.drawn;
+    const facts = Array.from(view.node.querySelectorAll('.jp-cryoprotect-Facts tr')).map(
+      row => row.textContent
+    );
+    expect(facts).toContain('citationReference 7');
+    expect(facts).toContain('doi10.1000/x');
+    expect(facts).toContain('url—');
+    expect(view.node.querySelector('.jp-cryoprotect-RecordView-code')!.textContent).toBe(
+      recordCode('references', record)
+    );
+    view.node.querySelector<HTMLButtonElement>('.jp-mod-accept')!.click();
+    expect(insertCode).toHaveBeenCalledWith(recordCode('references', record));
+    expect(view.node.querySelector('.jp-cryoprotect-RecordView-status')!.textContent).toBe(
+      'Code inserted below the active cell of a.ipynb; run it there.'
+    );
+    expect(view.title.label).toBe('Reference 7');
+    view.dispose();
+  });
+
+  it('draws a molecule with the molecule renderer', async () => {
+    const view = new RecordView({
+      kind: 'molecules',
+      record: glycerol() as DatabaseRecord,
+      rendermime: rendermime(),
+      insertCode: () => ''
+    });
+    Widget.attach(view, document.body);
+    await view.drawn;
+    expect(view.node.querySelector('.jp-cryoprotect-RecordView-error')).toBeNull();
+    const output = view.node.querySelector('.jp-cryoprotect-Output-molecule');
+    expect(output).not.toBeNull();
+    expect(output!.querySelector('.jp-cryoprotect-Title')!.textContent).toBe('glycerol');
+    view.dispose();
+  }, 60_000);
 });

@@ -2,6 +2,7 @@ import type { Mixture, MixtureRecord, Molecule } from '@cryoprotect/kernel';
 import { DISPLAY_MIME } from '@cryoprotect/kernel/display';
 import type { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { MimeModel } from '@jupyterlab/rendermime';
+import { PromiseDelegate } from '@lumino/coreutils';
 import { Panel, Widget } from '@lumino/widgets';
 import { loadKernel } from '../chemistry';
 import { factTable, h } from '../display/dom';
@@ -68,7 +69,9 @@ export class RecordView extends Panel {
   }
 
   /** Resolves once the molecule or mixture display is drawn (or replaced by its reason). */
-  readonly drawn: Promise<void> = new Promise(resolve => (this.resolveDrawn = resolve));
+  get drawn(): Promise<void> {
+    return this.done.promise;
+  }
 
   private async draw(): Promise<void> {
     try {
@@ -114,12 +117,12 @@ export class RecordView extends Panel {
         })
       );
     } finally {
-      this.resolveDrawn();
+      this.done.resolve();
     }
   }
 
   private readonly display: Panel;
-  private resolveDrawn!: () => void;
+  private readonly done = new PromiseDelegate<void>();
 }
 
 namespace Private {

@@ -163,6 +163,7 @@ export class DatabaseBrowser extends Panel {
       selection: h(
         'div',
         { className: 'jp-cryoprotect-Database-row jp-cryoprotect-Database-selection' },
+        h('span', { className: 'jp-cryoprotect-Database-hint' }, 'Selected in the grid:'),
         openSelected,
         insertSelected
       ),
@@ -190,6 +191,7 @@ export class DatabaseBrowser extends Panel {
       this.nodes.status
     );
     this.addWidget(new Widget({ node: form }));
+    this.addWidget(new Widget({ node: this.nodes.selection }));
     this.gridHost = new Panel();
     this.gridHost.addClass('jp-cryoprotect-Database-grid');
     this.addWidget(this.gridHost);
@@ -198,7 +200,6 @@ export class DatabaseBrowser extends Panel {
         node: h(
           'div',
           { className: 'jp-cryoprotect-Database-results' },
-          this.nodes.selection,
           this.nodes.list,
           this.nodes.pager
         )
