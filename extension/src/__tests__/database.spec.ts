@@ -218,6 +218,15 @@ describe('database browser model', () => {
     expect(pageSummary(filtered, { project: PROJECT, visibility: 'project' }, 2)).toBe(
       'Page 2: 1 reference (kept by the filters of 2 read).'
     );
+    expect(
+      pageSummary(
+        { ...filtered, records: [], nextCursor: 'c' },
+        { project: PROJECT, visibility: '' },
+        3
+      )
+    ).toBe(
+      'No visible reference matches "ref" with these filters in the 2 read so far; Next reads on.'
+    );
     const none = { ...filtered, records: [] };
     expect(pageSummary(none, { project: '', visibility: '' }, 1)).toBe(
       'No visible reference matches "ref".'
@@ -297,8 +306,11 @@ describe('database browser model', () => {
     expect(recordCode('mixtures', { id: ID } as DatabaseRecord)).toContain(
       'await tslabDisplay(await mixtureDisplay(mixture));'
     );
-    expect(recordCode('models', { id: ID } as DatabaseRecord)).toContain(
+    expect(recordCode('models', { id: ID, artifact: { format: 'x' } } as DatabaseRecord)).toContain(
       'modelReportDisplay(savedModelFromVersion(model))'
+    );
+    expect(recordCode('models', { id: ID, artifact: null } as DatabaseRecord)).not.toContain(
+      'savedModelFromVersion'
     );
     // An id is a string literal, never code.
     expect(recordCode('references', { id: 'x"); evil("' } as DatabaseRecord)).toContain(

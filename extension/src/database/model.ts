@@ -423,12 +423,32 @@ export function recordCode(kind: RecordKind, record: DatabaseRecord): string {
       ).join('\n');
     }
     case 'models':
-      return [
-        "import { modelReportDisplay, savedModelFromVersion } from '@cryoprotect/kernel';",
-        ...CLIENT_LINES,
-        `const model = await client.models.get(${id});`,
-        'await tslabDisplay(await modelReportDisplay(savedModelFromVersion(model)));'
-      ].join('\n');
+      // A version registered without its artifact has no report to draw: its facts as a table.
+      return (
+        (record as ModelVersion).artifact === undefined ||
+        (record as ModelVersion).artifact === null
+          ? [
+              ...CLIENT_LINES,
+              `const model = await client.models.get(${id});`,
+              '// Registered without its artifact: no model report, its facts as a table.',
+              'await tslabDisplay([',
+              '  {',
+              '    name: model.name,',
+              '    version: model.version,',
+              '    target: model.targetPropertyType,',
+              '    unit: model.targetUnit,',
+              '    learner: model.learner,',
+              '    createdAt: model.createdAt',
+              '  }',
+              ']);'
+            ]
+          : [
+              "import { modelReportDisplay, savedModelFromVersion } from '@cryoprotect/kernel';",
+              ...CLIENT_LINES,
+              `const model = await client.models.get(${id});`,
+              'await tslabDisplay(await modelReportDisplay(savedModelFromVersion(model)));'
+            ]
+      ).join('\n');
     case 'predictions':
       return [
         ...CLIENT_LINES,
@@ -471,7 +491,13 @@ export function pageSummary(
           : page.request.q
             ? `No visible ${noun} matches "${page.request.q}"`
             : `No visible ${noun}s`;
-    return filtered ? `${what} with these filters (${page.scanned} read).` : `${what}.`;
+    if (!filtered) {
+      return `${what}.`;
+    }
+    // The filters may match further on: the listing has not ended.
+    return page.nextCursor === null
+      ? `${what} with these filters (${page.scanned} read).`
+      : `${what} with these filters in the ${page.scanned} read so far; Next reads on.`;
   }
   const range = `${n} ${noun}${n === 1 ? '' : 's'}`;
   const more = page.nextCursor !== null ? '; more on the next page' : '';
