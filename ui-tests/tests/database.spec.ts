@@ -149,6 +149,15 @@ test('the database browser says when a search finds nothing and when the server 
   // The server's own words, naming the SMARTS it could not read.
   await expect(status).toHaveText(/^Invalid SMARTS: RDKit could not parse the SMARTS "\[C"/);
   await expect(browser.locator('.jp-cryoprotect-Grid')).toHaveCount(0);
+
+  // Dark theme: the panel follows JupyterLab's colours (a picture for review, not compared).
+  await page.theme.setDarkTheme();
+  await text.fill('OCC(O)CO');
+  await browser.locator('.jp-cryoprotect-Database-mode').selectOption('similar');
+  await text.press('Enter');
+  await expect(status).toHaveText(/^Page 1: \d+ molecules?\./);
+  await browser.screenshot({ path: test.info().outputPath('database-sidebar-dark.png') });
+  await page.theme.setLightTheme();
   expectNoPageErrors(page);
 });
 

@@ -381,13 +381,13 @@ describe('database browser panel', () => {
     globalThis.fetch = realFetch;
   });
 
-  function panel(insertCode = jest.fn(() => 'No notebook is open')) {
+  function panel(insertCode = jest.fn(() => 'No notebook is open'), conn = connection()) {
     const rendermime = new RenderMimeRegistry({
       initialFactories: [...standardRendererFactories, ...createRendererFactories()]
     });
     const opened: string[] = [];
     const browser = new DatabaseBrowser({
-      connection: connection(),
+      connection: conn,
       rendermime,
       insertCode,
       open: (kind, record) => opened.push(`${kind}:${record.id}`)
@@ -412,6 +412,14 @@ describe('database browser panel', () => {
     kind.dispatchEvent(new Event('change'));
     await waitFor(() => browser.statusText.startsWith('Page 1'));
     expect(browser.statusText).toBe('Page 1: 2 references; more on the next page.');
+    // Molecule search modes belong to molecules only; the field says what it searches.
+    expect(
+      browser.node.querySelector<HTMLElement>('.jp-cryoprotect-Database-mode')!.parentElement!
+        .hidden
+    ).toBe(true);
+    expect(
+      browser.node.querySelector<HTMLInputElement>('.jp-cryoprotect-Database-text')!.placeholder
+    ).toBe('text in the citation or DOI');
     const items = browser.node.querySelectorAll('.jp-cryoprotect-Database-item');
     expect(
       Array.from(items).map(i => i.querySelector('.jp-cryoprotect-Database-itemTitle')!.textContent)
@@ -455,6 +463,20 @@ describe('database browser panel', () => {
     expect(Array.from(messages).map(m => m.getAttribute('data-field'))).toEqual(['text', 'topK']);
     expect(topK.getAttribute('aria-invalid')).toBe('true');
     expect(urls.length).toBe(sent);
+    browser.dispose();
+  });
+
+  it('searches again when the server or the token changes', async () => {
+    globalThis.fetch = fakeFetch([[/./, 200, { items: [], nextCursor: null }]]).fetch;
+    const conn = connection();
+    const { browser } = panel(undefined, conn);
+    await waitFor(() => browser.statusText === 'No visible molecules.');
+    globalThis.fetch = fakeFetch([
+      [/./, 403, problem(403, 'this token lacks the read scope')]
+    ]).fetch;
+    conn.update({ token: 'another' });
+    await waitFor(() => browser.statusText.startsWith('Not allowed'));
+    expect(browser.statusText).toBe('Not allowed with this token: this token lacks the read scope');
     browser.dispose();
   });
 

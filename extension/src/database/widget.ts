@@ -209,7 +209,7 @@ export class DatabaseBrowser extends Panel {
     kind.addEventListener('change', () => {
       this.query.kind = kind.value as RecordKind;
       this.query.text = '';
-      text.value = '';
+      this.syncInputs();
       void this.search();
     });
     mode.addEventListener('change', () => {
