@@ -12,6 +12,7 @@ import { Widget } from '@lumino/widgets';
 import { chemistryInfo, depictMolecule, loadKernel } from './chemistry';
 import { composerPlugin } from './composer/plugin';
 import { editorPlugin } from './editor/plugin';
+import { databasePlugin } from './database/plugin';
 import { renderersPlugin } from './display/plugin';
 import { launcherPlugin } from './launcher';
 import { CryoProtectConnection, ICryoProtectConnection } from './connection';
@@ -191,5 +192,6 @@ export default [
   renderersPlugin,
   composerPlugin,
   editorPlugin,
+  databasePlugin,
   launcherPlugin
 ];

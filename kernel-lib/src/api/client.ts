@@ -9,7 +9,7 @@ import {
   type RegistrationResult,
   type UpdateMolecule
 } from './schemas';
-import { Transport, type ClientOptions } from './transport';
+import { Transport, type ClientOptions, type Page, type PageQuery } from './transport';
 import { MixturesApi, MoleculeSearchApi } from './clients/structures';
 import {
   DatasetsApi,
@@ -34,7 +34,7 @@ import {
   ReferencesApi
 } from './clients/records';
 
-export { ApiError, type ClientOptions } from './transport';
+export { ApiError, type ClientOptions, type Page, type PageQuery } from './transport';
 
 /**
  * Typed client of the CryoProtect REST server: requests and answers are checked against the same
@@ -154,6 +154,15 @@ export class CryoProtectClient {
     return this.transport.paginate(
       '/api/molecules',
       { q: query.q, limit: query.pageSize ?? 100 },
+      MoleculePageSchema
+    );
+  }
+
+  /** One page of the visible molecules matching `q` (pass nextCursor as cursor for the next). */
+  moleculesPage(query: { q?: string } & PageQuery = {}): Promise<Page<Molecule>> {
+    return this.transport.page(
+      '/api/molecules',
+      { q: query.q, limit: query.limit, cursor: query.cursor },
       MoleculePageSchema
     );
   }

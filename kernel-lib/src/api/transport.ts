@@ -24,6 +24,18 @@ export interface ClientOptions {
   fetch?: typeof fetch;
 }
 
+/** One page of a listing; nextCursor is null on the last page. */
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+/** Where a listing's page starts and how long it is (the server's default and maximum apply). */
+export interface PageQuery {
+  limit?: number;
+  cursor?: string | null;
+}
+
 type QueryValue = string | number | boolean | undefined | null;
 
 /**
@@ -72,6 +84,15 @@ export class Transport {
   /** The raw text of an answer (SVG depictions, CSV exports). */
   async requestText(path: string): Promise<string> {
     return (await this.send('GET', path, undefined, {})).text();
+  }
+
+  /** One page of a cursor-paginated listing: pass its nextCursor back for the next page. */
+  page<T>(
+    path: string,
+    query: Record<string, QueryValue>,
+    pageSchema: z.ZodType<{ items: T[]; nextCursor: string | null }>
+  ): Promise<Page<T>> {
+    return this.request('GET', Transport.path(path, query), pageSchema);
   }
 
   /** Every item of a cursor-paginated listing, page by page. */

@@ -24,7 +24,7 @@ import {
   type Verification,
   type VerificationState
 } from '../models';
-import { Transport } from '../transport';
+import { Transport, type Page, type PageQuery } from '../transport';
 
 const at = (path: string, id: string | number) => `${path}/${encodeURIComponent(String(id))}`;
 
@@ -46,6 +46,15 @@ export class DatasetsApi {
     return this.transport.paginate(
       '/api/datasets',
       { q: query.q, limit: query.pageSize ?? 100 },
+      DatasetPageSchema
+    );
+  }
+
+  /** One page of the visible datasets whose name contains `q`. */
+  page(query: { q?: string } & PageQuery = {}): Promise<Page<Dataset>> {
+    return this.transport.page(
+      '/api/datasets',
+      { q: query.q, limit: query.limit, cursor: query.cursor },
       DatasetPageSchema
     );
   }
@@ -128,6 +137,23 @@ export class ModelsApi {
     );
   }
 
+  /** One page of the visible model versions (name is exact, as in list). */
+  page(
+    query: { name?: string; targetPropertyType?: string; ownerId?: string } & PageQuery = {}
+  ): Promise<Page<ModelVersion>> {
+    return this.transport.page(
+      '/api/models',
+      {
+        name: query.name,
+        targetPropertyType: query.targetPropertyType,
+        ownerId: query.ownerId,
+        limit: query.limit,
+        cursor: query.cursor
+      },
+      ModelVersionPageSchema
+    );
+  }
+
   /** Only a model version without predictions can be deleted (409 otherwise). */
   delete(id: string): Promise<void> {
     return this.transport.requestEmpty('DELETE', at('/api/models', id));
@@ -163,6 +189,23 @@ export class PredictionsApi {
         moleculeId: query.moleculeId,
         mixtureId: query.mixtureId,
         limit: query.pageSize ?? 100
+      },
+      PredictionPageSchema
+    );
+  }
+
+  /** One page of the visible predictions, optionally of one model version, molecule or mixture. */
+  page(
+    query: { modelVersionId?: string; moleculeId?: string; mixtureId?: string } & PageQuery = {}
+  ): Promise<Page<Prediction>> {
+    return this.transport.page(
+      '/api/predictions',
+      {
+        modelVersionId: query.modelVersionId,
+        moleculeId: query.moleculeId,
+        mixtureId: query.mixtureId,
+        limit: query.limit,
+        cursor: query.cursor
       },
       PredictionPageSchema
     );

@@ -24,7 +24,7 @@ import {
   type UpdateMeasurement,
   type UpdateReference
 } from '../records';
-import { Transport } from '../transport';
+import { Transport, type Page, type PageQuery } from '../transport';
 
 const at = (base: string, id: string) => `${base}/${encodeURIComponent(id)}`;
 
@@ -68,6 +68,15 @@ export class ReferencesApi {
     return this.transport.paginate(
       '/api/references',
       { q: query.q, limit: query.pageSize ?? 100 },
+      ReferencePageSchema
+    );
+  }
+
+  /** One page of the visible references whose citation or DOI contains `q`. */
+  page(query: { q?: string } & PageQuery = {}): Promise<Page<Reference>> {
+    return this.transport.page(
+      '/api/references',
+      { q: query.q, limit: query.limit, cursor: query.cursor },
       ReferencePageSchema
     );
   }

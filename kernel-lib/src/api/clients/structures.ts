@@ -13,7 +13,7 @@ import {
   type SubstructureHits,
   type UpdateMixture
 } from '../schemas';
-import { Transport } from '../transport';
+import { Transport, type Page, type PageQuery } from '../transport';
 
 const at = (base: string, id: string) => `${base}/${encodeURIComponent(id)}`;
 
@@ -103,6 +103,15 @@ export class MixturesApi {
     return this.transport.paginate(
       '/api/mixtures',
       { q: query.q, limit: query.pageSize ?? 100 },
+      MixtureRecordPageSchema
+    );
+  }
+
+  /** One page of the visible mixtures whose name contains `q`. */
+  page(query: { q?: string } & PageQuery = {}): Promise<Page<MixtureRecord>> {
+    return this.transport.page(
+      '/api/mixtures',
+      { q: query.q, limit: query.limit, cursor: query.cursor },
       MixtureRecordPageSchema
     );
   }
