@@ -139,7 +139,9 @@ describe('molecule editor model', () => {
   it('writes code that re-does the editor: the structure, and the record when registered', () => {
     const code = editorCode(' OCC(O)CO ', 'glycerol');
     expect(code).toContain('const structure = "OCC(O)CO";');
-    expect(code).toContain('await tslabDisplay(await moleculeDisplay(structure, { name: "glycerol" }));');
+    expect(code).toContain(
+      'await tslabDisplay(await moleculeDisplay(structure, { name: "glycerol" }));'
+    );
     expect(code).not.toContain('getMolecule');
     const registered = editorCode(MOLBLOCK, '', 'abc');
     expect(registered).toContain('const structure = "\\n     RDKit          2D\\n');
