@@ -90,6 +90,10 @@ export async function setup() {
       'extension/package.json',
       'extension/tsconfig.json',
       'extension/webpack.config.js',
+      // The Python package around it: the server extension, the proxy entry, jupyter-config/.
+      'extension/pyproject.toml',
+      'extension/cryoprotect_jupyterlab',
+      'jupyter-config',
       'kernel-lib/src',
       'kernel-lib/package.json',
       'kernel-lib/browser-externals.json',

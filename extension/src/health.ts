@@ -1,5 +1,5 @@
 import type { Readiness } from '@cryoprotect/kernel';
-import { URLExt } from '@jupyterlab/coreutils';
+import { PageConfig, URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 
 /** What the status bar shows about the REST server. */
@@ -11,23 +11,31 @@ export interface IServerHealth {
   detail: string;
 }
 
-/** Port of the REST server when JupyterLab was not started by `cryoprotect start`. */
+/** Port of the REST server when neither `cryoprotect start` nor the server extension said where it is. */
 export const DEFAULT_SERVER_PORT = 8787;
 
 /**
- * The REST server's base URL: the configured one, or else the server that `cryoprotect start`
- * launched with this JupyterLab (its port is in the page config) through jupyter-server-proxy.
+ * The REST server's base URL: the configured one; else the server that `cryoprotect start`
+ * launched with this JupyterLab (its port is in the page config), through jupyter-server-proxy's
+ * port proxy; else, in a plain `jupyter lab`, the named proxy entry the server extension announces
+ * (`cryoprotectProxyPath`, started on first use); else the default port.
  */
 export function resolveServerUrl(
   serverUrl: string,
   baseUrl: string,
-  pageConfigPort: string
+  pageConfigPort: string,
+  proxyPath: string = PageConfig.getOption('cryoprotectProxyPath')
 ): string {
   if (serverUrl.trim() !== '') {
     return serverUrl.trim().replace(/\/+$/, '') + '/';
   }
-  const port = /^\d+$/.test(pageConfigPort) ? pageConfigPort : String(DEFAULT_SERVER_PORT);
-  return URLExt.join(baseUrl, 'proxy', port) + '/';
+  if (/^\d+$/.test(pageConfigPort)) {
+    return URLExt.join(baseUrl, 'proxy', pageConfigPort) + '/';
+  }
+  if (/^[A-Za-z0-9_-]+$/.test(proxyPath)) {
+    return URLExt.join(baseUrl, proxyPath) + '/';
+  }
+  return URLExt.join(baseUrl, 'proxy', String(DEFAULT_SERVER_PORT)) + '/';
 }
 
 /**

@@ -4,6 +4,7 @@ import { addBackupCommands } from './backup/cli.js';
 import { addDbCommands } from './cli/db.js';
 import { addDescribeCommand } from './cli/describe.js';
 import { processIO, type CommandIO } from './cli/output.js';
+import { addProxyEntryCommand } from './cli/proxy-entry.js';
 import { addServeCommands } from './cli/serve.js';
 import { addModelCommands } from './models/cli.js';
 import { addWorkerCommands } from './models/worker-cli.js';
@@ -16,6 +17,7 @@ export function buildCli(io: CommandIO = processIO()): Command {
     )
     .showHelpAfterError();
   addServeCommands(program, io);
+  addProxyEntryCommand(program, io);
   addDbCommands(program, io);
   addDescribeCommand(program, io);
   addBackupCommands(program, io);

@@ -37,8 +37,11 @@ describe('JupyterLab as `cryoprotect start` runs it', () => {
       const config = JSON.parse(json[1]) as {
         disabledExtensions: string[];
         cryoprotectServerPort?: string;
+        cryoprotectProxyPath?: string;
       };
       assert.equal(config.cryoprotectServerPort, '7777');
+      // The package's server extension (jupyter-config/) adds nothing over what start configured.
+      assert.equal(config.cryoprotectProxyPath, undefined);
       assert.ok(
         config.disabledExtensions.includes(ANNOUNCEMENTS_PLUGIN),
         `disabled: ${config.disabledExtensions.join(', ')}`

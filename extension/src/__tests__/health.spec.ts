@@ -90,4 +90,13 @@ describe('resolveServerUrl', () => {
     expect(resolveServerUrl('', '/user/x/', '8797')).toBe('/user/x/proxy/8797/');
     expect(resolveServerUrl('', '/', 'not a port')).toBe('/proxy/8787/');
   });
+
+  it('uses the named proxy entry of a plain jupyter lab when no port is in the page config', () => {
+    expect(resolveServerUrl('', '/user/x/', '', 'cryoprotect')).toBe('/user/x/cryoprotect/');
+    // The port of `npm start` wins over the entry; a configured URL over both.
+    expect(resolveServerUrl('', '/', '8797', 'cryoprotect')).toBe('/proxy/8797/');
+    expect(resolveServerUrl('http://h:1', '/', '', 'cryoprotect')).toBe('http://h:1/');
+    // Only a plain path segment is taken; anything else falls back to the default port.
+    expect(resolveServerUrl('', '/', '', '../evil')).toBe('/proxy/8787/');
+  });
 });

@@ -8,6 +8,7 @@ import { openDatabase } from '../db/open.js';
 import { loadReferenceData } from '../db/reference-data.js';
 import { startJupyterLab, type RunningLab } from '../lab.js';
 import { startConfiguredWorker } from '../models/worker-cli.js';
+import { removeServerRecord, writeServerRecord } from '../running-server.js';
 import { parsePort } from './options.js';
 import type { CommandIO, Output } from './output.js';
 
@@ -43,6 +44,14 @@ export function addServeCommands(program: Command, io: CommandIO): void {
     .option('-p, --port <port>', 'port (default 8787 or CRYOPROTECT_PORT)', parsePort)
     .option('--host <host>', 'address to listen on (default 127.0.0.1 or CRYOPROTECT_HOST)')
     .action((options: ServeOptions) => Private.serve(options, false, io.out));
+}
+
+/**
+ * The REST server alone on `port` and `host` (defaults from the configuration), as `serve` runs
+ * it; `cryoprotect proxy-entry` starts it this way when no server holds the data folder.
+ */
+export function serveRest(options: { port?: number; host?: string }, out: Output): Promise<void> {
+  return Private.serve(options, false, out);
 }
 
 namespace Private {
@@ -96,6 +105,9 @@ namespace Private {
       }
       stopping = true;
       out.say(`${signal}: stopping`);
+      if (db.kind === 'pglite') {
+        removeServerRecord(config.CRYOPROTECT_DATA_DIR);
+      }
       await lab?.stop();
       await app.close();
       await worker?.stop();
@@ -113,6 +125,10 @@ namespace Private {
         out.say(`created the local user and its API token (${config.CRYOPROTECT_DATA_DIR}/token)`);
       }
       await app.listen({ port, host });
+      if (db.kind === 'pglite') {
+        // Other entry points (jupyter-server-proxy's proxy-entry) find this server by it.
+        writeServerRecord(config.CRYOPROTECT_DATA_DIR, host, port);
+      }
       if (config.CRYOPROTECT_RETRAIN_WORKER) {
         worker = startConfiguredWorker(db, config, out.say);
       }
@@ -138,6 +154,9 @@ namespace Private {
       }
       out.say('press Ctrl-C to stop');
     } catch (error) {
+      if (db.kind === 'pglite') {
+        removeServerRecord(config.CRYOPROTECT_DATA_DIR);
+      }
       await lab?.stop();
       await app.close();
       await worker?.stop();

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { hashToken, newToken } from './tokens.js';
+import { hashToken, isTokenShaped, newToken } from './tokens.js';
 import type { Database } from './database.js';
 
 export const LOCAL_USERNAME = 'local';
@@ -24,16 +24,25 @@ export async function ensureLocalToken(
       [LOCAL_USERNAME]
     );
     const userId = user.rows[0].id;
+    let fresh = newToken();
     if (existing) {
-      const known = await tx.query(
-        'SELECT 1 FROM api_tokens WHERE token_hash = $1 AND user_id = $2 AND revoked_at IS NULL',
-        [hashToken(existing), userId]
+      const known = await tx.query<{ user_id: string; revoked: boolean }>(
+        'SELECT user_id, revoked_at IS NOT NULL AS revoked FROM api_tokens WHERE token_hash = $1',
+        [hashToken(existing)]
       );
-      if (known.rows.length > 0) {
+      const row = known.rows[0];
+      if (row && row.user_id === userId && !row.revoked) {
         return { token: existing, userId, created: false };
       }
+      // A well-formed token the database has never seen was written ahead of the server (the
+      // Jupyter server extension does, so the page it serves first already carries it): adopt
+      // it. Whoever can write this folder can write the database beside it; a revoked or foreign
+      // token is never revived.
+      if (!row && isTokenShaped(existing)) {
+        fresh = { token: existing, hash: hashToken(existing) };
+      }
     }
-    const { token, hash } = newToken();
+    const { token, hash } = fresh;
     // Read and write: the local user is not a site administrator, and no token carries a scope
     // its account does not hold.
     await tx.query(
@@ -44,7 +53,9 @@ export async function ensureLocalToken(
       `INSERT INTO audit_log (actor_id, action, entity, entity_id) VALUES ($1, 'token.create', 'api_tokens', $2)`,
       [userId, hash.slice(0, 12)]
     );
-    writeFileSync(file, `${token}\n`, { mode: 0o600 });
+    if (token !== existing) {
+      writeFileSync(file, `${token}\n`, { mode: 0o600 });
+    }
     return { token, userId, created: true };
   });
 }

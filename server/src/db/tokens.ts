@@ -14,6 +14,11 @@ export function newToken(): { token: string; hash: string } {
   return { token, hash: hashToken(token) };
 }
 
+/** The shape newToken gives: the prefix and 32 random bytes in base64url (43 characters). */
+export function isTokenShaped(token: string): boolean {
+  return /^cpt_[A-Za-z0-9_-]{43}$/.test(token);
+}
+
 export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
