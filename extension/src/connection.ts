@@ -165,7 +165,7 @@ namespace Private {
       const absolute = new URL(url, window.location.href).href;
       const base = new URL(settings.baseUrl, window.location.href).href;
       if (!absolute.startsWith(base)) {
-        return settings.fetch.call(null, absolute, init);
+        return fetch(input, init);
       }
       const headers = new Headers(init.headers);
       const xsrf = /(?:^|;\s*)_xsrf=([^;]*)/.exec(document.cookie)?.[1];
