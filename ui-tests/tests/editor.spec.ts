@@ -133,3 +133,32 @@ test('draw and type structures, see them standardized, register one, insert its 
   ).toHaveCount(0);
   expectNoPageErrors(page);
 });
+
+test('draw a mixture component in the molecule editor and use it in the composer', async ({
+  page
+}) => {
+  watchErrors(page);
+  await page.menu.clickMenuItem('CryoProtect>New Mixture Composer');
+  const composer = page.locator('.jp-cryoprotect-Composer');
+  const row = composer.locator('.jp-cryoprotect-Composer-rows tr[data-row="0"]');
+  await row.locator('.jp-cryoprotect-Composer-component').fill('glycerol');
+  await row.locator('.jp-cryoprotect-Composer-amount').fill('10');
+  await row.locator('.jp-cryoprotect-Composer-draw').click();
+
+  // The editor opens on glycerol's structure; the researcher changes it to propylene glycol.
+  const editor = page.locator('.jp-cryoprotect-Editor');
+  const field = editor.locator('.jp-cryoprotect-Editor-structure');
+  await expect(field).toHaveValue('OCC(O)CO');
+  await field.fill('CC(O)CO');
+  await expect(editor.locator('.jp-cryoprotect-Editor-smiles')).toHaveText('CC(O)CO');
+  await editor.locator('.jp-cryoprotect-Editor-use').click();
+
+  // Back in the composer: the drawn component, and the mixture computed for it.
+  await expect(editor).toHaveCount(0);
+  await expect(row.locator('.jp-cryoprotect-Composer-component')).toHaveValue('CC(O)CO');
+  await expect(composer.locator('.jp-cryoprotect-Composer-text')).toHaveText('CC(O)CO: 10 % w/w');
+  await expect(
+    composer.locator('.jp-cryoprotect-Composer-result .jp-cryoprotect-Components tbody tr')
+  ).toHaveCount(2);
+  expectNoPageErrors(page);
+});

@@ -225,4 +225,39 @@ describe('composer widget', () => {
     await waitFor(() => status.textContent === 'open a notebook to insert the code into');
     widget.dispose();
   });
+
+  it('takes a component drawn in the molecule editor, starting from a reference name', async () => {
+    const asked: string[] = [];
+    const widget = new MixtureComposer({
+      rendermime: new RenderMimeRegistry({
+        initialFactories: [...standardRendererFactories, ...createRendererFactories()]
+      }),
+      insertCode: () => true,
+      model: new ComposerModel([{ component: 'glycerol', amount: '10', unit: '% w/w' }]),
+      drawStructure: async initial => {
+        asked.push(initial);
+        return 'CC(O)CO';
+      }
+    });
+    Widget.attach(widget, document.body);
+    await widget.settled();
+    widget.node.querySelector<HTMLButtonElement>('.jp-cryoprotect-Composer-draw')!.click();
+    await waitFor(
+      () =>
+        widget.node.querySelector<HTMLInputElement>('.jp-cryoprotect-Composer-component')!.value ===
+        'CC(O)CO'
+    );
+    expect(asked).toEqual(['OCC(O)CO']);
+    await widget.settled();
+    expect(widget.node.querySelector('.jp-cryoprotect-Composer-text')!.textContent).toBe(
+      'CC(O)CO: 10 % w/w'
+    );
+    widget.dispose();
+    // Without an editor to draw in, the button is off.
+    const plain = composer();
+    expect(
+      plain.node.querySelector<HTMLButtonElement>('.jp-cryoprotect-Composer-draw')!.disabled
+    ).toBe(true);
+    plain.dispose();
+  });
 });

@@ -334,4 +334,25 @@ describe('molecule editor widget', () => {
     expect(q(offline.widget, '.jp-cryoprotect-Editor-smiles').textContent).toBe('CCO');
     offline.widget.dispose();
   });
+
+  it('hands a structure to the widget that asked for one, or null when closed first', async () => {
+    const { widget } = editor({ users: { me: async () => ME } });
+    const use = q<HTMLButtonElement>(widget, '.jp-cryoprotect-Editor-use');
+    expect(use.hidden).toBe(true);
+    const picked = widget.pickStructure('Use in composer');
+    expect(use.hidden).toBe(false);
+    expect(use.textContent).toBe('Use in composer');
+    type(q(widget, '.jp-cryoprotect-Editor-structure'), 'C1CC');
+    await widget.settled();
+    expect(use.disabled).toBe(true);
+    type(q(widget, '.jp-cryoprotect-Editor-structure'), 'InChI=1S/C3H8O2/c1-3(5)2-4/h3-5H,2H2,1H3');
+    await widget.settled();
+    use.click();
+    // An InChI is handed over as the standardized parent's SMILES.
+    await expect(picked).resolves.toBe('CC(O)CO');
+    expect(use.hidden).toBe(true);
+    const abandoned = widget.pickStructure('Use in composer');
+    widget.dispose();
+    await expect(abandoned).resolves.toBeNull();
+  });
 });

@@ -5,6 +5,7 @@ import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { ICryoProtectConnection } from '../connection';
 import { insertCodeCell } from '../display/insert-cell';
 import { cryoprotectIcon } from '../icon';
+import type { MoleculeEditor } from '../editor/widget';
 import { MixtureComposer } from './widget';
 
 namespace CommandIDs {
@@ -33,12 +34,13 @@ export const composerPlugin: JupyterFrontEndPlugin<void> = {
     connection: ICryoProtectConnection | null
   ) => {
     const open = (): MainAreaWidget<MixtureComposer> => {
-      const content = new MixtureComposer({
+      const content: MixtureComposer = new MixtureComposer({
         rendermime,
         connection,
-        insertCode: code => Private.insertIntoCurrent(tracker, code)
+        insertCode: code => Private.insertIntoCurrent(tracker, code),
+        drawStructure: initial => Private.draw(app, initial, widget)
       });
-      const widget = new MainAreaWidget({ content });
+      const widget: MainAreaWidget<MixtureComposer> = new MainAreaWidget({ content });
       widget.id = `${content.id}-panel`;
       widget.title.label = 'Mixture composer';
       widget.title.closable = true;
@@ -92,6 +94,26 @@ export const composerPlugin: JupyterFrontEndPlugin<void> = {
 };
 
 namespace Private {
+  /**
+   * Draw in a molecule editor opened beside the composer; "Use in composer" hands the structure
+   * back, closes the editor and returns to the composer (null when the editor is closed instead).
+   */
+  export async function draw(
+    app: JupyterFrontEnd,
+    initial: string,
+    composer: MainAreaWidget<MixtureComposer>
+  ): Promise<string | null> {
+    const panel = (await app.commands.execute('cryoprotect:open-molecule-editor', {
+      structure: initial
+    })) as MainAreaWidget<MoleculeEditor>;
+    const smiles = await panel.content.pickStructure('Use in composer');
+    if (smiles !== null) {
+      panel.close();
+      app.shell.activateById(composer.id);
+    }
+    return smiles;
+  }
+
   /** A code cell below the active cell of the current notebook, not run; false without one. */
   export function insertIntoCurrent(tracker: INotebookTracker, code: string): boolean {
     const notebook = tracker.currentWidget?.content;

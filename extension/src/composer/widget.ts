@@ -27,6 +27,8 @@ export interface IComposerOptions {
   model?: ComposerModel;
   /** The CryoProtect server; without it the composer cannot save, open or search. */
   connection?: ICryoProtectConnection | null;
+  /** Draw a component in the molecule editor (starting from `initial`): its SMILES, or null. */
+  drawStructure?: (initial: string) => Promise<string | null>;
 }
 
 /** How many answers a search dialog lists. */
@@ -357,6 +359,17 @@ export class MixtureComposer extends Widget {
         );
         search.disabled = !this.options.connection;
         search.addEventListener('click', () => void this.searchMolecule(row.key, component.value));
+        const draw = h(
+          'button',
+          {
+            className: 'jp-mod-styled jp-cryoprotect-Composer-draw',
+            title: 'Draw this component in the molecule editor',
+            attrs: { 'aria-label': `Draw component ${index + 1}` }
+          },
+          'Draw…'
+        );
+        draw.disabled = !this.options.drawStructure;
+        draw.addEventListener('click', () => void this.drawComponent(row.key, component.value));
         const amount = h('input', {
           className: 'jp-cryoprotect-Composer-amount',
           attrs: { type: 'text', inputmode: 'decimal', 'aria-label': `Amount ${index + 1}` }
@@ -410,13 +423,13 @@ export class MixtureComposer extends Widget {
           this.changed();
         });
         // Each input with its label above it: rows wrap in a narrow panel beside a notebook.
-        const cell = (field: RowField, input: HTMLElement, extra?: HTMLElement) =>
+        const cell = (field: RowField, input: HTMLElement, ...extra: HTMLElement[]) =>
           h(
             'td',
             {},
             h('div', { className: 'jp-cryoprotect-Label' }, Private.LABELS[field]),
-            extra
-              ? h('div', { className: 'jp-cryoprotect-Composer-withButton' }, input, extra)
+            extra.length > 0
+              ? h('div', { className: 'jp-cryoprotect-Composer-withButton' }, input, ...extra)
               : input,
             h('div', {
               className: 'jp-cryoprotect-FieldError',
@@ -426,7 +439,7 @@ export class MixtureComposer extends Widget {
         return h(
           'tr',
           { attrs: { 'data-row': String(index) } },
-          cell('component', component, search),
+          cell('component', component, search, draw),
           cell('amount', amount),
           cell('unit', unit),
           cell('role', role),
@@ -650,6 +663,20 @@ export class MixtureComposer extends Widget {
         this.setDbStatus(`Not opened: ${connection.explain(error)}`);
       }
     }
+  }
+
+  /** "Draw…" beside a component: the structure drawn in the molecule editor, as SMILES. */
+  private async drawComponent(key: number, typed: string): Promise<void> {
+    // A reference name starts the drawing from its structure.
+    const name = typed.trim();
+    const reference = name ? (await loadKernel()).findReferenceMolecule(name) : undefined;
+    const smiles = await this.options.drawStructure?.(reference?.smiles ?? name);
+    if (smiles === null || smiles === undefined || this.isDisposed) {
+      return;
+    }
+    this.model.update(key, { component: smiles });
+    this.renderRows();
+    this.changed();
   }
 
   /** "Search…" beside a component: a registered molecule by name, synonym or InChIKey. */

@@ -68,6 +68,7 @@ export class MoleculeEditor extends Widget {
     n.project.addEventListener('change', () => this.updateActions());
     n.register.addEventListener('click', () => void this.register());
     n.insert.addEventListener('click', () => void this.insert());
+    n.use.addEventListener('click', () => void this.use());
     n.clear.addEventListener('click', () => {
       n.structure.value = '';
       this._canvas?.clear();
@@ -102,6 +103,26 @@ export class MoleculeEditor extends Widget {
     return this._canvas;
   }
 
+  /**
+   * Offer a button (labelled `label`) that hands the current structure to another widget: its
+   * SMILES as typed or drawn (for a MOL block or InChI, the standardized parent's). Resolves
+   * with it, or null when the editor closes first.
+   */
+  pickStructure(label: string): Promise<string | null> {
+    this._pick?.(null);
+    const n = this._nodes;
+    n.use.textContent = label;
+    n.use.hidden = false;
+    this.updateActions();
+    return new Promise(resolve => {
+      this._pick = value => {
+        this._pick = null;
+        n.use.hidden = true;
+        resolve(value);
+      };
+    });
+  }
+
   /** Show a structure as if typed. */
   setStructure(structure: string): void {
     this._nodes.structure.value = structure;
@@ -115,6 +136,7 @@ export class MoleculeEditor extends Widget {
     }
     window.clearTimeout(this._timer);
     this._timer = undefined;
+    this._pick?.(null);
     this._canvas?.dispose();
     this._options.connection.changed.disconnect(this.onConnectionChanged, this);
     super.dispose();
@@ -320,6 +342,7 @@ export class MoleculeEditor extends Widget {
     }
     const ready = problems.size === 0 && !this._pending && this._timer === undefined;
     n.insert.disabled = this._check.state !== 'valid' || problems.has('name');
+    n.use.disabled = this._check.state !== 'valid';
     n.register.disabled = !ready || this._registeredElsewhere;
   }
 
@@ -388,6 +411,15 @@ export class MoleculeEditor extends Widget {
     }
   }
 
+  private async use(): Promise<void> {
+    const check = await this.settled();
+    if (check.state !== 'valid' || !this._pick) {
+      return;
+    }
+    const text = cleanStructure(this._nodes.structure.value);
+    this._pick(formatOf(text) === 'smiles' ? text : check.standardized.smiles);
+  }
+
   private async insert(): Promise<void> {
     const check = await this.settled();
     if (check.state !== 'valid') {
@@ -413,6 +445,7 @@ export class MoleculeEditor extends Widget {
   private _registeredId: string | undefined;
   private _registeredElsewhere = false;
   private _me: Account | null | undefined;
+  private _pick: ((value: string | null) => void) | null = null;
 }
 
 namespace Private {
@@ -476,6 +509,12 @@ namespace Private {
       'Insert a cell that re-does this below the active cell of the current notebook'
     );
     const clear = button('Clear', 'jp-cryoprotect-Editor-clear', 'Clear the drawing and the field');
+    const use = button(
+      'Use',
+      'jp-mod-accept jp-cryoprotect-Editor-use',
+      'Hand this structure to the widget that opened the editor'
+    );
+    use.hidden = true;
     const canvasHost = h('div', {
       className: 'jp-cryoprotect-Editor-canvas',
       attrs: { 'aria-label': 'Structure drawing (OpenChemLib editor)' }
@@ -521,7 +560,7 @@ namespace Private {
         labelled('Visibility', visibility, 'visibility'),
         projectRow
       ),
-      h('div', { className: 'jp-cryoprotect-Editor-actions' }, register, insert, clear),
+      h('div', { className: 'jp-cryoprotect-Editor-actions' }, use, register, insert, clear),
       status
     );
     return {
@@ -539,6 +578,7 @@ namespace Private {
       register,
       insert,
       clear,
+      use,
       status
     };
   }
