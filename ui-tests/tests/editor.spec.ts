@@ -29,6 +29,8 @@ test('draw and type structures, see them standardized, register one, insert its 
   tmpPath
 }) => {
   watchErrors(page);
+  // Wide enough for the editor beside the notebook, as on a laptop (the user guide's picture).
+  await page.setViewportSize({ width: 1400, height: 1000 });
   expect(await page.contents.uploadFile(NOTEBOOK, `${tmpPath}/editor.ipynb`)).toBe(true);
   expect(await page.notebook.openByPath(`${tmpPath}/editor.ipynb`)).toBe(true);
   await acceptKernel(page);
@@ -107,7 +109,8 @@ test('draw and type structures, see them standardized, register one, insert its 
   expect(registration.registered).toBe(true);
   expect(registration.molecule.name).toBe(name);
   expect(registration.molecule.strippedFragments).toEqual(['Cl']);
-  await editor.screenshot({ path: test.info().outputPath('molecule-editor.png') });
+  await editor.evaluate(node => node.scrollTo(0, 0));
+  await page.screenshot({ path: test.info().outputPath('molecule-editor.png') });
 
   // Insert its code and run it in the notebook: the same parent, and the registered record.
   await editor.locator('.jp-cryoprotect-Editor-insert').click();
