@@ -112,6 +112,19 @@ test('draw and type structures, see them standardized, register one, insert its 
   await editor.evaluate(node => node.scrollTo(0, 0));
   await page.screenshot({ path: test.info().outputPath('molecule-editor.png') });
 
+  // Find it in the database browser by substructure: the SMARTS of this chain, both ends.
+  await page.menu.clickMenuItem('CryoProtect>Open Database Browser');
+  const browser = page.locator('.jp-cryoprotect-Database');
+  await browser.locator('.jp-cryoprotect-Database-mode').selectOption('substructure');
+  await browser.locator('.jp-cryoprotect-Database-text').fill(`[NH2]${carbons}[OH]`);
+  await browser.locator('.jp-cryoprotect-Database-text').press('Enter');
+  await expect(browser.locator('.jp-cryoprotect-Database-status')).toHaveText(
+    /^Page 1: 1 molecule\./
+  );
+  await expect(browser.locator('.jp-cryoprotect-Grid-card .jp-cryoprotect-Grid-name')).toHaveText(
+    name
+  );
+
   // Insert its code and run it in the notebook: the same parent, and the registered record.
   await editor.locator('.jp-cryoprotect-Editor-insert').click();
   await expect(editor.locator('.jp-cryoprotect-Editor-status')).toHaveText(
