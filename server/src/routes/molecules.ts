@@ -518,7 +518,8 @@ export const moleculesRoutes: FastifyPluginAsync = async fastify => {
     {
       schema: {
         tags: ['molecules'],
-        summary: 'Whether a structure is registered (by InChIKey), and its record when visible to you',
+        summary:
+          'Whether a structure is registered (by InChIKey), and its record when visible to you',
         querystring: MoleculeRegistrationQuerySchema,
         response: { 200: MoleculeRegistrationSchema, ...problems }
       }
