@@ -12,6 +12,14 @@ export {
   coverageReport
 } from './conformal';
 export type { PredictionIntervals, CoverageReport } from './conformal';
+export { clopperPearson, realCoverage, realCoverageByMonth } from './real-coverage';
+export type {
+  MonthlyCoverage,
+  ProportionInterval,
+  RealCoverage,
+  RealCoverageOptions,
+  VerifiedResult
+} from './real-coverage';
 export { crossValidate } from './cross-validate';
 export type { CrossValidateOptions, CrossValidation, FoldScore } from './cross-validate';
 export { permutationImportance } from './importance';
