@@ -1,6 +1,6 @@
 import { expect, test } from '@jupyterlab/galata';
 import * as path from 'path';
-import { acceptKernel, expectNoPageErrors, watchErrors } from './kernel';
+import { acceptKernel, cryoprotectServer, expectNoPageErrors, watchErrors } from './kernel';
 
 // The mixture composer as a researcher meets it: opened from the command palette beside a
 // notebook, filled in, changed, broken and mended, and its code inserted into the notebook and run.
@@ -92,9 +92,7 @@ test('compose a mixture, see every unit and the Tg change, save it, find it, ins
   await composer.screenshot({ path: test.info().outputPath('composer.png') });
 
   // Found through the REST API with the token JupyterLab's page holds, with its components.
-  const token = await page.evaluate(
-    () => JSON.parse(document.getElementById('jupyter-config-data')!.textContent!).cryoprotectToken
-  );
+  const { token } = await cryoprotectServer(page);
   const api = `http://127.0.0.1:${process.env.CRYOPROTECT_UI_SERVER_PORT}/api/mixtures`;
   const lookup = async (query: string) => {
     const response = await fetch(`${api}?${query}`, {

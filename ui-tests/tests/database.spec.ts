@@ -1,5 +1,6 @@
 import { expect, test, type IJupyterLabPageFixture } from '@jupyterlab/galata';
-import { acceptKernel, expectNoPageErrors, watchErrors } from './kernel';
+import * as path from 'path';
+import { acceptKernel, cryoprotectServer, expectNoPageErrors, watchErrors } from './kernel';
 
 // The database browser of the left panel as a researcher meets it: a molecule registered on the
 // embedded server (through its REST API, as a script would), found by a SMARTS in the browser,
@@ -11,12 +12,20 @@ const STRUCTURE = 'OCC(O)CO[Si](C)(C)C';
 const SMARTS = '[Si](C)(C)(C)O';
 const NAME = 'glycerol 1-TMS ether (database browser test)';
 
-/** The embedded server's token, from the page config JupyterLab was started with. */
-async function serverToken(page: IJupyterLabPageFixture): Promise<string> {
-  const config = await page.evaluate(
-    () => document.getElementById('jupyter-config-data')?.textContent ?? '{}'
-  );
-  return (JSON.parse(config) as { cryoprotectToken?: string }).cryoprotectToken ?? '';
+/** A tslab notebook with one empty code cell, uploaded into each test's own Galata folder. */
+const EMPTY_NOTEBOOK = path.resolve(__dirname, '..', 'notebooks', 'database.ipynb');
+
+/**
+ * Open a copy of the empty notebook as `name` in the test's folder. Uploading it (as the composer
+ * and editor tests do) rather than File → New keeps the file browser in a folder that exists.
+ */
+async function openEmptyNotebook(
+  page: IJupyterLabPageFixture,
+  tmpPath: string,
+  name: string
+): Promise<void> {
+  expect(await page.contents.uploadFile(EMPTY_NOTEBOOK, `${tmpPath}/${name}`)).toBe(true);
+  expect(await page.notebook.openByPath(`${tmpPath}/${name}`)).toBe(true);
 }
 
 /** POST to the embedded CryoProtect server as its local user; the created record. */
@@ -26,7 +35,7 @@ async function post<T>(page: IJupyterLabPageFixture, path: string, body: unknown
   const response = await fetch(`http://127.0.0.1:${port}${path}`, {
     method: 'POST',
     headers: {
-      authorization: `Bearer ${await serverToken(page)}`,
+      authorization: `Bearer ${(await cryoprotectServer(page)).token}`,
       'content-type': 'application/json'
     },
     body: JSON.stringify(body)
@@ -69,12 +78,13 @@ async function openBrowser(page: IJupyterLabPageFixture) {
 }
 
 test('find a molecule by SMARTS, insert the code that loads it into a notebook and run it', async ({
-  page
+  page,
+  tmpPath
 }) => {
   watchErrors(page);
   await page.setViewportSize({ width: 1280, height: 800 });
   const id = await registerMolecule(page);
-  await page.notebook.createNew('database.ipynb', { kernel: 'tslab' });
+  await openEmptyNotebook(page, tmpPath, 'database.ipynb');
   await acceptKernel(page);
 
   const browser = await openBrowser(page);
@@ -162,7 +172,8 @@ test('the database browser says when a search finds nothing and when the server 
 });
 
 test('references and mixtures: their code inserted from the list runs in the notebook', async ({
-  page
+  page,
+  tmpPath
 }) => {
   watchErrors(page);
   const moleculeId = await registerMolecule(page);
@@ -173,7 +184,7 @@ test('references and mixtures: their code inserted from the list runs in the not
     name: mixtureName,
     components: [{ moleculeId, amount: 10, unit: '% w/w', role: 'penetrating' }]
   });
-  await page.notebook.createNew('database-records.ipynb', { kernel: 'tslab' });
+  await openEmptyNotebook(page, tmpPath, 'database-records.ipynb');
   await acceptKernel(page);
 
   const browser = await openBrowser(page);

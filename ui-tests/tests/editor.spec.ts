@@ -1,28 +1,12 @@
-import { expect, test, type IJupyterLabPageFixture } from '@jupyterlab/galata';
+import { expect, test } from '@jupyterlab/galata';
 import * as path from 'path';
-import { acceptKernel, expectNoPageErrors, watchErrors } from './kernel';
+import { acceptKernel, cryoprotectServer, expectNoPageErrors, watchErrors } from './kernel';
 
 // The molecule editor as a researcher meets it, against the embedded CryoProtect server that
 // tests/ui.test.mjs started: draw, type, see RDKit's reason for a broken structure, see a salt
 // standardized, register it, find it through the REST API, insert its code and run it.
 
 const NOTEBOOK = path.resolve(__dirname, '..', 'notebooks', 'editor.ipynb');
-
-/** The REST server and the local user's token, as the page config hands them to the extension. */
-async function server(page: IJupyterLabPageFixture): Promise<{ url: string; token: string }> {
-  const config = await page.evaluate(
-    () =>
-      JSON.parse(document.getElementById('jupyter-config-data')!.textContent!) as Record<
-        string,
-        string
-      >
-  );
-  expect(config.cryoprotectServerPort).toBeTruthy();
-  return {
-    url: `http://127.0.0.1:${config.cryoprotectServerPort}`,
-    token: config.cryoprotectToken
-  };
-}
 
 test('draw and type structures, see them standardized, register one, insert its code and run it', async ({
   page,
@@ -100,7 +84,7 @@ test('draw and type structures, see them standardized, register one, insert its 
   await expect(editor.locator('.jp-cryoprotect-Editor-registration')).toContainText(
     'owned by you; private'
   );
-  const { url, token } = await server(page);
+  const { url, token } = await cryoprotectServer(page);
   const answer = await page.request.get(`${url}/api/molecules/registered?inchikey=${inchikey}`, {
     headers: { authorization: `Bearer ${token}` }
   });

@@ -28,3 +28,21 @@ export function watchErrors(page: IJupyterLabPageFixture): void {
 export function expectNoPageErrors(page: IJupyterLabPageFixture): void {
   expect(pageErrors.get(page) ?? []).toEqual([]);
 }
+
+/** The embedded CryoProtect server and its local token, as the page config hands them to the extension. */
+export async function cryoprotectServer(
+  page: IJupyterLabPageFixture
+): Promise<{ url: string; token: string }> {
+  const config = await page.evaluate(
+    () =>
+      JSON.parse(document.getElementById('jupyter-config-data')?.textContent ?? '{}') as Record<
+        string,
+        string | undefined
+      >
+  );
+  expect(config.cryoprotectServerPort, 'cryoprotectServerPort in the page config').toBeTruthy();
+  return {
+    url: `http://127.0.0.1:${config.cryoprotectServerPort}`,
+    token: config.cryoprotectToken ?? ''
+  };
+}

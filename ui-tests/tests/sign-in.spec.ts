@@ -1,5 +1,5 @@
 import { expect, test } from '@jupyterlab/galata';
-import { expectNoPageErrors, watchErrors } from './kernel';
+import { cryoprotectServer, expectNoPageErrors, watchErrors } from './kernel';
 
 // Sign in to the CryoProtect server from JupyterLab: a wrong password is refused with the
 // server's reason; the right one gives a token that the extension uses from then on (kept in the
@@ -50,14 +50,7 @@ test('sign in with a password, use the token, sign out and the token is revoked'
   });
   expect(settings.token).toMatch(/\S{20,}/);
   await page.menu.clickMenuItem('CryoProtect>Sign Out');
-  const config = await page.evaluate(
-    () =>
-      JSON.parse(document.getElementById('jupyter-config-data')!.textContent!) as Record<
-        string,
-        string
-      >
-  );
-  const server = `http://127.0.0.1:${config.cryoprotectServerPort}`;
+  const server = (await cryoprotectServer(page)).url;
   await expect
     .poll(async () =>
       (

@@ -3,7 +3,7 @@ import { ICommandPalette, MainAreaWidget } from '@jupyterlab/apputils';
 import { INotebookTracker } from '@jupyterlab/notebook';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { ICryoProtectConnection } from '../connection';
-import { insertCodeCell } from '../display/insert-cell';
+import { insertIntoCurrent } from '../display/insert-cell';
 import { cryoprotectIcon } from '../icon';
 import type { MoleculeEditor } from '../editor/widget';
 import { MixtureComposer } from './widget';
@@ -37,7 +37,7 @@ export const composerPlugin: JupyterFrontEndPlugin<void> = {
       const content: MixtureComposer = new MixtureComposer({
         rendermime,
         connection,
-        insertCode: code => Private.insertIntoCurrent(tracker, code),
+        insertCode: code => insertIntoCurrent(tracker, code),
         drawStructure: initial => Private.draw(app, initial, widget)
       });
       const widget: MainAreaWidget<MixtureComposer> = new MainAreaWidget({ content });
@@ -112,15 +112,5 @@ namespace Private {
       app.shell.activateById(composer.id);
     }
     return smiles;
-  }
-
-  /** A code cell below the active cell of the current notebook, not run; false without one. */
-  export function insertIntoCurrent(tracker: INotebookTracker, code: string): boolean {
-    const notebook = tracker.currentWidget?.content;
-    if (!notebook) {
-      return false;
-    }
-    insertCodeCell(notebook, code);
-    return true;
   }
 }

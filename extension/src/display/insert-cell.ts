@@ -31,3 +31,13 @@ export function insertCodeCell(notebook: Notebook, code: string): void {
   }
   notebook.activeCell?.model.sharedModel.setSource(code);
 }
+
+/** A code cell below the active cell of the current notebook, not run; false without one. */
+export function insertIntoCurrent(tracker: INotebookTracker, code: string): boolean {
+  const notebook = tracker.currentWidget?.content;
+  if (!notebook) {
+    return false;
+  }
+  insertCodeCell(notebook, code);
+  return true;
+}

@@ -3,7 +3,7 @@ import { ICommandPalette, MainAreaWidget } from '@jupyterlab/apputils';
 import { INotebookTracker } from '@jupyterlab/notebook';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { ICryoProtectConnection } from '../connection';
-import { insertCodeCell } from '../display/insert-cell';
+import { insertIntoCurrent } from '../display/insert-cell';
 import { cryoprotectIcon } from '../icon';
 import { MoleculeEditor } from './widget';
 
@@ -42,14 +42,7 @@ export const editorPlugin: JupyterFrontEndPlugin<void> = {
           rendermime,
           connection,
           structure: typeof args.structure === 'string' ? args.structure : undefined,
-          insertCode: code => {
-            const notebook = tracker.currentWidget?.content;
-            if (!notebook) {
-              return false;
-            }
-            insertCodeCell(notebook, code);
-            return true;
-          }
+          insertCode: code => insertIntoCurrent(tracker, code)
         });
         const widget = new MainAreaWidget({ content });
         widget.id = `${content.id}-panel`;
