@@ -9,7 +9,8 @@ import {
   jsonDepth,
   queryInteger,
   queryLimit,
-  CursorSchema
+  CursorSchema,
+  DateTimeSchema
 } from './limits';
 
 /**
@@ -215,6 +216,29 @@ export const RegisterModelSchema = z.strictObject({
 });
 export type RegisterModel = z.input<typeof RegisterModelSchema>;
 
+export const ProportionIntervalSchema = z.object({
+  lower: z.number(),
+  upper: z.number(),
+  confidence: z.number(),
+  method: z.literal('Clopper-Pearson exact')
+});
+
+/** Error and coverage of a model version over the verified measurements of its predictions. */
+export const RealCoverageSchema = z.object({
+  count: z.number().int().describe('verified predictions counted'),
+  mae: z.number().nullable().describe("in the target's unit"),
+  rmse: z.number().nullable(),
+  withInterval: z.number().int(),
+  covered: z.number().int().describe('measured values inside the predicted interval'),
+  coverage: z.number().nullable().describe('covered / withInterval'),
+  coverageInterval: ProportionIntervalSchema.nullable(),
+  promisedLevel: z.number().nullable().describe('the level the intervals promised'),
+  belowPromise: z
+    .boolean()
+    .describe('true when even the upper confidence bound is below the promised level')
+});
+export type RealCoverageSummary = z.infer<typeof RealCoverageSchema>;
+
 export const ModelVersionSchema = z.object({
   id: UuidSchema,
   name: z.string(),
@@ -235,7 +259,10 @@ export const ModelVersionSchema = z.object({
   metrics: z.record(z.string(), z.unknown()),
   codeCommit: z.string().nullable(),
   artifact: z.unknown(),
-  ...Owned
+  ...Owned,
+  realCoverage: RealCoverageSchema.nullable().describe(
+    'how its intervals held on the verified measurements of its predictions (null before any)'
+  )
 });
 export type ModelVersion = z.infer<typeof ModelVersionSchema>;
 export const ModelVersionPageSchema = pageSchema(ModelVersionSchema);
@@ -324,11 +351,28 @@ export const VERIFICATION_TRANSITIONS: Record<VerificationState, VerificationSta
   rejected: []
 };
 
+/** The actions a verification can offer, each the endpoint POST /api/verifications/:id/<action>. */
+export const VERIFICATION_ACTIONS = ['start', 'measured', 'verify', 'reject'] as const;
+export type VerificationAction = (typeof VERIFICATION_ACTIONS)[number];
+
+const DateOnly = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date, YYYY-MM-DD')
+  .refine(
+    text =>
+      !Number.isNaN(Date.parse(`${text}T00:00:00Z`)) &&
+      new Date(`${text}T00:00:00Z`).toISOString().startsWith(text),
+    'is not a calendar date'
+  );
+
 export const CreateVerificationSchema = z.strictObject({
   predictionId: UuidSchema,
   plannedExperiment: z.string().max(10_000).default(''),
   conditions: ConditionsSchema.default({}),
-  assigneeId: UuidSchema.optional(),
+  assigneeId: UuidSchema.optional().describe(
+    'who does the experiment (starts and records the measurement); must be able to read the prediction'
+  ),
+  dueOn: DateOnly.optional().describe('when the result is wanted (YYYY-MM-DD)'),
   visibility: VisibilitySchema.default('private'),
   projectId: UuidSchema.optional().describe('required when visibility is project')
 });
@@ -342,6 +386,42 @@ export const VerificationEventSchema = z.object({
   at: z.string()
 });
 
+/** The prediction a verification checks, with its model's identity. */
+export const VerificationPredictionSchema = z.object({
+  id: UuidSchema,
+  modelVersionId: UuidSchema,
+  modelName: z.string(),
+  modelVersion: z.number().int(),
+  targetPropertyType: z.string(),
+  unit: z.string().describe("the target's canonical unit"),
+  moleculeId: UuidSchema.nullable(),
+  mixtureId: UuidSchema.nullable(),
+  subjectName: z.string().nullable().describe('name of the molecule or mixture, when it has one'),
+  smiles: z.string().nullable().describe('canonical SMILES of the molecule'),
+  conditions: z.record(z.string(), z.unknown()),
+  value: z.number(),
+  lower: z.number().nullable(),
+  upper: z.number().nullable(),
+  intervalLevel: z.number().nullable()
+});
+export type VerificationPrediction = z.infer<typeof VerificationPredictionSchema>;
+
+/** The measurement recorded for a verification, in the target's canonical unit. */
+export const VerificationMeasurementSchema = z.object({
+  id: UuidSchema,
+  value: z.number(),
+  unit: z.string(),
+  uncertainty: z.number().nullable(),
+  method: z.string(),
+  conditions: z.record(z.string(), z.unknown()),
+  experimentId: UuidSchema.nullable(),
+  equipment: z.string().nullable(),
+  replicates: z.number().int().nullable(),
+  performedAt: z.string().nullable(),
+  ownerId: UuidSchema
+});
+export type VerificationMeasurement = z.infer<typeof VerificationMeasurementSchema>;
+
 export const VerificationSchema = z.object({
   id: UuidSchema,
   predictionId: UuidSchema,
@@ -353,24 +433,125 @@ export const VerificationSchema = z.object({
   measuredBy: UuidSchema.nullable(),
   reviewedBy: UuidSchema.nullable(),
   reviewReason: z.string().nullable(),
+  dueOn: z.string().nullable().describe('YYYY-MM-DD'),
   updatedAt: z.string(),
   ...Owned,
-  events: z.array(VerificationEventSchema).describe('the history, oldest first')
+  events: z.array(VerificationEventSchema).describe('the history, oldest first'),
+  allowedActions: z
+    .array(z.enum(VERIFICATION_ACTIONS))
+    .describe('what you (the caller) may do next; anything else is refused'),
+  prediction: VerificationPredictionSchema.nullable().describe(
+    'what was predicted (null when the prediction is no longer visible to you)'
+  ),
+  measurement: VerificationMeasurementSchema.nullable().describe(
+    'the measurement recorded (null before measured, or when not visible to you)'
+  ),
+  people: z
+    .record(z.string(), z.string())
+    .describe('user id -> username of the owner, assignee, measurer, reviewer and event actors')
 });
 export type Verification = z.infer<typeof VerificationSchema>;
 export const VerificationPageSchema = pageSchema(VerificationSchema);
 
+export const VERIFICATION_ROLES = ['assigned', 'requested', 'project'] as const;
+export type VerificationRole = (typeof VERIFICATION_ROLES)[number];
+
 export const VerificationQuerySchema = z.object({
   state: VerificationStateSchema.optional(),
   predictionId: UuidSchema.optional(),
+  role: z
+    .enum(VERIFICATION_ROLES)
+    .optional()
+    .describe(
+      'assigned: assigned to you; requested: requested by you; project: in projects you are a member of'
+    ),
+  modelVersionId: UuidSchema.optional().describe(
+    "only verifications of this model version's predictions"
+  ),
+  modelName: z
+    .string()
+    .max(200)
+    .optional()
+    .describe('only verifications of predictions by models of this name'),
   ...ListQuery
 });
 
-export const RecordMeasuredSchema = z.strictObject({
-  measurementId: UuidSchema.describe(
-    'the measurement made for this verification: visible to you, same property and subject as the prediction'
-  )
+/**
+ * A measurement made for a verification, recorded with the step: its property type is the model's
+ * target and its subject the prediction's; the value may be sent in any unit convertible to the
+ * canonical one. The experiment (method, equipment, replicates, when) is recorded beside it.
+ */
+export const VerificationMeasurementInputSchema = z.strictObject({
+  value: z.number().describe('in unit'),
+  unit: z
+    .string()
+    .min(1)
+    .max(50)
+    .describe("the target's canonical unit or an exactly convertible one"),
+  uncertainty: z.number().nonnegative().optional().describe('in unit, like value'),
+  replicates: z.number().int().min(1).max(100_000).optional(),
+  method: z.string().max(5000).default(''),
+  equipment: z.string().max(2000).default(''),
+  conditions: ConditionsSchema.default({}),
+  note: z.string().max(10_000).default(''),
+  performedAt: DateTimeSchema.optional()
 });
+export type VerificationMeasurementInput = z.input<typeof VerificationMeasurementInputSchema>;
+
+export const RecordMeasuredSchema = z.union([
+  z.strictObject({
+    measurementId: UuidSchema.describe(
+      'an existing measurement made for this verification: visible to you, same property and subject as the prediction'
+    )
+  }),
+  z.strictObject({ measurement: VerificationMeasurementInputSchema })
+]);
+export type RecordMeasured = z.input<typeof RecordMeasuredSchema>;
 export const RejectVerificationSchema = z.strictObject({
   reason: z.string().trim().min(1).max(10_000)
+});
+
+// ---------------------------------------------------------------------------- real coverage
+
+export const VerifiedPredictionSchema = z.object({
+  verificationId: UuidSchema,
+  predictionId: UuidSchema,
+  measurementId: UuidSchema,
+  moleculeId: UuidSchema.nullable(),
+  mixtureId: UuidSchema.nullable(),
+  subjectName: z.string().nullable(),
+  predicted: z.number(),
+  lower: z.number().nullable(),
+  upper: z.number().nullable(),
+  level: z.number().nullable(),
+  measured: z.number(),
+  verifiedAt: z.string().describe('ISO 8601: when the verification became verified')
+});
+export type VerifiedPrediction = z.infer<typeof VerifiedPredictionSchema>;
+
+export const ModelCoverageSchema = z.object({
+  modelVersionId: UuidSchema,
+  name: z.string(),
+  version: z.number().int(),
+  targetPropertyType: z.string(),
+  unit: z.string(),
+  confidence: z.number(),
+  overall: RealCoverageSchema,
+  byMonth: z
+    .array(RealCoverageSchema.extend({ month: z.string().describe('YYYY-MM, UTC') }))
+    .describe('cumulative: everything verified up to the end of each month'),
+  results: z.array(VerifiedPredictionSchema).describe('oldest verification first')
+});
+export type ModelCoverage = z.infer<typeof ModelCoverageSchema>;
+
+export const ModelCoverageQuerySchema = z.object({
+  ownerId: UuidSchema.optional().describe(
+    'whose model (as in GET /api/models/:name/versions/:version)'
+  ),
+  confidence: z.coerce
+    .number()
+    .gt(0)
+    .lt(1)
+    .default(0.95)
+    .describe('confidence of the binomial interval')
 });

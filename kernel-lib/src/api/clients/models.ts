@@ -1,6 +1,7 @@
 import {
   DatasetPageSchema,
   DatasetSchema,
+  ModelCoverageSchema,
   ModelVersionPageSchema,
   ModelVersionSchema,
   PredictionPageSchema,
@@ -15,13 +16,17 @@ import {
   type CreateSnapshot,
   type CreateVerification,
   type Dataset,
+  type ModelCoverage,
   type ModelVersion,
   type Prediction,
   type RegisterModel,
   type Snapshot,
   type SnapshotCreated,
   type UpdateDataset,
+  type RecordMeasured,
   type Verification,
+  type VerificationMeasurementInput,
+  type VerificationRole,
   type VerificationState
 } from '../models';
 import { Transport, type Page, type PageQuery } from '../transport';
@@ -154,6 +159,26 @@ export class ModelsApi {
     );
   }
 
+  /**
+   * Real coverage of a model version: the verified measurements of its predictions, MAE, RMSE and
+   * the share inside the predicted intervals with a binomial confidence interval, overall and
+   * cumulative by month.
+   */
+  coverage(
+    name: string,
+    version: number | 'latest' = 'latest',
+    options: { ownerId?: string; confidence?: number } = {}
+  ): Promise<ModelCoverage> {
+    return this.transport.request(
+      'GET',
+      Transport.path(
+        `${at('/api/models', name)}/versions/${encodeURIComponent(version)}/coverage`,
+        { ownerId: options.ownerId, confidence: options.confidence }
+      ),
+      ModelCoverageSchema
+    );
+  }
+
   /** Only a model version without predictions can be deleted (409 otherwise). */
   delete(id: string): Promise<void> {
     return this.transport.requestEmpty('DELETE', at('/api/models', id));
@@ -225,12 +250,19 @@ export class VerificationsApi {
     return this.transport.request('GET', at('/api/verifications', id), VerificationSchema);
   }
 
-  list(
-    query: { state?: VerificationState; predictionId?: string; pageSize?: number } = {}
-  ): AsyncGenerator<Verification> {
+  list(query: VerificationListQuery & { pageSize?: number } = {}): AsyncGenerator<Verification> {
     return this.transport.paginate(
       '/api/verifications',
-      { state: query.state, predictionId: query.predictionId, limit: query.pageSize ?? 100 },
+      { ...Private.verificationQuery(query), limit: query.pageSize ?? 100 },
+      VerificationPageSchema
+    );
+  }
+
+  /** One page of the verifications visible to you (for a queue that pages). */
+  page(query: VerificationListQuery & PageQuery = {}): Promise<Page<Verification>> {
+    return this.transport.page(
+      '/api/verifications',
+      { ...Private.verificationQuery(query), limit: query.limit, cursor: query.cursor },
       VerificationPageSchema
     );
   }
@@ -239,9 +271,15 @@ export class VerificationsApi {
     return this.transition(id, 'start', {});
   }
 
-  /** Record the measurement made for the verification. */
-  measured(id: string, measurementId: string): Promise<Verification> {
-    return this.transition(id, 'measured', { measurementId });
+  /**
+   * Record the measurement made for the verification: an existing measurement's id, or the
+   * measurement itself (value and unit, uncertainty, replicates, method, equipment, conditions),
+   * recorded in the same transaction as the step.
+   */
+  measured(id: string, measurement: string | VerificationMeasurementInput): Promise<Verification> {
+    const body: RecordMeasured =
+      typeof measurement === 'string' ? { measurementId: measurement } : { measurement };
+    return this.transition(id, 'measured', body);
   }
 
   /** Accept the measurement (someone other than who measured); the measurement becomes verified. */
@@ -260,5 +298,27 @@ export class VerificationsApi {
       VerificationSchema,
       body
     );
+  }
+}
+
+/** Filters of the verification list: state, your role, model. */
+export interface VerificationListQuery {
+  state?: VerificationState;
+  predictionId?: string;
+  /** assigned to you, requested by you, or in your projects */
+  role?: VerificationRole;
+  modelVersionId?: string;
+  modelName?: string;
+}
+
+namespace Private {
+  export function verificationQuery(query: VerificationListQuery) {
+    return {
+      state: query.state,
+      predictionId: query.predictionId,
+      role: query.role,
+      modelVersionId: query.modelVersionId,
+      modelName: query.modelName
+    };
   }
 }
