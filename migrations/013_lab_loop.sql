@@ -139,6 +139,13 @@ BEGIN
     RETURN NEW;
   END IF;
 
+  -- The same transitions as the history trigger (002), named before any other refusal.
+  IF NOT ((OLD.state, NEW.state) IN (('requested', 'in_progress'), ('in_progress', 'measured'),
+                                     ('measured', 'verified'), ('measured', 'rejected'))) THEN
+    RAISE EXCEPTION 'verifications.state: cannot go from % to %', OLD.state, NEW.state
+      USING ERRCODE = 'check_violation', COLUMN = 'state', TABLE = 'verifications';
+  END IF;
+
   -- A step: only the state and what the step records may change.
   IF NEW.planned_experiment IS DISTINCT FROM OLD.planned_experiment OR NEW.conditions IS DISTINCT FROM OLD.conditions
      OR NEW.assignee_id IS DISTINCT FROM OLD.assignee_id OR NEW.due_on IS DISTINCT FROM OLD.due_on

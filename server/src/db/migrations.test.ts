@@ -107,10 +107,11 @@ for (const target of databaseTargets()) {
       const fresh = await target.create();
       const older = copyMigrations();
       try {
-        rmSync(join(older, '012_public_rows_have_no_project.sql'));
+        // Later ones first: the reader refuses a gap in the numbering.
         for (const file of readMigrations(older).filter(f => f.version > 12)) {
           rmSync(join(older, file.file));
         }
+        rmSync(join(older, '012_public_rows_have_no_project.sql'));
         await migrate(fresh.db, older);
         const ids = await fresh.db.serviceTransaction(async tx => {
           const user = await tx.query<{ id: string }>(

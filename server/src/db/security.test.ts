@@ -421,7 +421,8 @@ for (const target of databaseTargets()) {
           verification.id,
           u
         ]),
-        /check constraint/
+        // Refused before the no-self-review check: only the steps record these (migration 013).
+        /verifications\.measured_by: the measurement and the review are recorded only by the step/
       );
     });
 

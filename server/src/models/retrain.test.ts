@@ -8,6 +8,7 @@ import {
   modelRegistration,
   trainFromSnapshot,
   type MeasurementFilters,
+  type RealCoverageSummary,
   type RegisterModel
 } from '@cryoprotect/kernel';
 import { runCryoprotect } from '../testing/cli.js';
@@ -245,6 +246,10 @@ for (const target of databaseTargets()) {
           trainingRows: 12
         }
       );
+      // What the lab found of version 1: the two verified predictions (200 K; measured 200 and
+      // 201 K), without intervals to cover.
+      const found = lab2.result!.currentCoverage as RealCoverageSummary;
+      assert.deepEqual([found.count, found.mae, found.withInterval], [2, 0.5, 0]);
 
       // Far from every other value: the retrained model validates worse, nothing is registered.
       await verifyThroughTheLab(labModel.id, 'urea', 320);
@@ -256,6 +261,8 @@ for (const target of databaseTargets()) {
       const kept = second.find(o => o.job.modelName === 'tg-lab')!.result;
       assert.equal(kept.baseVersion, 2);
       assert.equal(kept.currentMae, v2.mae);
+      // Version 2 has made no prediction yet: nothing verified to count.
+      assert.equal(kept.currentCoverage, null);
       assert.ok(kept.retrainedMae! > kept.currentMae!);
       assert.equal((await versions('tg-lab')).length, 2);
     });
