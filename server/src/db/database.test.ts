@@ -261,11 +261,13 @@ describe('embedded database folder', () => {
              } catch (error) {
                console.log(error.name === 'DatabaseInUseError' ? 'refused' : String(error));
              }
-             // Stay alive a while, so the winner's lock is live for every other racer.
-             setTimeout(() => undefined, 2_000);`,
+             // Stay alive until every racer has answered (the test closes stdin), so the winner's
+             // lock is live for all of them however slowly a loaded machine starts them.
+             process.stdin.resume();
+             process.stdin.once('end', () => process.exit(0));`,
             dir
           ],
-          { stdio: ['ignore', 'pipe', 'inherit'] }
+          { stdio: ['pipe', 'pipe', 'inherit'] }
         )
       );
       const results = await Promise.all(
@@ -273,10 +275,25 @@ describe('embedded database folder', () => {
           child =>
             new Promise<string>(done => {
               let out = '';
-              child.stdout.on('data', chunk => (out += chunk));
+              child.stdout.on('data', chunk => {
+                out += chunk;
+                if (out.includes('\n')) {
+                  done(out.trim());
+                }
+              });
               child.once('exit', () => done(out.trim()));
             })
         )
+      );
+      await Promise.all(
+        racers.map(child => {
+          const exited =
+            child.exitCode !== null || child.signalCode !== null
+              ? Promise.resolve()
+              : new Promise(done => child.once('exit', done));
+          child.stdin!.end();
+          return exited;
+        })
       );
       assert.deepEqual(
         [...results].sort(),

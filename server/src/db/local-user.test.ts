@@ -52,4 +52,29 @@ describe('the local token written ahead of the server (jupyter lab on its own)',
     assert.match(local.token, /^cpt_/);
     assert.notEqual(local.token, 'password123');
   });
+
+  it("makes the local user its database's site administrator, and upgrades an older token", async () => {
+    const local = await ensureLocalToken(t.db, dataDir);
+    const scopes = async () =>
+      (
+        await t.db.serviceTransaction(tx =>
+          tx.query<{ scopes: string[]; is_admin: boolean }>(
+            `SELECT k.scopes, u.is_admin FROM api_tokens k JOIN users u ON u.id = k.user_id
+             WHERE k.token_hash = $1`,
+            [hashToken(local.token)]
+          )
+        )
+      ).rows[0];
+    assert.deepEqual(await scopes(), { scopes: ['read', 'write', 'admin'], is_admin: true });
+    // As an earlier version left it: read and write, not an administrator.
+    await t.db.serviceTransaction(async tx => {
+      await tx.query(`UPDATE api_tokens SET scopes = '{read,write}' WHERE token_hash = $1`, [
+        hashToken(local.token)
+      ]);
+      await tx.query(`UPDATE users SET is_admin = false WHERE username = 'local'`);
+    });
+    const again = await ensureLocalToken(t.db, dataDir);
+    assert.equal(again.token, local.token);
+    assert.deepEqual(await scopes(), { scopes: ['read', 'write', 'admin'], is_admin: true });
+  });
 });

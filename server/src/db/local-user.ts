@@ -6,8 +6,9 @@ import type { Database } from './database.js';
 export const LOCAL_USERNAME = 'local';
 
 /**
- * Embedded single-user mode: the local user and an API token for it, created on first start and
- * kept in `<data dir>/token` (readable by this OS user only). `cryoprotect start` hands the token
+ * Embedded single-user mode: the local user (the embedded database's site administrator) and an
+ * API token for it, created on first start and kept in `<data dir>/token` (readable by this OS
+ * user only). `cryoprotect start` hands the token
  * to JupyterLab's kernels (CRYOPROTECT_TOKEN) and to the extension, so nobody copies it by hand.
  */
 export async function ensureLocalToken(
@@ -17,9 +18,12 @@ export async function ensureLocalToken(
   const file = join(dataDir, 'token');
   const existing = existsSync(file) ? readFileSync(file, 'utf8').trim() : '';
   return db.serviceTransaction(async tx => {
+    // The site administrator of its own embedded database: whoever runs it owns the folder and
+    // could do the same with `cryoprotect user create` while the server is stopped. So a notebook
+    // can add the colleagues of a lab loop (tutorial 4) without leaving JupyterLab.
     const user = await tx.query<{ id: string }>(
-      `INSERT INTO users (username, display_name) VALUES ($1, 'Local user')
-       ON CONFLICT (username) DO UPDATE SET deactivated_at = NULL
+      `INSERT INTO users (username, display_name, is_admin) VALUES ($1, 'Local user', true)
+       ON CONFLICT (username) DO UPDATE SET deactivated_at = NULL, is_admin = true
        RETURNING id`,
       [LOCAL_USERNAME]
     );
@@ -32,6 +36,11 @@ export async function ensureLocalToken(
       );
       const row = known.rows[0];
       if (row && row.user_id === userId && !row.revoked) {
+        // A token of an earlier version had read and write only.
+        await tx.query(
+          `UPDATE api_tokens SET scopes = '{read,write,admin}' WHERE token_hash = $1 AND NOT scopes @> '{admin}'`,
+          [hashToken(existing)]
+        );
         return { token: existing, userId, created: false };
       }
       // A well-formed token the database has never seen was written ahead of the server (the
@@ -43,10 +52,8 @@ export async function ensureLocalToken(
       }
     }
     const { token, hash } = fresh;
-    // Read and write: the local user is not a site administrator, and no token carries a scope
-    // its account does not hold.
     await tx.query(
-      `INSERT INTO api_tokens (user_id, name, token_hash, scopes) VALUES ($1, 'local notebooks and JupyterLab', $2, '{read,write}')`,
+      `INSERT INTO api_tokens (user_id, name, token_hash, scopes) VALUES ($1, 'local notebooks and JupyterLab', $2, '{read,write,admin}')`,
       [userId, hash]
     );
     await tx.query(

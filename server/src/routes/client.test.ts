@@ -44,7 +44,7 @@ describe('kernel-lib client against a listening server (embedded single-user mod
     assert.equal(first.token, second.token);
     assert.equal(second.created, false);
     assert.equal(statSync(join(dataDir, 'token')).mode & 0o777, 0o600);
-    // The local user is no site administrator, so its token does not carry admin.
+    // In embedded single-user mode the local user runs the site, so its token carries admin.
     const { rows } = await t.db.serviceTransaction(tx =>
       tx.query<{ scopes: string[] }>('SELECT scopes FROM api_tokens WHERE user_id = $1', [
         first.userId
@@ -52,7 +52,7 @@ describe('kernel-lib client against a listening server (embedded single-user mod
     );
     assert.deepEqual(
       rows.map(r => r.scopes),
-      [['read', 'write']]
+      [['read', 'write', 'admin']]
     );
   });
 
