@@ -302,7 +302,8 @@ export function realCoverageSpec(
       }
     },
     {
-      mark: { type: 'rule', opacity: 0.6 },
+      // The band's colour, not the default black: readable on dark themes too.
+      mark: { type: 'rule', color: '#4c78a8', opacity: 0.7 },
       encoding: { x, y: { field: 'lower', type: 'quantitative', scale }, y2: { field: 'upper' } }
     },
     {
