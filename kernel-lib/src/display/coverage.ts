@@ -80,7 +80,8 @@ export async function coverageParts(
   options: CoverageDisplayOptions
 ): Promise<{ payload: CoveragePayload; plot: PlotDisplay | null }> {
   const payload = Private.payload(input, options);
-  const plot = payload.plot === null ? null : await plotDisplay(payload.plot.spec);
+  const plot =
+    payload.plot === null ? null : await plotDisplay(payload.plot.spec, payload.plot.title);
   return { payload, plot };
 }
 
@@ -231,7 +232,7 @@ namespace Private {
         verificationId: r.verificationId ?? null
       })),
       totalResults: results.length,
-      plot: spec === null ? null : { title: String(spec.title), spec },
+      plot: spec === null ? null : { title: (spec.title as { text: string }).text, spec },
       notes: notes(overall, confidence, results.length, limit)
     };
   }
