@@ -184,6 +184,8 @@ describe('model report renderer, real coverage section', () => {
     expect(node.querySelector('.jp-cryoprotect-Verdict-below')).not.toBeNull();
     // The report names the model: the section has no title of its own.
     expect(cells(node, '.jp-cryoprotect-Title')).toEqual(['Model report: tg-rf@3']);
+    // Its notes are told apart from the report's own.
+    expect(cells(node, '.jp-cryoprotect-Section > h4')).toContain('Notes on real coverage');
     renderer.dispose();
   });
 

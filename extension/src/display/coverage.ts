@@ -92,7 +92,13 @@ export async function coverageParts(
     );
   }
   if (payload.notes.length > 0) {
-    parts.push(section('Notes', list('jp-cryoprotect-Notes', payload.notes)));
+    // Inside the model report, whose own notes follow.
+    parts.push(
+      section(
+        heading ? 'Notes' : 'Notes on real coverage',
+        list('jp-cryoprotect-Notes', payload.notes)
+      )
+    );
   }
   return parts;
 }

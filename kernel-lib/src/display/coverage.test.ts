@@ -268,6 +268,7 @@ describe('model report with real coverage', () => {
     checkStatic(html);
     assert.match(html, /<h4>Real coverage<\/h4>/);
     assert.match(html, /9 of 10 measured values inside/);
+    assert.match(html, /<b>Notes on real coverage<\/b>/);
     assert.equal((html.match(/<svg/g) ?? []).length, 1);
     assert.match(report.bundle()['text/plain'], /Real coverage of tg-extra-trees@2/);
 

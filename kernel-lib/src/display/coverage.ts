@@ -150,7 +150,8 @@ export function coverageHtml(
     months +
     (plot === null ? '' : plot.html()) +
     results +
-    htmlNotes('Notes', p.notes)
+    // Inside the model report, whose own notes follow.
+    htmlNotes(heading ? 'Notes' : 'Notes on real coverage', p.notes)
   );
 }
 
