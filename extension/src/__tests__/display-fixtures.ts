@@ -1,4 +1,5 @@
 import type {
+  CoveragePayload,
   MixturePayload,
   ModelReportPayload,
   MoleculePayload,
@@ -171,4 +172,142 @@ export const table: TablePayload = {
     { name: 'DMSO', osm: null }
   ],
   totalRows: 10
+};
+
+/** Real coverage of a version: 9 of 10 inside their 90 % intervals over two months (made up). */
+export const coverage: CoveragePayload = {
+  model: { name: 'tg-rf', version: 3 },
+  property: { name: 'Tg', unit: 'K' },
+  confidence: 0.95,
+  overall: {
+    count: 10,
+    mae: 6.54321,
+    rmse: 8.1234,
+    withInterval: 10,
+    covered: 9,
+    coverage: 0.9,
+    coverageInterval: {
+      lower: 0.555,
+      upper: 0.9975,
+      confidence: 0.95,
+      method: 'Clopper-Pearson exact'
+    },
+    promisedLevel: 0.9,
+    belowPromise: false
+  },
+  byMonth: [
+    {
+      month: '2026-11',
+      count: 4,
+      mae: 5.5,
+      rmse: 6.25,
+      withInterval: 4,
+      covered: 4,
+      coverage: 1,
+      coverageInterval: {
+        lower: 0.3976,
+        upper: 1,
+        confidence: 0.95,
+        method: 'Clopper-Pearson exact'
+      },
+      promisedLevel: 0.9,
+      belowPromise: false
+    },
+    {
+      month: '2026-12',
+      count: 10,
+      mae: 6.54321,
+      rmse: 8.1234,
+      withInterval: 10,
+      covered: 9,
+      coverage: 0.9,
+      coverageInterval: {
+        lower: 0.555,
+        upper: 0.9975,
+        confidence: 0.95,
+        method: 'Clopper-Pearson exact'
+      },
+      promisedLevel: 0.9,
+      belowPromise: false
+    }
+  ],
+  results: [
+    {
+      subject: 'glycerol',
+      predicted: 190.456,
+      lower: 180.1,
+      upper: 200.9,
+      level: 0.9,
+      measured: 184,
+      inside: true,
+      verifiedAt: '2026-11-20T10:00:00.000Z',
+      verificationId: 'v-1'
+    },
+    {
+      subject: 'DMSO',
+      predicted: 170.2,
+      lower: 160,
+      upper: 180,
+      level: 0.9,
+      measured: 137,
+      inside: false,
+      verifiedAt: '2026-12-02T09:30:00.000Z',
+      verificationId: 'v-2'
+    }
+  ],
+  totalResults: 10,
+  plot: {
+    title: 'Real coverage of tg-rf@3 by month (cumulative)',
+    spec: {
+      $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+      title: 'Real coverage of tg-rf@3 by month (cumulative)',
+      data: {
+        values: [
+          { month: '2026-11', coverage: 1, lower: 0.3976, upper: 1 },
+          { month: '2026-12', coverage: 0.9, lower: 0.555, upper: 0.9975 }
+        ]
+      },
+      mark: 'line',
+      encoding: { x: { field: 'month' }, y: { field: 'coverage' } }
+    }
+  },
+  notes: [
+    'Flag rule: a version is flagged below its promise when even the upper bound of that interval is below the promised level.'
+  ]
+};
+
+/** The same version once its intervals proved too narrow: 12 of 30 inside. */
+export const coverageBelow: CoveragePayload = {
+  ...coverage,
+  overall: {
+    ...coverage.overall,
+    count: 30,
+    withInterval: 30,
+    covered: 12,
+    coverage: 0.4,
+    coverageInterval: {
+      lower: 0.2266,
+      upper: 0.594,
+      confidence: 0.95,
+      method: 'Clopper-Pearson exact'
+    },
+    belowPromise: true
+  },
+  byMonth: [
+    {
+      ...coverage.byMonth[1],
+      count: 30,
+      withInterval: 30,
+      covered: 12,
+      coverage: 0.4,
+      coverageInterval: {
+        lower: 0.2266,
+        upper: 0.594,
+        confidence: 0.95,
+        method: 'Clopper-Pearson exact'
+      },
+      belowPromise: true
+    }
+  ],
+  totalResults: 30
 };

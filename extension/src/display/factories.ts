@@ -1,15 +1,17 @@
 import type { IRenderMime } from '@jupyterlab/rendermime-interfaces';
+import { CoverageRenderer } from './coverage';
 import type { MoleculeGrid } from './grid/widget';
 import { DISPLAY_MIME, RENDERER_RANK } from './mime';
 import { MixtureRenderer } from './mixture';
-import { ModelReportRenderer, type PlotRenderer } from './model-report';
+import { ModelReportRenderer } from './model-report';
 import { MoleculeRenderer } from './molecule';
 import { MoleculesRenderer } from './molecules';
+import type { PlotRenderer } from './plot';
 import { PredictionRenderer } from './prediction';
 import { TableRenderer } from './table';
 
 export interface IRendererServices {
-  /** JupyterLab's Vega renderer, when reachable (model report plots). */
+  /** JupyterLab's Vega renderer, when reachable (model report and coverage plots). */
   plot?: PlotRenderer | null;
   /** Insert a code cell with a grid's selection below its output (notebooks only). */
   onInsert?: (grid: MoleculeGrid) => void;
@@ -43,6 +45,7 @@ export function createRendererFactories(
       DISPLAY_MIME.modelReport,
       options => new ModelReportRenderer(options, services.plot ?? null)
     ),
-    factory(DISPLAY_MIME.table, options => new TableRenderer(options))
+    factory(DISPLAY_MIME.table, options => new TableRenderer(options)),
+    factory(DISPLAY_MIME.coverage, options => new CoverageRenderer(options, services.plot ?? null))
   ];
 }

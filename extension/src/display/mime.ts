@@ -17,5 +17,6 @@ export const KIND_LABEL: Record<DisplayKind, string> = {
   mixture: 'mixture',
   prediction: 'prediction',
   modelReport: 'model report',
-  table: 'table'
+  table: 'table',
+  coverage: 'real coverage'
 };

@@ -1,9 +1,9 @@
 import type { ModelReportPayload } from '@cryoprotect/kernel';
 import type { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 import type { Widget } from '@lumino/widgets';
+import { coverageParts } from './coverage';
 import { dataTable, h, list, section } from './dom';
 import {
-  formatCell,
   formatInterval,
   formatLevel,
   formatNumber,
@@ -11,19 +11,8 @@ import {
   titleWithUnit
 } from '@cryoprotect/kernel/display';
 import { modelFacts, modelName } from './model-ref';
+import { plotParts, type PlotRenderer } from './plot';
 import { PayloadRenderer, type IRenderContext } from './renderer';
-
-/**
- * Draws a Vega-Lite spec with JupyterLab's own Vega renderer, or answers null when that renderer
- * is not registered (then the report shows the plot's data as a table and says so).
- */
-export type PlotRenderer = (
-  spec: Record<string, unknown>,
-  trusted: boolean
-) => Promise<Widget | null>;
-
-/** How many rows of a plot's data the table fallback shows. */
-const FALLBACK_ROWS = 50;
 
 /**
  * A model's validation report: the model and dataset snapshot, the validation scheme, metrics with
@@ -132,12 +121,21 @@ export class ModelReportRenderer extends PayloadRenderer<ModelReportPayload> {
       )
     ];
     for (const plot of payload.plots) {
-      const widget = this.plot ? await this.plot(plot.spec, context.trusted) : null;
-      // Vega draws the spec's own title; a heading above it would say it twice.
-      if (!widget || plot.spec.title === undefined) {
-        parts.push(h('h4', { className: 'jp-cryoprotect-PlotTitle' }, plot.title));
-      }
-      parts.push(widget ?? Private.plotData(plot.spec));
+      parts.push(...(await plotParts(plot, this.plot, context.trusted)));
+    }
+    if (payload.realCoverage !== undefined) {
+      parts.push(
+        h('h4', { className: 'jp-cryoprotect-SectionTitle' }, 'Real coverage'),
+        ...(payload.realCoverage === null || payload.realCoverage.overall.count === 0
+          ? [
+              h(
+                'p',
+                { className: 'jp-cryoprotect-Muted' },
+                'No verified results yet: the lab has verified no measurement of a prediction of this version.'
+              )
+            ]
+          : await coverageParts(payload.realCoverage, this.plot, context.trusted, false))
+      );
     }
     if (payload.notes.length > 0) {
       parts.push(section('Notes', list('jp-cryoprotect-Notes', payload.notes)));
@@ -151,45 +149,5 @@ namespace Private {
     const bar = h('span', { className: 'jp-cryoprotect-Bar', attrs: { 'aria-hidden': 'true' } });
     bar.style.width = `${Math.round(fraction * 100)}%`;
     return h('span', { className: 'jp-cryoprotect-BarTrack' }, bar);
-  }
-
-  /** The records a Vega-Lite spec carries inline: `data.values`, else its first named dataset. */
-  export function records(spec: Record<string, unknown>): Record<string, unknown>[] {
-    const data = spec.data as { values?: unknown } | undefined;
-    if (data && Array.isArray(data.values)) {
-      return data.values as Record<string, unknown>[];
-    }
-    const datasets = spec.datasets as Record<string, unknown> | undefined;
-    const first = datasets ? Object.values(datasets).find(Array.isArray) : undefined;
-    return (first as Record<string, unknown>[] | undefined) ?? [];
-  }
-
-  /** Without JupyterLab's Vega renderer: the plot's data as a table, and why. */
-  export function plotData(spec: Record<string, unknown>): HTMLElement {
-    const rows = records(spec).filter(row => row !== null && typeof row === 'object');
-    const columns = [...new Set(rows.slice(0, FALLBACK_ROWS).flatMap(row => Object.keys(row)))];
-    const cell = (value: unknown) =>
-      typeof value === 'number' ||
-      typeof value === 'string' ||
-      typeof value === 'boolean' ||
-      value === null
-        ? formatCell(value, typeof value === 'number' ? 4 : undefined)
-        : JSON.stringify(value);
-    return h(
-      'div',
-      { className: 'jp-cryoprotect-PlotFallback' },
-      h(
-        'p',
-        { className: 'jp-cryoprotect-Muted' },
-        `JupyterLab's Vega renderer is not available here, so the plot's data are shown as a table${rows.length > FALLBACK_ROWS ? ` (first ${FALLBACK_ROWS} of ${rows.length} rows)` : ''}.`
-      ),
-      rows.length === 0
-        ? h('p', {}, 'The plot carries no inline data.')
-        : dataTable(
-            'jp-cryoprotect-PlotData',
-            columns.map(column => ({ label: column })),
-            rows.slice(0, FALLBACK_ROWS).map(row => columns.map(column => cell(row[column])))
-          )
-    );
   }
 }

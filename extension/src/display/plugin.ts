@@ -7,7 +7,7 @@ import { createRendererFactories } from './factories';
 import type { MoleculeGrid } from './grid/widget';
 import { insertCodeBelow, notebookOf } from './insert-cell';
 import { RENDERER_RANK } from './mime';
-import type { PlotRenderer } from './model-report';
+import type { PlotRenderer } from './plot';
 
 export namespace CommandIDs {
   export const insertSelection = 'cryoprotect:insert-selection-cell';
@@ -21,7 +21,7 @@ export namespace CommandIDs {
 export const renderersPlugin: JupyterFrontEndPlugin<void> = {
   id: '@cryoprotect/jupyterlab:renderers',
   description:
-    'Renderers for CryoProtect outputs: molecules, the molecule grid, mixtures, predictions, model reports, tables.',
+    'Renderers for CryoProtect outputs: molecules, the molecule grid, mixtures, predictions, model reports, tables, real coverage.',
   autoStart: true,
   requires: [IRenderMimeRegistry, INotebookTracker],
   optional: [ICommandPalette],

@@ -1,6 +1,7 @@
 import {
   DISPLAY_MIME,
   PAYLOAD_SCHEMAS,
+  type CoveragePayload,
   type DisplayKind,
   type MixturePayload,
   type ModelReportPayload,
@@ -31,6 +32,7 @@ export interface PayloadOf {
   prediction: PredictionPayload;
   modelReport: ModelReportPayload;
   table: TablePayload;
+  coverage: CoveragePayload;
 }
 
 /** The key Deno's Jupyter kernel (and our tslab adapter) calls to get an object's MIME bundle. */

@@ -28,6 +28,15 @@ export { predictionDisplay, propertyOfColumn } from './prediction';
 export type { ModelIdentity, PredictionOptions } from './prediction';
 export { modelReportDisplay } from './model-report';
 export type { ModelReportDisplay, ModelReportOptions } from './model-report';
+export { coverageDisplay } from './coverage';
+export type {
+  CoverageDisplay,
+  CoverageDisplayOptions,
+  CoverageInput,
+  CoverageResultInput
+} from './coverage';
+export { coverageVerdict } from './verdict';
+export type { CoverageFigures } from './verdict';
 export { isArqueroTable, tableDisplay } from './table';
 export type { ArqueroLike, TableColumnOptions, TableOptions } from './table';
 export { PlotDisplay, plotDisplay, vegaLiteToSvg } from './vega';

@@ -12,7 +12,8 @@ export const DISPLAY_MIME = {
   mixture: 'application/vnd.cryoprotect.mixture.v1+json',
   prediction: 'application/vnd.cryoprotect.prediction.v1+json',
   modelReport: 'application/vnd.cryoprotect.model-report.v1+json',
-  table: 'application/vnd.cryoprotect.table.v1+json'
+  table: 'application/vnd.cryoprotect.table.v1+json',
+  coverage: 'application/vnd.cryoprotect.coverage.v1+json'
 } as const;
 
 export type DisplayKind = keyof typeof DISPLAY_MIME;

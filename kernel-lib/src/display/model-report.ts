@@ -1,7 +1,15 @@
 import { trainingPlotSpecs, type SavedModel } from '../models/artifact';
 import type { TrainResult } from '../models/training';
 import type { MetricInterval } from '../models/validation';
+import type { ModelCoverage } from '../api/models';
 import { Displayable } from './bundle';
+import {
+  coverageHtml,
+  coverageParts,
+  coverageText,
+  type CoverageDisplayOptions,
+  type CoverageInput
+} from './coverage';
 import { displayUnit, escapeHtml, formatInterval, formatLevel } from './format';
 import { htmlBlock, htmlNotes, htmlTable } from './html';
 import type { ModelReportPayload } from './payloads';
@@ -16,6 +24,14 @@ export interface ModelReportOptions {
   model?: ModelIdentity;
   /** The predicted property; default: read from the target column, e.g. "Tg (K)". */
   property?: { name: string; unit: string };
+  /**
+   * The registered version's real coverage (client.models.coverage(name, version), or verified
+   * results): adds a "Real coverage" section; null adds it saying that nothing is verified yet.
+   * Absent: no section (a training run has no verified results to speak of).
+   */
+  coverage?: ModelCoverage | CoverageInput | null;
+  /** How that coverage is shown (confidence, results listed). */
+  coverageOptions?: CoverageDisplayOptions;
 }
 
 /** A model report display; its plots are also displayable one by one. */
@@ -68,6 +84,7 @@ namespace Private {
     unitNote(property, notes);
     const specs = trainingPlotSpecs(result, property);
     const plots = await Promise.all(Object.values(specs).map(spec => plotDisplay(spec)));
+    const real = await realCoverageOf(options, property);
     const payload: ModelReportPayload = {
       model: {
         name: options.model?.name ?? settings.target,
@@ -101,11 +118,12 @@ namespace Private {
           }
         : {}),
       plots: plots.map(p => ({ title: p.title, spec: p.spec })),
-      notes
+      notes,
+      ...real.field
     };
     const display = new Displayable('modelReport', payload, {
       text: text(payload),
-      html: html(payload, plots, model.validation.folds)
+      html: html(payload, plots, model.validation.folds, real.plot)
     });
     return Object.assign(display, { plots });
   }
@@ -133,6 +151,7 @@ namespace Private {
       "A saved model keeps no per-fold scores, permutation importance or plots: the model directory's report.json and plots/ hold them, and a training result displays them all."
     );
     unitNote(property, notes);
+    const real = await realCoverageOf(options, property);
     const payload: ModelReportPayload = {
       model: {
         name: options.model?.name ?? saved.target,
@@ -150,13 +169,35 @@ namespace Private {
       coverage,
       importance: [],
       plots: [],
-      notes
+      notes,
+      ...real.field
     };
     const display = new Displayable('modelReport', payload, {
       text: text(payload),
-      html: html(payload, [], [])
+      html: html(payload, [], [], real.plot)
     });
     return Object.assign(display, { plots: [] });
+  }
+
+  /** The report's realCoverage field (absent unless asked for) and its plot. */
+  async function realCoverageOf(
+    options: ModelReportOptions,
+    property: { name: string; unit: string }
+  ): Promise<{
+    field: Pick<ModelReportPayload, 'realCoverage'>;
+    plot: PlotDisplay | null;
+  }> {
+    if (options.coverage === undefined) {
+      return { field: {}, plot: null };
+    }
+    if (options.coverage === null) {
+      return { field: { realCoverage: null }, plot: null };
+    }
+    const { payload, plot } = await coverageParts(options.coverage, {
+      property,
+      ...options.coverageOptions
+    });
+    return { field: { realCoverage: payload }, plot };
   }
 
   type Interval = Pick<
@@ -275,14 +316,32 @@ namespace Private {
         ? []
         : [
             `coverage of ${formatLevel(p.coverage.nominal)} intervals: ${formatLevel(p.coverage.observed)}`
-          ])
+          ]),
+      ...(p.realCoverage === undefined
+        ? []
+        : p.realCoverage === null
+          ? ['Real coverage: no verified results yet.']
+          : [coverageText(p.realCoverage)])
     ].join('\n');
+  }
+
+  /** The "Real coverage" section, when the report was asked for it. */
+  function realCoverageHtml(p: ModelReportPayload, plot: PlotDisplay | null): string {
+    if (p.realCoverage === undefined) {
+      return '';
+    }
+    const body =
+      p.realCoverage === null || p.realCoverage.overall.count === 0
+        ? `<p>${escapeHtml('No verified results yet: the lab has verified no measurement of a prediction of this version.')}</p>`
+        : coverageHtml(p.realCoverage, plot, false);
+    return `<h4>Real coverage</h4>${body}`;
   }
 
   export function html(
     p: ModelReportPayload,
     plots: readonly PlotDisplay[],
-    folds: TrainResult['model']['validation']['folds']
+    folds: TrainResult['model']['validation']['folds'],
+    realPlot: PlotDisplay | null
   ): string {
     const header =
       `<p><b>${escapeHtml(`Model ${name(p)}`)}</b><br>` +
@@ -345,6 +404,7 @@ namespace Private {
         coverage +
         importance +
         plots.map(plot => plot.html()).join('') +
+        realCoverageHtml(p, realPlot) +
         htmlNotes('Notes', p.notes)
     );
   }

@@ -171,6 +171,66 @@ export const PredictionPayloadSchema = z.object({
 });
 export type PredictionPayload = z.infer<typeof PredictionPayloadSchema>;
 
+/** A proportion's confidence interval, e.g. Clopper–Pearson exact at 95 %. */
+export const CoverageIntervalSchema = z.object({
+  lower: z.number().min(0).max(1),
+  upper: z.number().min(0).max(1),
+  confidence: z.number().gt(0).lt(1),
+  method: z.string()
+});
+
+/** Error and interval coverage over a set of verified results (see realCoverage()). */
+export const CoverageFiguresSchema = z.object({
+  count: z.number().int().min(0),
+  mae: z.number().nullable(),
+  rmse: z.number().nullable(),
+  /** Results that came with an interval, and of those, measured values inside it. */
+  withInterval: z.number().int().min(0),
+  covered: z.number().int().min(0),
+  coverage: z.number().min(0).max(1).nullable(),
+  coverageInterval: CoverageIntervalSchema.nullable(),
+  /** The level the intervals promised; null without intervals or when their levels differ. */
+  promisedLevel: z.number().gt(0).lt(1).nullable(),
+  /** Even the upper confidence bound of the coverage is below the promised level. */
+  belowPromise: z.boolean()
+});
+
+/**
+ * Real coverage of a model version: how its predictions fared against measurements the lab then
+ * made and a second person verified: overall, cumulative at the end of each month (oldest
+ * first), each result, and a Vega-Lite plot of the monthly coverage with its confidence band
+ * against the promised level (null when no result has an interval).
+ */
+export const CoveragePayloadSchema = z.object({
+  model: ModelRefSchema,
+  property: z.object({ name: z.string(), unit: z.string() }),
+  /** Confidence of the binomial intervals (0.95). */
+  confidence: z.number().gt(0).lt(1),
+  overall: CoverageFiguresSchema,
+  byMonth: z.array(CoverageFiguresSchema.extend({ month: z.string().regex(/^\d{4}-\d{2}$/) })),
+  results: z.array(
+    z.object({
+      /** What was predicted (a molecule's or mixture's name), when known. */
+      subject: z.string().nullable(),
+      predicted: z.number(),
+      lower: z.number().nullable(),
+      upper: z.number().nullable(),
+      level: z.number().gt(0).lt(1).nullable(),
+      measured: z.number(),
+      /** Measured value inside [lower, upper]; null without an interval. */
+      inside: z.boolean().nullable(),
+      /** ISO 8601: when the measurement was verified. */
+      verifiedAt: z.string(),
+      verificationId: z.string().nullable()
+    })
+  ),
+  /** How many results there were when the kernel kept fewer in `results`. */
+  totalResults: z.number().int().min(0),
+  plot: z.object({ title: z.string(), spec: z.record(z.string(), z.unknown()) }).nullable(),
+  notes: z.array(z.string())
+});
+export type CoveragePayload = z.infer<typeof CoveragePayloadSchema>;
+
 export const ModelReportPayloadSchema = z.object({
   model: ModelRefSchema,
   property: z.object({ name: z.string(), unit: z.string() }),
@@ -205,7 +265,13 @@ export const ModelReportPayloadSchema = z.object({
   importanceMethod: z.string().optional(),
   /** Vega-Lite specs, data inlined. */
   plots: z.array(z.object({ title: z.string(), spec: z.record(z.string(), z.unknown()) })),
-  notes: z.array(z.string())
+  notes: z.array(z.string()),
+  /**
+   * The registered version's real coverage on verified lab results, when the report was asked
+   * for it; null: asked, but nothing verified yet (added after v1 was first published, hence
+   * optional; absent means not asked).
+   */
+  realCoverage: CoveragePayloadSchema.nullable().optional()
 });
 export type ModelReportPayload = z.infer<typeof ModelReportPayloadSchema>;
 
@@ -216,5 +282,6 @@ export const PAYLOAD_SCHEMAS = {
   [DISPLAY_MIME.mixture]: MixturePayloadSchema,
   [DISPLAY_MIME.prediction]: PredictionPayloadSchema,
   [DISPLAY_MIME.modelReport]: ModelReportPayloadSchema,
-  [DISPLAY_MIME.table]: TablePayloadSchema
+  [DISPLAY_MIME.table]: TablePayloadSchema,
+  [DISPLAY_MIME.coverage]: CoveragePayloadSchema
 } as const;

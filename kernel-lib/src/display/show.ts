@@ -1,3 +1,4 @@
+import type { ModelCoverage } from '../api/models';
 import type { Molecule, SimilarityHits, SubstructureHits } from '../api/schemas';
 import type { Mixture } from '../mixtures';
 import type { SavedModel } from '../models/artifact';
@@ -5,6 +6,7 @@ import type { VegaLiteSpec } from '../models/plots';
 import type { Predictions } from '../models/predict';
 import type { TrainResult } from '../models/training';
 import { hasJupyterDisplay, JUPYTER_DISPLAY, type MimeBundle } from './bundle';
+import { coverageDisplay } from './coverage';
 import { DisplayError } from './errors';
 import { mixtureDisplay } from './mixture';
 import { modelReportDisplay } from './model-report';
@@ -32,6 +34,7 @@ export type Showable =
   | Mixture
   | Predictions
   | PredictionPayload
+  | ModelCoverage
   | TrainResult
   | SavedModel
   | ArqueroLike
@@ -42,7 +45,7 @@ export type Showable =
  * The MIME bundle of anything CryoProtect can show, chosen by its shape: a display object (any
  * object with Symbol.for('Jupyter.display')), a structure string or record, an array of them
  * (an array of plain objects without `smiles` is a table), similarity or substructure hits, a mixture,
- * predictions, a training result or saved model, an arquero table (molecules when it has a `smiles` column),
+ * predictions, a model version's real coverage (client.models.coverage), a training result or saved model, an arquero table (molecules when it has a `smiles` column),
  * or a Vega-Lite spec. Anything else is refused with DisplayError 'not_displayable'.
  */
 export async function display(x: Showable): Promise<MimeBundle> {
@@ -98,6 +101,9 @@ export async function toDisplayable(x: Showable): Promise<{ [JUPYTER_DISPLAY]():
   }
   if ('items' in o && 'property' in o && 'model' in o) {
     return predictionDisplay(o as unknown as PredictionPayload);
+  }
+  if ('modelVersionId' in o && 'overall' in o && 'byMonth' in o && 'results' in o) {
+    return coverageDisplay(o as unknown as ModelCoverage);
   }
   if ('components' in o && Array.isArray(o.components)) {
     return mixtureDisplay(o as unknown as Mixture);

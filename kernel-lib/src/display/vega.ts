@@ -53,11 +53,9 @@ export class PlotDisplay {
 
   /** The static plot inside a figure, for the HTML of a larger output. */
   html(): string {
-    // A spec's own title is drawn in the SVG; a caption would only repeat it.
+    // A spec's own title (text, or text and subtitle) is drawn in the SVG; a caption would only repeat it.
     const caption =
-      typeof this.spec.title === 'string'
-        ? ''
-        : `<figcaption>${escapeHtml(this.title)}</figcaption>`;
+      this.spec.title !== undefined ? '' : `<figcaption>${escapeHtml(this.title)}</figcaption>`;
     return htmlBlock(`<figure style="margin:4px 0">${inlineSvg(this.svg)}${caption}</figure>`);
   }
 

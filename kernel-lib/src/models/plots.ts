@@ -1,4 +1,4 @@
-import type { CoverageReport, PermutationImportance } from './validation';
+import type { CoverageReport, MonthlyCoverage, PermutationImportance } from './validation';
 
 /**
  * Vega-Lite specifications of the plots that report a model: plain JSON, so a notebook
@@ -251,6 +251,105 @@ export function coverageSpec(
         }
       }
     ]
+  };
+}
+
+/**
+ * Real coverage of a model version by month, cumulative (realCoverageByMonth): the share of
+ * verified measurements inside their predicted intervals with its confidence band (an area, and a
+ * rule per month so that a single month still shows its interval), against the promised level as
+ * a dashed rule. Months without any interval are left out; the y axis is the whole 0–100 %, so a
+ * wide band reads as the uncertainty it is.
+ */
+export function realCoverageSpec(
+  months: readonly MonthlyCoverage[],
+  options: { promisedLevel?: number | null; confidence?: number; title?: string } = {}
+): VegaLiteSpec {
+  const values = months
+    .filter(m => m.coverage !== null && m.coverageInterval !== null)
+    .map(m => ({
+      month: m.month,
+      coverage: m.coverage,
+      lower: m.coverageInterval!.lower,
+      upper: m.coverageInterval!.upper,
+      covered: m.covered,
+      withInterval: m.withInterval,
+      belowPromise: m.belowPromise
+    }));
+  const confidence = options.confidence ?? months[0]?.coverageInterval?.confidence ?? 0.95;
+  const percent = `${Math.round(confidence * 1000) / 10} %`;
+  const x = {
+    field: 'month',
+    type: 'ordinal',
+    title: 'verified up to the end of (month, UTC)',
+    axis: { labelAngle: 0 }
+  };
+  const scale = { domain: [0, 1] };
+  const promised = options.promisedLevel ?? null;
+  const layers: VegaLiteSpec[] = [
+    {
+      mark: { type: 'area', opacity: 0.2 },
+      encoding: {
+        x,
+        y: {
+          field: 'lower',
+          type: 'quantitative',
+          scale,
+          axis: { format: '.0%' },
+          // Short: a long rotated title pads the static SVG (text is measured by estimate).
+          title: 'real coverage'
+        },
+        y2: { field: 'upper' }
+      }
+    },
+    {
+      // The band's colour, not the default black: readable on dark themes too.
+      mark: { type: 'rule', color: '#4c78a8', opacity: 0.7 },
+      encoding: { x, y: { field: 'lower', type: 'quantitative', scale }, y2: { field: 'upper' } }
+    },
+    {
+      mark: { type: 'line', point: { filled: true, size: 50 } },
+      encoding: {
+        x,
+        y: { field: 'coverage', type: 'quantitative', scale },
+        tooltip: [
+          { field: 'month', type: 'ordinal', title: 'up to' },
+          { field: 'coverage', type: 'quantitative', format: '.1%', title: 'coverage' },
+          { field: 'lower', type: 'quantitative', format: '.1%', title: `${percent} lower` },
+          { field: 'upper', type: 'quantitative', format: '.1%', title: `${percent} upper` },
+          { field: 'covered', type: 'quantitative', title: 'inside' },
+          { field: 'withInterval', type: 'quantitative', title: 'with an interval' }
+        ]
+      }
+    }
+  ];
+  if (promised !== null) {
+    const label = `promised ${Math.round(promised * 1000) / 10} %`;
+    layers.push(
+      {
+        mark: { type: 'rule', strokeDash: [6, 4], color: '#d62728', strokeWidth: 1.5 },
+        encoding: { y: { datum: promised, type: 'quantitative', scale } }
+      },
+      {
+        mark: { type: 'text', align: 'left', baseline: 'bottom', dx: 4, dy: -2, color: '#d62728' },
+        encoding: {
+          x: { value: 0 },
+          y: { datum: promised, type: 'quantitative', scale },
+          text: { value: label }
+        }
+      }
+    );
+  }
+  return {
+    $schema: SCHEMA,
+    title: {
+      text: options.title ?? 'Real coverage by month (cumulative)',
+      subtitle: `band: ${percent} Clopper–Pearson interval${promised === null ? '' : '; dashed: the promised level'}`
+    },
+    width: 360,
+    height: 220,
+    data: { values },
+    layer: layers
   };
 }
 
