@@ -200,6 +200,10 @@ describe('verification queue: what is shown', () => {
     expect(predictionText(p)).toBe('190 ± 5 K (95 %)');
     expect(predictionText({ ...p, upper: 197 })).toBe('190 K [185–197] (95 %)');
     expect(predictionText({ ...p, lower: null, upper: null, intervalLevel: null })).toBe('190 K');
+    // -83 °C converted to kelvin, without the floating-point noise.
+    expect(predictionText({ ...p, value: -83 + 273.15, lower: null, upper: null })).toBe(
+      '190.15 K'
+    );
   });
 
   it('flags an open request past its due date, not a closed one', () => {

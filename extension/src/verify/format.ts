@@ -54,12 +54,15 @@ export function offeredActions(
   return ACTION_ORDER.filter(action => allowed.has(action));
 }
 
-/** A number as a researcher writes it: up to 4 significant digits, no trailing zeros. */
+/**
+ * A number without floating-point noise: up to 6 significant digits, no trailing zeros
+ * (-83 °C is stored as 190.14999999999998 K and shown as 190.15).
+ */
 export function formatNumber(value: number): string {
   if (!Number.isFinite(value)) {
     return String(value);
   }
-  return String(Number(value.toPrecision(4)));
+  return String(Number(value.toPrecision(6)));
 }
 
 /** A share as a percentage: 0.9 -> "90 %", 0.8734 -> "87.3 %". */
