@@ -195,7 +195,9 @@ namespace Private {
     width: number
   ): Promise<void> {
     const panel = await page.locator('#jp-right-stack').boundingBox();
-    const handles = page.locator('#jp-main-split-panel > .lm-SplitPanel-handle');
+    const handles = page.locator(
+      '#jp-main-split-panel > .lm-SplitPanel-handle:not(.lm-mod-hidden)'
+    );
     const handle = await handles.nth((await handles.count()) - 1).boundingBox();
     if (!panel || !handle || panel.width >= width) {
       return;

@@ -83,10 +83,6 @@ export class VerificationQueue extends Widget {
         void this.model.setFilters({ modelName: modelName.value });
       }
     });
-    modelName.addEventListener(
-      'search',
-      () => void this.model.setFilters({ modelName: modelName.value })
-    );
     const refresh = h(
       'button',
       {
