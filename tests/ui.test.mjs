@@ -15,6 +15,8 @@ import { CLI, ROOT, VENV_BIN, freePort, runCommand, startProcess, tempDir } from
 
 /** The account the sign-in test signs in with (a throw-away database on 127.0.0.1). */
 const UI_USER = { username: 'ada', password: 'galata-sign-in-test' };
+/** The lab member of the verification test, signed in from a second browser context. */
+const LAB_USER = { username: 'grace', password: 'galata-lab-member-test' };
 const CHROMIUM = process.env.CRYOPROTECT_CHROMIUM ?? '/usr/bin/chromium';
 const UI = join(ROOT, 'ui-tests');
 
@@ -55,18 +57,20 @@ describe('JupyterLab in Chromium (Galata)', () => {
     // `npm start` runs it: the extension finds it through the page config and jupyter-server-proxy,
     // kernels through CRYOPROTECT_SERVER_URL and CRYOPROTECT_TOKEN.
     const dataDir = tempDir('cryoprotect-ui-data-');
-    // A second account with a password, for the sign-in test (PGlite has one process at a
-    // time: the account is made before the server opens the database).
-    const account = await runCommand(
-      process.execPath,
-      [CLI, 'user', 'create', UI_USER.username, '--password-stdin'],
-      {
-        env: { CRYOPROTECT_DATA_DIR: dataDir, DATABASE_URL: '' },
-        stdin: `${UI_USER.password}\n`,
-        timeoutMs: 180_000
-      }
-    );
-    assert.equal(account.code, 0, account.stderr);
+    // Accounts with a password: ada for the sign-in test, grace for the verification queue's lab
+    // member (PGlite has one process at a time: they are made before the server opens the database).
+    for (const user of [UI_USER, LAB_USER]) {
+      const account = await runCommand(
+        process.execPath,
+        [CLI, 'user', 'create', user.username, '--password-stdin'],
+        {
+          env: { CRYOPROTECT_DATA_DIR: dataDir, DATABASE_URL: '' },
+          stdin: `${user.password}\n`,
+          timeoutMs: 180_000
+        }
+      );
+      assert.equal(account.code, 0, account.stderr);
+    }
     serverPort = await freePort();
     server = startProcess(
       process.execPath,
@@ -127,6 +131,8 @@ describe('JupyterLab in Chromium (Galata)', () => {
           CRYOPROTECT_UI_SERVER_PORT: String(serverPort),
           CRYOPROTECT_UI_USERNAME: UI_USER.username,
           CRYOPROTECT_UI_PASSWORD: UI_USER.password,
+          CRYOPROTECT_UI_LAB_USERNAME: LAB_USER.username,
+          CRYOPROTECT_UI_LAB_PASSWORD: LAB_USER.password,
           CRYOPROTECT_CHROMIUM: CHROMIUM,
           PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD: '1'
         }

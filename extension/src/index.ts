@@ -18,6 +18,7 @@ import { launcherPlugin } from './launcher';
 import { CryoProtectConnection, ICryoProtectConnection } from './connection';
 import { checkHealth, type IServerHealth } from './health';
 import { signInPlugin } from './sign-in';
+import { verifyPlugin } from './verify/plugin';
 
 namespace CommandIDs {
   export const checkConnection = 'cryoprotect:check-connection';
@@ -193,5 +194,6 @@ export default [
   composerPlugin,
   editorPlugin,
   databasePlugin,
+  verifyPlugin,
   launcherPlugin
 ];

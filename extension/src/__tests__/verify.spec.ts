@@ -1,0 +1,639 @@
+import { ServerConnection } from '@jupyterlab/services';
+import type { Verification } from '@cryoprotect/kernel';
+import { CryoProtectConnection } from '../connection';
+import {
+  coverageWarning,
+  dueStatus,
+  historyRows,
+  offeredActions,
+  predictionText,
+  unitsFor
+} from '../verify/format';
+import {
+  emptyMeasurementForm,
+  parseMeasurementForm,
+  serverFieldProblems,
+  type IMeasurementForm
+} from '../verify/measurement-form';
+import { listQuery, VerificationQueueModel, DEFAULT_FILTERS } from '../verify/model';
+import { VerificationQueue } from '../verify/widget';
+import { waitFor } from './display-harness';
+
+const SERVER = 'http://127.0.0.1:8787';
+const uuid = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+const REQUESTER = uuid(1);
+const TECHNICIAN = uuid(2);
+const MODEL = uuid(10);
+const VERIFICATION = uuid(20);
+
+const coverage = (extra: object = {}) => ({
+  count: 12,
+  mae: 4.2,
+  rmse: 5.1,
+  withInterval: 12,
+  covered: 6,
+  coverage: 0.5,
+  coverageInterval: {
+    lower: 0.211,
+    upper: 0.789,
+    confidence: 0.95,
+    method: 'Clopper-Pearson exact' as const
+  },
+  promisedLevel: 0.95,
+  belowPromise: true,
+  ...extra
+});
+
+function modelVersion(realCoverage: object | null) {
+  return {
+    id: MODEL,
+    name: 'tg',
+    version: 1,
+    snapshotId: uuid(11),
+    snapshotHash: 'a'.repeat(64),
+    datasetId: uuid(12),
+    targetPropertyType: 'glass_transition',
+    targetUnit: 'K',
+    learner: 'gaussian-process',
+    featurizerVersion: 'f1',
+    kernelVersion: '0.1.0',
+    rdkitVersion: '2025.03',
+    tfjsVersion: null,
+    backend: null,
+    params: {},
+    seed: 1,
+    metrics: {},
+    codeCommit: null,
+    artifact: null,
+    visibility: 'private',
+    projectId: null,
+    ownerId: REQUESTER,
+    createdAt: '2026-12-01T00:00:00.000Z',
+    realCoverage
+  };
+}
+
+function verification(extra: Partial<Verification> = {}): Verification {
+  return {
+    id: VERIFICATION,
+    predictionId: uuid(30),
+    state: 'requested',
+    plannedExperiment: 'DSC at 10 K/min, midpoint Tg',
+    conditions: { coolingRateKelvinPerMinute: 10 },
+    assigneeId: TECHNICIAN,
+    measurementId: null,
+    measuredBy: null,
+    reviewedBy: null,
+    reviewReason: null,
+    dueOn: '2026-12-01',
+    updatedAt: '2026-12-01T10:00:00.000Z',
+    visibility: 'private',
+    projectId: null,
+    ownerId: REQUESTER,
+    createdAt: '2026-12-01T10:00:00.000Z',
+    events: [
+      {
+        fromState: null,
+        toState: 'requested',
+        actorId: REQUESTER,
+        reason: null,
+        at: '2026-12-01T10:00:00.000Z'
+      }
+    ],
+    allowedActions: ['start'],
+    prediction: {
+      id: uuid(30),
+      modelVersionId: MODEL,
+      modelName: 'tg',
+      modelVersion: 1,
+      targetPropertyType: 'glass_transition',
+      unit: 'K',
+      moleculeId: uuid(40),
+      mixtureId: null,
+      subjectName: 'glycerol',
+      smiles: 'OCC(O)CO',
+      conditions: {},
+      value: 190,
+      lower: 185,
+      upper: 195,
+      intervalLevel: 0.95
+    },
+    measurement: null,
+    people: { [REQUESTER]: 'ada', [TECHNICIAN]: 'grace' },
+    ...extra
+  };
+}
+
+const problem = (status: number, title: string, detail: string, errors?: object[]) => ({
+  type: `https://cryoprotect.org/problems/${status === 409 ? 'conflict' : status === 403 ? 'forbidden' : 'validation'}`,
+  title,
+  status,
+  detail,
+  ...(errors ? { errors } : {})
+});
+
+interface ICall {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  body: unknown;
+}
+
+/** A fetch answering by the first route matching "METHOD path", recording each call. */
+function fakeFetch(routes: [RegExp, number, unknown | ((call: ICall) => unknown)][]) {
+  const calls: ICall[] = [];
+  const fetch = jest.fn(async (input: RequestInfo | URL, init: RequestInit = {}) => {
+    const url = new URL(String(input instanceof Request ? input.url : input));
+    const call: ICall = {
+      method: init.method ?? 'GET',
+      path: url.pathname,
+      query: url.searchParams,
+      body: typeof init.body === 'string' ? JSON.parse(init.body) : undefined
+    };
+    calls.push(call);
+    const route = routes.find(([pattern]) => pattern.test(`${call.method} ${call.path}`));
+    if (!route) {
+      throw new TypeError('Failed to fetch');
+    }
+    const body =
+      typeof route[2] === 'function' ? (route[2] as (c: ICall) => unknown)(call) : route[2];
+    return new Response(JSON.stringify(body), {
+      status: route[1],
+      headers: { 'content-type': 'application/json' }
+    });
+  });
+  globalThis.fetch = fetch as typeof globalThis.fetch;
+  return calls;
+}
+
+function connection(): CryoProtectConnection {
+  return new CryoProtectConnection({
+    serverUrl: SERVER,
+    token: 'tok',
+    baseUrl: 'http://localhost:8888/',
+    embeddedPort: '',
+    embeddedToken: '',
+    jupyter: ServerConnection.makeSettings({ baseUrl: 'http://localhost:8888/' })
+  });
+}
+
+const filledForm = (changes: Partial<IMeasurementForm> = {}): IMeasurementForm => ({
+  ...emptyMeasurementForm('K'),
+  value: '188.5',
+  uncertainty: '0.5',
+  replicates: '3',
+  method: 'DSC midpoint',
+  equipment: 'TA Q2000',
+  conditions: [{ key: 'coolingRateKelvinPerMinute', value: '10' }],
+  ...changes
+});
+
+describe('verification queue: what is shown', () => {
+  it('offers exactly the actions the server allows, in a fixed order', () => {
+    expect(offeredActions({ allowedActions: ['reject', 'verify'] })).toEqual(['verify', 'reject']);
+    expect(offeredActions({ allowedActions: [] })).toEqual([]);
+    expect(offeredActions({ allowedActions: ['measured'] })).toEqual(['measured']);
+  });
+
+  it('writes the prediction with its interval and unit', () => {
+    const p = verification().prediction!;
+    expect(predictionText(p)).toBe('190 ± 5 K (95 %)');
+    expect(predictionText({ ...p, upper: 197 })).toBe('190 K [185–197] (95 %)');
+    expect(predictionText({ ...p, lower: null, upper: null, intervalLevel: null })).toBe('190 K');
+    // -83 °C converted to kelvin, without the floating-point noise.
+    expect(predictionText({ ...p, value: -83 + 273.15, lower: null, upper: null })).toBe(
+      '190.15 K'
+    );
+  });
+
+  it('flags an open request past its due date, not a closed one', () => {
+    expect(dueStatus(verification({ dueOn: '2026-12-01' }), '2026-12-02')).toEqual({
+      text: 'due 2026-12-01 (overdue)',
+      overdue: true
+    });
+    expect(dueStatus(verification({ dueOn: '2026-12-01' }), '2026-12-01').overdue).toBe(false);
+    expect(dueStatus(verification({ state: 'verified' }), '2026-12-09').overdue).toBe(false);
+    expect(dueStatus(verification({ dueOn: null }), '2026-12-09').text).toBe('no due date');
+  });
+
+  it('names who did each step from the people map', () => {
+    const rows = historyRows(
+      verification({
+        events: [
+          ...verification().events,
+          {
+            fromState: 'requested',
+            toState: 'in_progress',
+            actorId: TECHNICIAN,
+            reason: null,
+            at: '2026-12-02T08:00:00Z'
+          },
+          {
+            fromState: 'in_progress',
+            toState: 'measured',
+            actorId: uuid(99),
+            reason: null,
+            at: '2026-12-02T09:00:00Z'
+          }
+        ]
+      })
+    );
+    expect(rows.map(r => [r.step, r.who])).toEqual([
+      ['new → requested', 'ada'],
+      ['requested → in progress', 'grace'],
+      ['in progress → measured', 'user 00000000']
+    ]);
+  });
+
+  it('offers the canonical unit first, then the convertible ones', () => {
+    const types = [
+      { key: 'density', canonicalUnit: 'g/cm3', acceptedUnits: ['g/cm3', 'kg/m3'] },
+      { key: 'glass_transition', canonicalUnit: 'K', acceptedUnits: ['°C', 'K'] }
+    ];
+    expect(unitsFor(types, 'glass_transition', 'K')).toEqual(['K', '°C']);
+    expect(unitsFor([], 'glass_transition', 'K')).toEqual(['K']);
+  });
+
+  it('warns when real coverage is below the promise with confidence, only then', () => {
+    expect(coverageWarning(coverage())).toBe(
+      'Intervals too narrow: real coverage 50 % [21.1 %–78.9 %] vs promised 95 % (6 of 12 verified results inside)'
+    );
+    expect(coverageWarning(coverage({ belowPromise: false }))).toBeNull();
+    expect(coverageWarning(null)).toBeNull();
+  });
+});
+
+describe('verification queue: the measurement form', () => {
+  it('builds the body from a filled form, numbers as numbers', () => {
+    const parsed = parseMeasurementForm(filledForm({ performedAt: '2026-12-01T09:30' }));
+    expect(parsed.problems).toEqual([]);
+    expect(parsed.input).toEqual({
+      value: 188.5,
+      unit: 'K',
+      uncertainty: 0.5,
+      replicates: 3,
+      method: 'DSC midpoint',
+      equipment: 'TA Q2000',
+      conditions: { coolingRateKelvinPerMinute: 10 },
+      note: '',
+      performedAt: new Date('2026-12-01T09:30').toISOString()
+    });
+  });
+
+  it('names the field of each problem and sends nothing', () => {
+    const parsed = parseMeasurementForm(
+      filledForm({
+        value: 'about 190',
+        unit: '',
+        uncertainty: '-1',
+        replicates: '2.5',
+        conditions: [
+          { key: '', value: '3' },
+          { key: 'a', value: '1' },
+          { key: 'a', value: '2' }
+        ],
+        performedAt: '2999-01-01T00:00'
+      })
+    );
+    expect(parsed.input).toBeNull();
+    expect(parsed.problems.map(p => p.field)).toEqual([
+      'value',
+      'unit',
+      'uncertainty',
+      'replicates',
+      'conditions',
+      'conditions',
+      'performedAt'
+    ]);
+    expect(parseMeasurementForm(filledForm({ value: '' })).problems[0].message).toBe(
+      'give the measured value'
+    );
+  });
+
+  it('puts the server field errors under their fields', () => {
+    const error = Object.assign(new Error('Invalid'), {
+      name: 'ApiError',
+      errors: [
+        { path: 'body.measurement.unit', message: '"F" cannot be converted to K' },
+        { path: 'body.measurement.conditions.temperatureKelvin', message: 'must be positive' },
+        { path: 'body.reason', message: 'required' },
+        { path: 'body.other', message: 'unknown' }
+      ]
+    });
+    expect(serverFieldProblems(error)).toEqual([
+      { field: 'unit', message: '"F" cannot be converted to K' },
+      { field: 'conditions', message: 'temperatureKelvin: must be positive' },
+      { field: 'reason', message: 'required' },
+      { field: 'form', message: 'body.other: unknown' }
+    ]);
+    expect(serverFieldProblems(new TypeError('Failed to fetch'))).toEqual([]);
+  });
+});
+
+describe('verification queue model', () => {
+  const realFetch = globalThis.fetch;
+  afterEach(() => {
+    globalThis.fetch = realFetch;
+  });
+
+  it('turns the filters into the list query, leaving empty ones out', () => {
+    expect(listQuery(DEFAULT_FILTERS, null)).toEqual({ role: 'assigned', limit: 25 });
+    expect(listQuery({ role: 'project', state: 'measured', modelName: ' tg ' }, 'c2', 10)).toEqual({
+      role: 'project',
+      state: 'measured',
+      modelName: 'tg',
+      limit: 10,
+      cursor: 'c2'
+    });
+  });
+
+  it('lists by role, state and model, and pages with the server cursor', async () => {
+    const calls = fakeFetch([
+      [
+        /^GET \/api\/verifications$/,
+        200,
+        (call: ICall) =>
+          call.query.get('cursor') === 'next-1'
+            ? { items: [verification({ id: uuid(21) })], nextCursor: null }
+            : { items: [verification()], nextCursor: 'next-1' }
+      ]
+    ]);
+    const model = new VerificationQueueModel(connection());
+    await model.setFilters({ role: 'requested', state: 'measured', modelName: 'tg' });
+    const first = calls[0].query;
+    expect([
+      first.get('role'),
+      first.get('state'),
+      first.get('modelName'),
+      first.get('cursor')
+    ]).toEqual(['requested', 'measured', 'tg', null]);
+    expect(model.paging.hasNext).toBe(true);
+    await model.nextPage();
+    expect(calls[1].query.get('cursor')).toBe('next-1');
+    expect(model.items.map(i => i.id)).toEqual([uuid(21)]);
+    expect(model.paging.pageNumber).toBe(2);
+    await model.previousPage();
+    expect(calls[2].query.get('cursor')).toBeNull();
+    await model.setFilters({ role: 'assigned' });
+    expect(model.paging.pageNumber).toBe(1);
+    expect(calls[3].query.get('role')).toBe('assigned');
+  });
+
+  it('explains a queue it cannot read', async () => {
+    fakeFetch([]);
+    const model = new VerificationQueueModel(connection());
+    await model.load();
+    expect(model.status.state).toBe('error');
+    expect(model.status.message).toMatch(
+      /No CryoProtect server answers at http:\/\/127\.0\.0\.1:8787/
+    );
+  });
+
+  it('records a measurement, then shows the request and the row as the server returns them', async () => {
+    let current = verification({ state: 'in_progress', allowedActions: ['measured'] });
+    const calls = fakeFetch([
+      [/^GET \/api\/verifications$/, 200, () => ({ items: [current], nextCursor: null })],
+      [/^GET \/api\/verifications\//, 200, () => current],
+      [/^GET \/api\/models\//, 200, modelVersion(null)],
+      [
+        /^POST \/api\/verifications\/.*\/measured$/,
+        200,
+        () => {
+          current = verification({
+            state: 'measured',
+            allowedActions: [],
+            measurementId: uuid(50),
+            measuredBy: TECHNICIAN,
+            updatedAt: '2026-12-02T09:00:00.000Z'
+          });
+          return current;
+        }
+      ]
+    ]);
+    const model = new VerificationQueueModel(connection());
+    await model.load();
+    await model.select(VERIFICATION);
+    expect(model.modelVersion?.id).toBe(MODEL);
+    const outcome = await model.act({ action: 'measured', form: filledForm() });
+    expect(outcome).toEqual({ ok: true, problems: [], message: null });
+    const post = calls.find(c => c.method === 'POST')!;
+    expect(post.path).toBe(`/api/verifications/${VERIFICATION}/measured`);
+    expect(post.body).toEqual({
+      measurement: {
+        value: 188.5,
+        unit: 'K',
+        uncertainty: 0.5,
+        replicates: 3,
+        method: 'DSC midpoint',
+        equipment: 'TA Q2000',
+        conditions: { coolingRateKelvinPerMinute: 10 },
+        note: ''
+      }
+    });
+    expect(model.selected?.state).toBe('measured');
+    expect(model.items[0].state).toBe('measured');
+    expect(offeredActions(model.selected!)).toEqual([]);
+  });
+
+  it('does not send a form with problems, nor a rejection without a reason', async () => {
+    const calls = fakeFetch([
+      [/^GET \/api\/verifications$/, 200, { items: [verification()], nextCursor: null }],
+      [
+        /^GET \/api\/verifications\//,
+        200,
+        verification({ state: 'measured', allowedActions: ['verify', 'reject'] })
+      ],
+      [/^GET \/api\/models\//, 200, modelVersion(null)]
+    ]);
+    const model = new VerificationQueueModel(connection());
+    await model.select(VERIFICATION);
+    const before = calls.length;
+    expect((await model.act({ action: 'reject', reason: '  ' })).problems).toEqual([
+      { field: 'reason', message: 'say why the measurement is rejected' }
+    ]);
+    expect((await model.act({ action: 'measured', form: filledForm({ value: 'x' }) })).ok).toBe(
+      false
+    );
+    expect(calls.length).toBe(before);
+  });
+
+  it('shows the server field errors of a measurement under their fields', async () => {
+    fakeFetch([
+      [
+        /^GET \/api\/verifications\//,
+        200,
+        verification({ state: 'in_progress', allowedActions: ['measured'] })
+      ],
+      [/^GET \/api\/models\//, 200, modelVersion(null)],
+      [
+        /^POST /,
+        422,
+        problem(422, 'Invalid request', 'the measurement cannot be recorded', [
+          { path: 'body.measurement.unit', message: '"degF" is not a unit of glass_transition (K)' }
+        ])
+      ]
+    ]);
+    const model = new VerificationQueueModel(connection());
+    await model.select(VERIFICATION);
+    const outcome = await model.act({ action: 'measured', form: filledForm({ unit: 'degF' }) });
+    expect(outcome).toEqual({
+      ok: false,
+      problems: [{ field: 'unit', message: '"degF" is not a unit of glass_transition (K)' }],
+      message: null
+    });
+  });
+
+  it('reports a refused step and reads the request again (another user was faster)', async () => {
+    let reads = 0;
+    fakeFetch([
+      [
+        /^GET \/api\/verifications\//,
+        200,
+        () =>
+          ++reads === 1
+            ? verification({ state: 'measured', allowedActions: ['verify', 'reject'] })
+            : verification({ state: 'rejected', allowedActions: [], reviewReason: 'crystallized' })
+      ],
+      [/^GET \/api\/models\//, 200, modelVersion(coverage())],
+      [
+        /^POST .*\/verify$/,
+        409,
+        problem(
+          409,
+          'Conflict',
+          'the verification is rejected, not measured: it cannot be verified'
+        )
+      ]
+    ]);
+    const model = new VerificationQueueModel(connection());
+    await model.select(VERIFICATION);
+    const outcome = await model.act({ action: 'verify' });
+    expect(outcome.ok).toBe(false);
+    expect(outcome.message).toBe(
+      'Could not verify the measurement: Conflict: the verification is rejected, not measured: it cannot be verified'
+    );
+    expect(model.selected?.state).toBe('rejected');
+    expect(model.outcome?.message).toBe(outcome.message);
+  });
+
+  it('says a forbidden step is not allowed with this token', async () => {
+    fakeFetch([
+      [
+        /^GET \/api\/verifications\//,
+        200,
+        verification({ state: 'measured', allowedActions: ['verify'] })
+      ],
+      [/^GET \/api\/models\//, 200, modelVersion(null)],
+      [/^POST /, 403, problem(403, 'Forbidden', 'who measured cannot review their own measurement')]
+    ]);
+    const model = new VerificationQueueModel(connection());
+    await model.select(VERIFICATION);
+    expect((await model.act({ action: 'verify' })).message).toBe(
+      'Could not verify the measurement: Not allowed with this token: who measured cannot review their own measurement'
+    );
+  });
+});
+
+describe('verification queue panel', () => {
+  const realFetch = globalThis.fetch;
+  afterEach(() => {
+    globalThis.fetch = realFetch;
+  });
+
+  async function panelWith(selected: Verification, realCoverage: object | null = null) {
+    fakeFetch([
+      [/^GET \/api\/verifications$/, 200, { items: [selected], nextCursor: null }],
+      [/^GET \/api\/verifications\//, 200, selected],
+      [/^GET \/api\/models\//, 200, modelVersion(realCoverage)],
+      [
+        /^GET \/api\/property-types$/,
+        200,
+        {
+          items: [
+            {
+              id: uuid(60),
+              key: 'glass_transition',
+              name: 'glass transition temperature',
+              canonicalUnit: 'K',
+              acceptedUnits: ['K', '°C'],
+              minValue: 0,
+              maxValue: 1000,
+              description: ''
+            }
+          ],
+          nextCursor: null
+        }
+      ]
+    ]);
+    const panel = new VerificationQueue({ connection: connection() });
+    await panel.model.load();
+    await panel.model.select(selected.id);
+    return panel;
+  }
+
+  const buttons = (panel: VerificationQueue) =>
+    Array.from(panel.node.querySelectorAll<HTMLButtonElement>('.jp-cryoprotect-Verify-action')).map(
+      b => b.textContent
+    );
+
+  it('shows the row and only the allowed actions of the selected request', async () => {
+    const panel = await panelWith(
+      verification({ state: 'measured', allowedActions: ['verify', 'reject'], dueOn: '2999-12-31' })
+    );
+    const row = panel.node.querySelector('.jp-cryoprotect-Verify-row')!;
+    expect(row.textContent).toContain('glycerol');
+    expect(row.textContent).toContain('tg@1 · 190 ± 5 K (95 %)');
+    expect(row.textContent).toContain('for grace');
+    expect(row.textContent).toContain('by ada');
+    expect(row.querySelector('.jp-cryoprotect-Verify-overdue')).toBeNull();
+    expect(buttons(panel)).toEqual(['Verify', 'Reject']);
+    panel.dispose();
+  });
+
+  it('offers nothing to who measured: no Verify on their own measurement', async () => {
+    const panel = await panelWith(
+      verification({ state: 'measured', allowedActions: [], measuredBy: TECHNICIAN })
+    );
+    expect(buttons(panel)).toEqual([]);
+    expect(panel.node.querySelector('.jp-cryoprotect-Verify-actions')!.textContent).toBe(
+      'Nothing for you to do on this request now.'
+    );
+    panel.dispose();
+  });
+
+  it('opens the measurement form with the convertible units and the coverage warning', async () => {
+    const panel = await panelWith(
+      verification({ state: 'in_progress', allowedActions: ['measured'] }),
+      coverage()
+    );
+    expect(
+      panel.node.querySelector('.jp-cryoprotect-Verify-coverageWarning')!.textContent
+    ).toContain('Intervals too narrow: real coverage 50 %');
+    panel.node.querySelector<HTMLButtonElement>('[data-action="measured"]')!.click();
+    await waitFor(() => panel.node.querySelector('.jp-cryoprotect-Verify-measurementForm'));
+    const units = Array.from(panel.node.querySelectorAll('select[name="unit"] option')).map(
+      o => o.textContent
+    );
+    expect(units).toEqual(['K', '°C']);
+    // A problem appears under its field, and the form stays open with what was typed.
+    panel.node.querySelector<HTMLInputElement>('input[name="value"]')!.value = 'abc';
+    panel.node
+      .querySelector<HTMLFormElement>('.jp-cryoprotect-Verify-measurementForm')!
+      .dispatchEvent(new Event('submit', { cancelable: true }));
+    await waitFor(() => panel.node.querySelector('[data-field="value"]')!.textContent !== '');
+    expect(panel.node.querySelector('[data-field="value"]')!.textContent).toBe(
+      'the value must be a number (got "abc")'
+    );
+    expect(panel.node.querySelector<HTMLInputElement>('input[name="value"]')!.value).toBe('abc');
+    panel.dispose();
+  });
+
+  it('highlights an overdue request', async () => {
+    const panel = await panelWith(verification({ dueOn: '2020-01-01' }));
+    expect(
+      panel.node.querySelector('.jp-cryoprotect-Verify-row .jp-cryoprotect-Verify-overdue')!
+        .textContent
+    ).toBe('due 2020-01-01 (overdue)');
+    panel.dispose();
+  });
+});
