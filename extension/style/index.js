@@ -3,3 +3,4 @@ import './display.css';
 import './editor.css';
 import './composer-db.css';
 import './database.css';
+import './predict.css';

@@ -1,0 +1,154 @@
+import { expect, test } from '@jupyterlab/galata';
+import * as path from 'path';
+import { CryoProtectClient, formatNumber } from '@cryoprotect/kernel';
+import { acceptKernel, cryoprotectServer, expectNoPageErrors, watchErrors } from './kernel';
+import { predictInNode, registerSmallTgModel } from './models';
+
+// The prediction panel as a researcher meets it beside a notebook: a model registered on the
+// embedded server (trained in this process with the kernel library, see models.ts), chosen in
+// the panel; a SMILES typed, predicted in the browser; the prediction stored and its verification
+// requested from a second account (ada, made by tests/ui.test.mjs) in one click; the request
+// checked through the REST API as both accounts; the notebook cell inserted and run.
+
+const NOTEBOOK = path.resolve(__dirname, '..', 'notebooks', 'predict.ipynb');
+const SECOND_USER = process.env.CRYOPROTECT_UI_USERNAME ?? 'ada';
+const SECOND_PASSWORD = process.env.CRYOPROTECT_UI_PASSWORD ?? '';
+const GLYCEROL = 'OCC(O)CO';
+
+test('predict with a registered model, request verification from a second account, insert the code', async ({
+  page,
+  tmpPath
+}) => {
+  watchErrors(page);
+  const { url, token } = await cryoprotectServer(page);
+  const researcher = new CryoProtectClient({ serverUrl: url, token });
+  const name = `galata-tg-${Date.now()}`;
+  const version = await registerSmallTgModel(researcher, name);
+  const expected = await predictInNode(version, GLYCEROL);
+  const second = (await researcher.users.me()).username === SECOND_USER ? null : SECOND_USER;
+  expect(second, 'the embedded user is not the second account').not.toBeNull();
+
+  // A notebook on the left, the panel split to its right: about 400 px wide.
+  await page.setViewportSize({ width: 1000, height: 1300 });
+  expect(await page.contents.uploadFile(NOTEBOOK, `${tmpPath}/predict.ipynb`)).toBe(true);
+  expect(await page.notebook.openByPath(`${tmpPath}/predict.ipynb`)).toBe(true);
+  await acceptKernel(page);
+  await page.menu.clickMenuItem('CryoProtect>New Prediction Panel');
+  const panel = page.locator('.jp-cryoprotect-Predict');
+  await expect(panel).toBeVisible();
+
+  // The model: its record, metrics with intervals, and no real coverage yet.
+  const chooser = panel.locator('.jp-cryoprotect-Predict-version');
+  await expect(chooser.locator('option', { hasText: `${name}@1` })).toHaveCount(1);
+  await chooser.selectOption({ label: `${name}@1 · glass_transition (K) · ridge` });
+  const facts = panel.locator('.jp-cryoprotect-Predict-facts');
+  await expect(facts).toContainText(`${name}@1`);
+  await expect(facts).toContainText('glass_transition in K');
+  await expect(facts).toContainText(version.snapshotHash.slice(0, 12));
+  await expect(panel.locator('.jp-cryoprotect-Predict-metrics tbody tr')).toHaveCount(3);
+  await expect(panel.locator('.jp-cryoprotect-Predict-real')).toContainText(
+    'No verified result yet'
+  );
+
+  // An unparsable SMILES: the reason under the field, nothing to store.
+  const subject = panel.locator('.jp-cryoprotect-Predict-subject');
+  await subject.fill('C1CC');
+  await expect(panel.locator('[data-field="subject"]')).not.toHaveText('');
+  await expect(panel.locator('.jp-cryoprotect-Predict-request')).toBeDisabled();
+
+  // Glycerol: the browser's prediction is the kernel's in Node, with its interval.
+  await subject.fill(GLYCEROL);
+  const value = panel.locator('.jp-cryoprotect-Predict-value');
+  await expect(value).toHaveAttribute('data-value', String(expected.prediction));
+  await expect(value).toContainText(`${formatNumber(expected.prediction, 4)} K`);
+  await expect(value).toContainText(`interval ${formatNumber(expected.lower, 4)} to`);
+  await expect(panel.locator('[data-field="subject"]')).toHaveText('');
+  await expect(panel.locator('.jp-cryoprotect-Predict-compare')).toContainText(
+    /In the database|Measured/
+  );
+
+  // Ask the second account to measure it, public so that they may read it.
+  await panel.locator('.jp-cryoprotect-Predict-visibility').selectOption('public');
+  await panel.locator('.jp-cryoprotect-Predict-planned').fill('DSC, 10 K/min, 3 replicates');
+  const assignee = panel.locator('.jp-cryoprotect-Predict-assignee');
+  await expect(assignee.locator('option', { hasText: `(${second})` })).toHaveCount(1);
+  const assigneeId = await assignee
+    .locator('option', { hasText: `(${second})` })
+    .getAttribute('value');
+  await assignee.selectOption(assigneeId!);
+  const due = panel.locator('.jp-cryoprotect-Predict-due');
+  await due.fill('2027-01-15');
+
+  // Narrow panel: the three buttons keep their labels on one line each.
+  const box = await panel.boundingBox();
+  expect(box!.width).toBeGreaterThan(300);
+  expect(box!.width).toBeLessThan(520);
+  for (const button of await panel.locator('.jp-cryoprotect-Predict-actions button').all()) {
+    expect(await button.evaluate(b => b.scrollWidth <= b.clientWidth + 1)).toBe(true);
+    expect((await button.boundingBox())!.height).toBeLessThan(36);
+  }
+
+  const request = panel.locator('.jp-cryoprotect-Predict-request');
+  await expect(request).toBeEnabled();
+  await request.click();
+  const outcome = panel.locator('.jp-cryoprotect-Predict-outcome');
+  await expect(outcome).toHaveAttribute('data-verification-state', 'requested');
+  const verificationId = (await outcome.getAttribute('data-verification-id'))!;
+  await expect(outcome).toContainText(`assigned to ${second}, due 2027-01-15`);
+
+  // The request exists, as the researcher sees it and as the assignee does.
+  const verification = await researcher.verifications.get(verificationId);
+  expect(verification.state).toBe('requested');
+  expect(verification.assigneeId).toBe(assigneeId);
+  expect(verification.dueOn).toBe('2027-01-15');
+  expect(verification.plannedExperiment).toBe('DSC, 10 K/min, 3 replicates');
+  expect(verification.prediction?.modelName).toBe(name);
+  expect(verification.prediction?.value).toBe(expected.prediction);
+  expect(verification.prediction?.lower).toBe(expected.lower);
+  expect(verification.prediction?.upper).toBe(expected.upper);
+  expect(verification.prediction?.intervalLevel).toBe(
+    (version.artifact as { conformal: { level: number } }).conformal.level
+  );
+  const assigned = await CryoProtectClient.login(url, second!, SECOND_PASSWORD, {
+    tokenName: 'Galata prediction test'
+  });
+  const queue: string[] = [];
+  for await (const v of assigned.verifications.list({ role: 'assigned', modelName: name })) {
+    queue.push(v.id);
+  }
+  expect(queue).toEqual([verificationId]);
+  expect((await assigned.verifications.get(verificationId)).allowedActions).toEqual(['start']);
+  await assigned.tokens.revoke(assigned.tokenId);
+
+  // Screenshots for docs/predict.md, light and dark.
+  await panel.evaluate(node => node.scrollTo(0, 0));
+  await panel.screenshot({ path: test.info().outputPath('prediction-panel.png') });
+  await page.theme.setDarkTheme();
+  await panel.screenshot({ path: test.info().outputPath('prediction-panel-dark.png') });
+  await page.theme.setLightTheme();
+
+  // The cell that does the same in the notebook: no token in it, and it runs.
+  await panel.locator('.jp-cryoprotect-Predict-insert').click();
+  await expect(outcome).toHaveText('Code inserted below the active cell.');
+  await page.activity.activateTab('predict.ipynb');
+  await expect.poll(() => page.notebook.getCellCount()).toBe(2);
+  const code = await page.notebook.getCellTextInput(1);
+  expect(code).toContain('clientFromEnvironment()');
+  expect(code).toContain(`loadRegisteredModel(client, "${name}", 1`);
+  expect(code).toContain('client.verifications.request(');
+  expect(code).not.toContain(token);
+  expect(await page.notebook.runCell(1)).toBe(true);
+  const cell = (await page.notebook.getCellLocator(1))!;
+  await expect(
+    cell.locator('.jp-OutputArea-output.jp-cryoprotect-Output-prediction')
+  ).toContainText(formatNumber(expected.prediction, 4));
+  await expect(cell.locator('.jp-OutputArea-output').last()).toContainText(
+    /verification .+: requested/
+  );
+  const requested: string[] = [];
+  for await (const v of researcher.verifications.list({ role: 'requested', modelName: name })) {
+    requested.push(v.id);
+  }
+  expect(requested).toHaveLength(2);
+  expectNoPageErrors(page);
+});
