@@ -106,13 +106,12 @@ export class PredictionPanel extends Widget {
       if (n.visibility.value === 'project') {
         void this.loadProjects();
       }
-      this.formChanged();
+      this.formChanged(true);
     });
-    for (const input of [n.project, n.assignee]) {
-      input.addEventListener('change', () => this.formChanged());
-    }
+    n.project.addEventListener('change', () => this.formChanged(true));
+    n.assignee.addEventListener('change', () => this.formChanged(false));
     for (const input of [n.planned, n.due]) {
-      input.addEventListener('input', () => this.formChanged());
+      input.addEventListener('input', () => this.formChanged(false));
     }
     n.store.addEventListener('click', () => void this.store(false));
     n.request.addEventListener('click', () => void this.store(true));
@@ -612,8 +611,14 @@ export class PredictionPanel extends Widget {
     };
   }
 
-  private formChanged(): void {
-    this.stored = null;
+  /**
+   * The store form changed: old messages go; a stored prediction is reused by the next request
+   * unless its sharing changed (the request's fields are not the prediction's).
+   */
+  private formChanged(sharing: boolean): void {
+    if (sharing) {
+      this.stored = null;
+    }
     this.requestMessages(new Map());
     this.updateActions();
   }
