@@ -553,7 +553,7 @@ export class PredictionPanel extends Widget {
                 { label: 'Unit' },
                 { label: 'Source' },
                 { label: 'Verified' },
-                { label: 'In interval' }
+                { label: 'Inside', title: 'inside the predicted interval' }
               ],
               rows.map(r => [
                 r.value,
