@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { ModelVersion, RegisterModelSchema } from '@cryoprotect/kernel';
 import type { Queryable } from './database.js';
+import { coverageSummary, verifiedResults } from './coverage.js';
 
 /**
  * Model versions as stored: the registration route and the retrain worker insert them, the
@@ -114,6 +115,11 @@ export async function selectModelVersions(
      WHERE ${where} ${tail}`,
     params
   );
+  // What the lab found of each version's intervals (one query for the page).
+  const results = await verifiedResults(
+    tx,
+    rows.map(row => row.id)
+  );
   return rows.map(row => ({
     id: row.id,
     name: row.name,
@@ -138,6 +144,7 @@ export async function selectModelVersions(
     projectId: row.project_id,
     ownerId: row.owner_id,
     createdAt: iso(row.created_at),
+    realCoverage: coverageSummary(results.get(row.id)!),
     sort_name: row.sort_name
   }));
 }

@@ -186,7 +186,10 @@ export function toProblem(error: unknown, production: boolean): Problem {
         type: PROBLEM_TYPE_BASE + 'forbidden',
         title: 'Forbidden',
         status: 403,
-        detail: 'you may not write this record (its owner or project role does not allow it)'
+        // A guard trigger's own sentence ("table.column: reason") says more than RLS's refusal.
+        detail: /^[a-z_]+\.[a-z_]+: /.test(pg.message ?? '')
+          ? pg.message
+          : 'you may not write this record (its owner or project role does not allow it)'
       };
     case '23505':
       return {

@@ -8,6 +8,7 @@ import {
   snapshotHash,
   type MeasurementFilters,
   type ModelVersion,
+  type RealCoverageSummary,
   type SnapshotTable
 } from '@cryoprotect/kernel';
 import type { Database, Queryable } from '../db/database.js';
@@ -44,6 +45,11 @@ export interface RetrainResult {
   trainingRows?: number;
   rejectedRows?: number;
   snapshotHash?: string;
+  /**
+   * How the current version's intervals held on the verified measurements of its predictions
+   * that the owner can read (null before any): what the lab found, beside what CV promised.
+   */
+  currentCoverage?: RealCoverageSummary | null;
   reason?: string;
 }
 
@@ -100,7 +106,7 @@ export async function runRetrainJob(
       Private.prepare(tx, job)
     );
     baseVersionId = current.id;
-    known = { baseVersion: current.version };
+    known = { baseVersion: current.version, currentCoverage: current.realCoverage };
     const metrics = RegisteredMetricsSchema.safeParse(current.metrics);
     if (!metrics.success) {
       throw new Private.RetrainError(
@@ -122,7 +128,7 @@ export async function runRetrainJob(
         Private.record(tx, job, result, baseVersionId, null)
       );
       log(
-        `retrain ${what}: kept version ${current.version} (MAE ${result.retrainedMae} retrained, ${result.currentMae} current)`
+        `retrain ${what}: kept version ${current.version} (MAE ${result.retrainedMae} retrained, ${result.currentMae} current${Private.coverageText(result.currentCoverage)})`
       );
       return { job, state: 'kept', result };
     }
@@ -150,7 +156,7 @@ export async function runRetrainJob(
       return done;
     });
     log(
-      `retrain ${what}: registered version ${registered.newVersion} (MAE ${registered.retrainedMae} < ${registered.currentMae} of version ${current.version})`
+      `retrain ${what}: registered version ${registered.newVersion} (MAE ${registered.retrainedMae} < ${registered.currentMae} of version ${current.version}${Private.coverageText(registered.currentCoverage)})`
     );
     return { job, state: 'trained', result: registered };
   } catch (error) {
@@ -218,6 +224,16 @@ export function startRetrainWorker(
 }
 
 namespace Private {
+  /** "; real coverage 4/5 (80%, 28–99%) vs 90% promised" for the log, or nothing. */
+  export function coverageText(c: RealCoverageSummary | null | undefined): string {
+    if (!c || c.coverage === null || !c.coverageInterval) {
+      return '';
+    }
+    const pct = (x: number) => `${(100 * x).toFixed(0)}%`;
+    const promised = c.promisedLevel === null ? '' : ` vs ${pct(c.promisedLevel)} promised`;
+    return `; real coverage ${c.covered}/${c.withInterval} (${pct(c.coverage)}, ${pct(c.coverageInterval.lower)}–${pct(c.coverageInterval.upper)})${promised}${c.belowPromise ? ', below the promise' : ''}`;
+  }
+
   /** A reason the retrain cannot go on, for the job's result. */
   export class RetrainError extends Error {}
 

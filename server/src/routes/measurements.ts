@@ -453,6 +453,27 @@ namespace Private {
 }
 
 /**
+ * Record one measurement as `owner.userId` in the caller's transaction, with every check of
+ * POST /api/measurements (property type, unit and its exact conversion, physical range, visible
+ * subject and provenance); problems are a 422 with their paths under `at`.
+ */
+export async function recordMeasurement(
+  tx: Queryable,
+  input: MeasurementInput,
+  at: string,
+  owner: { userId: string; visibility: string; projectId?: string }
+): Promise<{ id: string; conversion: UnitConversionReport | null }> {
+  const types = await loadPropertyTypes(tx);
+  const visible = await Private.visibleRecords(tx, [input]);
+  const { errors, resolved } = Private.resolve(input, at, types, visible);
+  if (!resolved) {
+    throw Private.invalid(errors);
+  }
+  const id = await Private.insert(tx, resolved, input, owner);
+  return { id, conversion: resolved.conversion };
+}
+
+/**
  * Measurements: a measured value of one molecule or mixture, stored in its property type's
  * canonical unit, with a literature reference and/or an experiment as provenance.
  */
@@ -475,18 +496,12 @@ export const measurementsRoutes: FastifyPluginAsync = async fastify => {
       const body = request.body;
       requireProjectForVisibility(body);
       const saved = await app.db.userTransaction(userId, async tx => {
-        const types = await loadPropertyTypes(tx);
-        const visible = await Private.visibleRecords(tx, [body]);
-        const { errors, resolved } = Private.resolve(body, 'body', types, visible);
-        if (!resolved) {
-          throw Private.invalid(errors);
-        }
-        const id = await Private.insert(tx, resolved, body, {
+        const { id, conversion } = await recordMeasurement(tx, body, 'body', {
           userId,
           visibility: body.visibility,
           projectId: body.projectId
         });
-        return { ...(await Private.find(tx, id)), conversion: resolved.conversion };
+        return { ...(await Private.find(tx, id)), conversion };
       });
       return reply.code(201).send(saved);
     }

@@ -4,12 +4,18 @@ import { z } from 'zod';
 import {
   ModelByVersionParamsSchema,
   ModelByVersionQuerySchema,
+  ModelCoverageQuerySchema,
+  ModelCoverageSchema,
   ModelQuerySchema,
   ModelVersionPageSchema,
   ModelVersionSchema,
   ProblemSchema,
-  RegisterModelSchema
+  RegisterModelSchema,
+  realCoverage,
+  type ModelVersion
 } from '@cryoprotect/kernel';
+import type { Queryable } from '../db/database.js';
+import { coverageByMonth, verifiedResults } from '../db/coverage.js';
 import { insertModelVersion, selectModelVersions } from '../db/model-versions.js';
 import { requireScope } from '../http/auth.js';
 import { Cursor, LISTS, keysetPage } from '../http/pagination.js';
@@ -109,36 +115,41 @@ export const modelsRoutes: FastifyPluginAsync = async fastify => {
     },
     async request => {
       const { name, version } = request.params;
-      const userId = request.actor.userId;
-      return app.db.userTransaction(userId, async tx => {
-        // Names are per owner: pick the owner first (asked for, else yours, else the only one).
-        const { rows: owners } = await tx.query<{ owner_id: string }>(
-          `SELECT DISTINCT owner_id FROM model_versions WHERE name = $1 AND ($2::uuid IS NULL OR owner_id = $2::uuid)`,
-          [name, request.query.ownerId ?? null]
-        );
-        const ownerIds = owners.map(o => o.owner_id);
-        const owner = ownerIds.includes(userId ?? '') ? userId! : ownerIds[0];
-        if (ownerIds.length > 1 && owner !== userId) {
-          throw new ProblemError(
-            409,
-            'ambiguous-model',
-            'Ambiguous model name',
-            `${ownerIds.length} users have a model named ${name}; pass ownerId (one of ${ownerIds.join(', ')})`,
-            [{ path: 'querystring.ownerId', message: 'required: several owners use this name' }]
-          );
-        }
-        const [model] = owner
-          ? await selectModelVersions(
-              tx,
-              `x.owner_id = $1 AND x.name = $2 AND ($3::int IS NULL OR x.version = $3::int)`,
-              [owner, name, version === 'latest' ? null : version],
-              'ORDER BY x.version DESC LIMIT 1'
-            )
-          : [];
-        if (!model) {
-          throw notFound(`model ${name} version ${version}`);
-        }
-        return model;
+      return app.db.userTransaction(request.actor.userId, tx =>
+        Private.byVersion(tx, request.actor.userId, name, version, request.query.ownerId)
+      );
+    }
+  );
+
+  app.get(
+    '/api/models/:name/versions/:version/coverage',
+    {
+      schema: {
+        tags: ['models'],
+        summary:
+          'Real coverage of a model version: error and the share of verified measurements inside its predicted intervals, with a binomial confidence interval, overall and cumulative by month (over the verifications you can read)',
+        params: ModelByVersionParamsSchema,
+        querystring: ModelCoverageQuerySchema,
+        response: { 200: ModelCoverageSchema, ...problems }
+      }
+    },
+    async request => {
+      const { name, version } = request.params;
+      const { ownerId, confidence } = request.query;
+      return app.db.userTransaction(request.actor.userId, async tx => {
+        const model = await Private.byVersion(tx, request.actor.userId, name, version, ownerId);
+        const results = (await verifiedResults(tx, [model.id])).get(model.id)!;
+        return {
+          modelVersionId: model.id,
+          name: model.name,
+          version: model.version,
+          targetPropertyType: model.targetPropertyType,
+          unit: model.targetUnit,
+          confidence,
+          overall: realCoverage(results, { confidence }),
+          byMonth: coverageByMonth(results, confidence),
+          results
+        };
       });
     }
   );
@@ -259,3 +270,42 @@ export const modelsRoutes: FastifyPluginAsync = async fastify => {
     }
   );
 };
+
+namespace Private {
+  /** A model by name and version (or latest): the owner asked for, else yours, else the only one. */
+  export async function byVersion(
+    tx: Queryable,
+    userId: string | null,
+    name: string,
+    version: number | 'latest',
+    ownerId: string | undefined
+  ): Promise<ModelVersion> {
+    const { rows: owners } = await tx.query<{ owner_id: string }>(
+      `SELECT DISTINCT owner_id FROM model_versions WHERE name = $1 AND ($2::uuid IS NULL OR owner_id = $2::uuid)`,
+      [name, ownerId ?? null]
+    );
+    const ownerIds = owners.map(o => o.owner_id);
+    const owner = ownerIds.includes(userId ?? '') ? userId! : ownerIds[0];
+    if (ownerIds.length > 1 && owner !== userId) {
+      throw new ProblemError(
+        409,
+        'ambiguous-model',
+        'Ambiguous model name',
+        `${ownerIds.length} users have a model named ${name}; pass ownerId (one of ${ownerIds.join(', ')})`,
+        [{ path: 'querystring.ownerId', message: 'required: several owners use this name' }]
+      );
+    }
+    const [model] = owner
+      ? await selectModelVersions(
+          tx,
+          `x.owner_id = $1 AND x.name = $2 AND ($3::int IS NULL OR x.version = $3::int)`,
+          [owner, name, version === 'latest' ? null : version],
+          'ORDER BY x.version DESC LIMIT 1'
+        )
+      : [];
+    if (!model) {
+      throw notFound(`model ${name} version ${version}`);
+    }
+    return model;
+  }
+}
