@@ -1,6 +1,6 @@
 import { expect, test } from '@jupyterlab/galata';
 import * as path from 'path';
-import { CryoProtectClient, formatNumber } from '@cryoprotect/kernel';
+import { CryoProtectClient, formatNumber, standardize } from '@cryoprotect/kernel';
 import { acceptKernel, cryoprotectServer, expectNoPageErrors, watchErrors } from './kernel';
 import { predictInNode, registerSmallTgModel } from './models';
 
@@ -14,6 +14,11 @@ const NOTEBOOK = path.resolve(__dirname, '..', 'notebooks', 'predict.ipynb');
 const SECOND_USER = process.env.CRYOPROTECT_UI_USERNAME ?? 'ada';
 const SECOND_PASSWORD = process.env.CRYOPROTECT_UI_PASSWORD ?? '';
 const GLYCEROL = 'OCC(O)CO';
+
+// Galata answers JupyterLab's /api/me with a mock user, but its route (/.*\/api\/me.*/) also
+// catches the CryoProtect server's /api/measurements behind the proxy; JupyterLab's real /api/me
+// answers instead.
+test.use({ mockUser: false });
 
 test('predict with a registered model, request verification from a second account, insert the code', async ({
   page,
@@ -29,7 +34,7 @@ test('predict with a registered model, request verification from a second accoun
   expect(second, 'the embedded user is not the second account').not.toBeNull();
 
   // A notebook on the left, the panel split to its right: about 400 px wide.
-  await page.setViewportSize({ width: 1000, height: 1300 });
+  await page.setViewportSize({ width: 1000, height: 1900 });
   expect(await page.contents.uploadFile(NOTEBOOK, `${tmpPath}/predict.ipynb`)).toBe(true);
   expect(await page.notebook.openByPath(`${tmpPath}/predict.ipynb`)).toBe(true);
   await acceptKernel(page);
@@ -63,9 +68,29 @@ test('predict with a registered model, request verification from a second accoun
   await expect(value).toContainText(`${formatNumber(expected.prediction, 4)} K`);
   await expect(value).toContainText(`interval ${formatNumber(expected.lower, 4)} to`);
   await expect(panel.locator('[data-field="subject"]')).toHaveText('');
-  await expect(panel.locator('.jp-cryoprotect-Predict-compare')).toContainText(
-    /In the database|Measured/
+  // Beside it, the measured Tg of glycerol the database holds (found by InChIKey), as the API lists them.
+  const registration = await researcher.moleculeRegistration(
+    (await standardize(GLYCEROL)).inchikey
   );
+  const measured: number[] = [];
+  if (registration.molecule) {
+    for await (const m of researcher.measurements.list({
+      propertyType: 'glass_transition',
+      moleculeId: registration.molecule.id
+    })) {
+      measured.push(m.value);
+    }
+  }
+  const compare = panel.locator('.jp-cryoprotect-Predict-compare');
+  if (measured.length === 0) {
+    await expect(compare).toContainText('In the database:');
+  } else {
+    const rows = compare.locator('.jp-cryoprotect-Predict-measured tbody tr');
+    await expect(rows).toHaveCount(Math.min(measured.length, 50));
+    await expect(rows.first().locator('td').first()).toContainText(formatNumber(measured[0], 4));
+  }
+  // Nothing runs past the panel's right edge (a long citation wraps).
+  expect(await compare.evaluate(node => node.scrollWidth <= node.clientWidth + 1)).toBe(true);
 
   // Ask the second account to measure it, public so that they may read it.
   await panel.locator('.jp-cryoprotect-Predict-visibility').selectOption('public');
@@ -121,10 +146,11 @@ test('predict with a registered model, request verification from a second accoun
   await assigned.tokens.revoke(assigned.tokenId);
 
   // Screenshots for docs/predict.md, light and dark.
+  const form = panel.locator('.jp-cryoprotect-Predict-form');
   await panel.evaluate(node => node.scrollTo(0, 0));
-  await panel.screenshot({ path: test.info().outputPath('prediction-panel.png') });
+  await form.screenshot({ path: test.info().outputPath('prediction-panel.png') });
   await page.theme.setDarkTheme();
-  await panel.screenshot({ path: test.info().outputPath('prediction-panel-dark.png') });
+  await form.screenshot({ path: test.info().outputPath('prediction-panel-dark.png') });
   await page.theme.setLightTheme();
 
   // The cell that does the same in the notebook: no token in it, and it runs.
