@@ -61,9 +61,24 @@ test('predict with a registered model, request verification from a second accoun
   await expect(panel.locator('[data-field="subject"]')).not.toHaveText('');
   await expect(panel.locator('.jp-cryoprotect-Predict-request')).toBeDisabled();
 
+  // A molecule dragged from the database sidebar (it drags the code that loads the record): the
+  // panel reads the id and uses the record's structure.
+  const dmso = (await researcher.registerMolecule({ structure: 'CS(C)=O' })).molecule;
+  const dragged = `const molecule = await client.getMolecule(${JSON.stringify(dmso.id)});`;
+  await panel.locator('.jp-cryoprotect-Predict-subjectField').evaluate((node, text) => {
+    const data = new DataTransfer();
+    data.setData('text/plain', text);
+    node.dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true }));
+  }, dragged);
+  await expect(subject).toHaveValue(dmso.smiles);
+  const value = panel.locator('.jp-cryoprotect-Predict-value');
+  await expect(value).toHaveAttribute(
+    'data-value',
+    String((await predictInNode(version, dmso.smiles)).prediction)
+  );
+
   // Glycerol: the browser's prediction is the kernel's in Node, with its interval.
   await subject.fill(GLYCEROL);
-  const value = panel.locator('.jp-cryoprotect-Predict-value');
   await expect(value).toHaveAttribute('data-value', String(expected.prediction));
   await expect(value).toContainText(`${formatNumber(expected.prediction, 4)} K`);
   await expect(value).toContainText(`interval ${formatNumber(expected.lower, 4)} to`);
@@ -89,8 +104,6 @@ test('predict with a registered model, request verification from a second accoun
     await expect(rows).toHaveCount(Math.min(measured.length, 50));
     await expect(rows.first().locator('td').first()).toContainText(formatNumber(measured[0], 4));
   }
-  // Nothing runs past the panel's right edge (a long citation wraps).
-  expect(await compare.evaluate(node => node.scrollWidth <= node.clientWidth + 1)).toBe(true);
 
   // Ask the second account to measure it, public so that they may read it.
   await panel.locator('.jp-cryoprotect-Predict-visibility').selectOption('public');
@@ -106,8 +119,13 @@ test('predict with a registered model, request verification from a second accoun
 
   // Narrow panel: the three buttons keep their labels on one line each.
   const box = await panel.boundingBox();
-  expect(box!.width).toBeGreaterThan(300);
+  expect(box!.width, 'the panel beside the notebook').toBeGreaterThan(300);
   expect(box!.width).toBeLessThan(520);
+  // Nothing runs past the panel's right edge (a long citation wraps).
+  expect(
+    await compare.evaluate(node => node.scrollWidth - node.clientWidth),
+    `pixels of the comparison past the edge of a panel ${box!.width} px wide`
+  ).toBeLessThanOrEqual(1);
   for (const button of await panel.locator('.jp-cryoprotect-Predict-actions button').all()) {
     expect(await button.evaluate(b => b.scrollWidth <= b.clientWidth + 1)).toBe(true);
     expect((await button.boundingBox())!.height).toBeLessThan(36);
@@ -153,6 +171,21 @@ test('predict with a registered model, request verification from a second accoun
   await form.screenshot({ path: test.info().outputPath('prediction-panel-dark.png') });
   await page.theme.setLightTheme();
 
+  // Ethylene glycol drawn in the molecule editor ("Draw…"), handed back by "Use for prediction".
+  await panel.locator('.jp-cryoprotect-Predict-draw').click();
+  const editor = page.locator('.jp-cryoprotect-Editor');
+  await editor.locator('.jp-cryoprotect-Editor-structure').fill('OCCO');
+  const use = editor.locator('.jp-cryoprotect-Editor-use');
+  await expect(use).toHaveText('Use for prediction');
+  await expect(use).toBeEnabled();
+  await use.click();
+  await expect(editor).toHaveCount(0);
+  await expect(subject).toHaveValue('OCCO');
+  await expect(value).toHaveAttribute(
+    'data-value',
+    String((await predictInNode(version, 'OCCO')).prediction)
+  );
+
   // The cell that does the same in the notebook: no token in it, and it runs.
   await panel.locator('.jp-cryoprotect-Predict-insert').click();
   await expect(outcome).toHaveText('Code inserted below the active cell.');
@@ -161,13 +194,14 @@ test('predict with a registered model, request verification from a second accoun
   const code = await page.notebook.getCellTextInput(1);
   expect(code).toContain('clientFromEnvironment()');
   expect(code).toContain(`loadRegisteredModel(client, "${name}", 1`);
+  expect(code).toContain('predictMolecules(model, [{ smiles: "OCCO" }])');
   expect(code).toContain('client.verifications.request(');
   expect(code).not.toContain(token);
   expect(await page.notebook.runCell(1)).toBe(true);
   const cell = (await page.notebook.getCellLocator(1))!;
   await expect(
     cell.locator('.jp-OutputArea-output.jp-cryoprotect-Output-prediction')
-  ).toContainText(formatNumber(expected.prediction, 4));
+  ).toContainText(formatNumber((await predictInNode(version, 'OCCO')).prediction, 4));
   await expect(cell.locator('.jp-OutputArea-output').last()).toContainText(
     /verification .+: requested/
   );
