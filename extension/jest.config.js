@@ -11,6 +11,9 @@ const esModules = [
   '@jupyter/web-components',
   '@jupyterlab/',
   '@microsoft',
+  // The kernel reads CSV into Arquero tables (predictCsvText, training): ES modules only.
+  '@uwdata',
+  'arquero',
   'exenv-es6',
   'lib0',
   'nanoid',

@@ -13,6 +13,7 @@ import { chemistryInfo, depictMolecule, loadKernel } from './chemistry';
 import { composerPlugin } from './composer/plugin';
 import { editorPlugin } from './editor/plugin';
 import { databasePlugin } from './database/plugin';
+import { predictPlugin } from './predict/plugin';
 import { renderersPlugin } from './display/plugin';
 import { launcherPlugin } from './launcher';
 import { CryoProtectConnection, ICryoProtectConnection } from './connection';
@@ -195,5 +196,6 @@ export default [
   editorPlugin,
   databasePlugin,
   verifyPlugin,
+  predictPlugin,
   launcherPlugin
 ];

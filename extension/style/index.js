@@ -4,3 +4,4 @@ import './editor.css';
 import './composer-db.css';
 import './database.css';
 import './verify.css';
+import './predict.css';

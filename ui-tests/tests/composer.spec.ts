@@ -214,7 +214,8 @@ test('the CryoProtect launcher cards and menu open the tutorial and the composer
   await expect(section.locator('.jp-LauncherCard')).toHaveText([
     'Tutorial',
     'Mixture composer',
-    'Molecule editor'
+    'Molecule editor',
+    'Prediction'
   ]);
   await section.locator('.jp-LauncherCard', { hasText: 'Mixture composer' }).click();
   await expect(page.locator('.jp-cryoprotect-Composer')).toHaveCount(1);

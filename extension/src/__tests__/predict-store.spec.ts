@@ -1,0 +1,300 @@
+import { ApiError, type CryoProtectClient } from '@cryoprotect/kernel';
+import { loadKernel } from '../chemistry';
+import type { ICryoProtectConnection } from '../connection';
+import type { IVerificationForm } from '../predict/model';
+import { ROWS, registered } from './predict-fixtures';
+import { measuredFor, messagesOfError, storeAndRequest } from '../predict/store';
+import { PredictionPanel } from '../predict/widget';
+import { Widget } from '@lumino/widgets';
+import { Signal } from '@lumino/signaling';
+import { waitFor } from './display-harness';
+
+// Storing, requesting and comparing against a fake client that records its calls (the server's
+// own behaviour is tested in server/; here: what the panel sends, in which order, and what it
+// shows when the server refuses), and the panel itself in jsdom with the real kernel.
+
+const id = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+const MOLECULE = id(100);
+const PREDICTION = id(200);
+const VERIFICATION = id(300);
+const ASSIGNEE = id(400);
+const ME = id(401);
+
+// Request bodies are checked with toEqual, not through their types.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Json = any;
+
+const ROW = {
+  line: 2,
+  input: 'OCC(O)CO',
+  conditions: {},
+  prediction: 190,
+  lower: 180,
+  upper: 200
+};
+
+const FORM: IVerificationForm = {
+  visibility: 'public',
+  projectId: '',
+  plannedExperiment: 'DSC',
+  assigneeId: ASSIGNEE,
+  dueOn: ''
+};
+
+function apiError(status: number, errors: { path: string; message: string }[]): ApiError {
+  return new ApiError({
+    type: 'https://cryoprotect.example/problems/invalid-request',
+    title: 'Unprocessable',
+    status,
+    detail: 'invalid request',
+    errors
+  } as never);
+}
+
+/** A client whose calls are recorded; `fail` makes one method throw. */
+function fakeClient(fail: Record<string, unknown> = {}) {
+  const calls: [string, Json][] = [];
+  const answer = <T>(name: string, body: Json, value: T): Promise<T> => {
+    calls.push([name, body]);
+    return name in fail ? Promise.reject(fail[name]) : Promise.resolve(value);
+  };
+  const verification = (body: Json) => ({
+    id: VERIFICATION,
+    state: 'requested',
+    assigneeId: body.assigneeId ?? null,
+    dueOn: body.dueOn ?? null,
+    people: { [ASSIGNEE]: 'bea' }
+  });
+  const client = {
+    registerMolecule: (body: Json) =>
+      answer('registerMolecule', body, {
+        duplicate: false,
+        molecule: { id: MOLECULE, visibility: body.visibility }
+      }),
+    predictions: {
+      create: (body: Json) => answer('predictions.create', body, [{ id: PREDICTION }])
+    },
+    verifications: {
+      request: (body: Json) => answer('verifications.request', body, verification(body))
+    }
+  };
+  return { calls, client: client as unknown as CryoProtectClient };
+}
+
+describe('storing a prediction and requesting its verification', () => {
+  it('registers the molecule with the sharing, stores the prediction, then requests', async () => {
+    const { calls, client } = fakeClient();
+    const outcome = await storeAndRequest(
+      client,
+      { id: id(1) },
+      { kind: 'molecule', smiles: 'OCC(O)CO' },
+      ROW,
+      0.9,
+      FORM,
+      FORM
+    );
+    expect(outcome.ok).toBe(true);
+    expect(calls.map(c => c[0])).toEqual([
+      'registerMolecule',
+      'predictions.create',
+      'verifications.request'
+    ]);
+    expect(calls[0][1]).toEqual({ structure: 'OCC(O)CO', visibility: 'public' });
+    expect(calls[1][1].items[0]).toEqual({
+      moleculeId: MOLECULE,
+      conditions: {},
+      value: 190,
+      lower: 180,
+      upper: 200,
+      intervalLevel: 0.9
+    });
+    expect(calls[2][1]).toEqual({
+      predictionId: PREDICTION,
+      plannedExperiment: 'DSC',
+      conditions: {},
+      assigneeId: ASSIGNEE,
+      visibility: 'public'
+    });
+  });
+
+  it('keeps the stored prediction when the request is refused, and reuses it next time', async () => {
+    const refused = apiError(422, [{ path: 'body.dueOn', message: 'must be a date, YYYY-MM-DD' }]);
+    const first = fakeClient({ 'verifications.request': refused });
+    const outcome = await storeAndRequest(
+      first.client,
+      { id: id(1) },
+      { kind: 'molecule', smiles: 'OCC(O)CO' },
+      ROW,
+      0.9,
+      FORM,
+      FORM
+    );
+    expect(outcome.ok).toBe(false);
+    if (outcome.ok) {
+      return;
+    }
+    expect(outcome.prediction?.id).toBe(PREDICTION);
+    expect(outcome.messages).toEqual(new Map([['dueOn', 'must be a date, YYYY-MM-DD']]));
+    const again = fakeClient();
+    const retried = await storeAndRequest(
+      again.client,
+      { id: id(1) },
+      { kind: 'molecule', smiles: 'OCC(O)CO' },
+      ROW,
+      0.9,
+      FORM,
+      FORM,
+      outcome.prediction
+    );
+    expect(retried.ok).toBe(true);
+    expect(again.calls.map(c => c[0])).toEqual(['verifications.request']);
+  });
+
+  it('stores a mixture prediction against the saved mixture, and refuses an unsaved one under the subject', async () => {
+    const { calls, client } = fakeClient();
+    const saved = await storeAndRequest(
+      client,
+      { id: id(1) },
+      { kind: 'mixture', text: 'glycerol: 20 % w/w', mixtureId: id(50) },
+      ROW,
+      0.9,
+      FORM,
+      null
+    );
+    expect(saved.ok).toBe(true);
+    expect(calls.map(c => c[0])).toEqual(['predictions.create']);
+    expect(calls[0][1].items[0].mixtureId).toBe(id(50));
+    const unsaved = await storeAndRequest(
+      client,
+      { id: id(1) },
+      { kind: 'mixture', text: 'glycerol: 20 % w/w', mixtureId: null },
+      ROW,
+      0.9,
+      FORM,
+      null
+    );
+    expect(unsaved.ok ? null : unsaved.messages.get('subject')).toMatch(/saved mixture/);
+  });
+
+  it('passes a refusal that is not about an input on as the cause', () => {
+    const forbidden = apiError(403, []);
+    expect(messagesOfError(forbidden)).toEqual({ messages: new Map(), cause: forbidden });
+    expect(messagesOfError(apiError(409, [])).messages.get('form')).toBe('invalid request');
+  });
+
+  it('finds the measured values of the same structure through its InChIKey', async () => {
+    const kernel = await loadKernel();
+    const asked: Json[] = [];
+    const client = {
+      moleculeRegistration: async (inchikey: string) => {
+        asked.push(inchikey);
+        return { inchikey, registered: true, molecule: { id: MOLECULE } };
+      },
+      measurements: {
+        list: async function* (query: Json) {
+          asked.push(query);
+          yield { id: id(9), value: 190, referenceId: id(10) };
+        }
+      },
+      references: { get: async () => ({ citation: 'A paper' }) }
+    } as unknown as CryoProtectClient;
+    const measured = await measuredFor(
+      kernel,
+      client,
+      { kind: 'molecule', smiles: 'C(C(CO)O)O' },
+      'glass_transition'
+    );
+    expect(asked[0]).toBe((await kernel.standardize('OCC(O)CO')).inchikey);
+    expect(asked[1]).toEqual({
+      propertyType: 'glass_transition',
+      moleculeId: MOLECULE,
+      pageSize: 50
+    });
+    expect(measured.citations.get(id(10))).toBe('A paper');
+  });
+});
+
+describe('prediction panel', () => {
+  it('lists versions, predicts as you type, and requests verification in one click', async () => {
+    const version = { ...(await registered(ROWS.join('\n'))), ownerId: ME };
+    const { calls, client } = fakeClient();
+    Object.assign(client, {
+      models: {
+        list: async function* () {
+          yield version;
+        }
+      },
+      users: {
+        me: async () => ({ id: ME, username: 'ada' }),
+        list: async function* () {
+          yield { id: ME, username: 'ada', displayName: '', isAdmin: false, active: true };
+          yield { id: ASSIGNEE, username: 'bea', displayName: 'Bea', isAdmin: false, active: true };
+        }
+      },
+      moleculeRegistration: async (inchikey: string) => ({
+        inchikey,
+        registered: false,
+        molecule: null
+      })
+    });
+    const connection = {
+      serverUrl: 'http://127.0.0.1:1',
+      tokenSource: 'embedded',
+      changed: new Signal<object, void>({}),
+      client: async () => client,
+      explain: (error: unknown) => String(error)
+    } as unknown as ICryoProtectConnection;
+    const inserted: string[] = [];
+    const panel = new PredictionPanel({
+      connection,
+      insertCode: code => inserted.push(code) > 0
+    });
+    Widget.attach(panel, document.body);
+    try {
+      const q = <T extends Element>(selector: string) => panel.node.querySelector<T>(selector)!;
+      expect(await panel.selectModel('tg-ridge')).toBe(true);
+      await waitFor(() => q('.jp-cryoprotect-Predict-facts'));
+      expect(q('.jp-cryoprotect-Predict-facts').textContent).toContain('tg-ridge@3');
+      expect(q('.jp-cryoprotect-Predict-real').textContent).toMatch(/No verified result yet/);
+
+      panel.setSubject('C1CC');
+      await waitFor(() => q('[data-field="subject"]').textContent);
+      expect(panel.prediction).toBeNull();
+      expect(q<HTMLButtonElement>('.jp-cryoprotect-Predict-request').disabled).toBe(true);
+
+      panel.setSubject('OCC(O)CO');
+      const row = await waitFor(() => panel.prediction).then(() => panel.settled());
+      expect(q('[data-field="subject"]').textContent).toBe('');
+      expect(q('.jp-cryoprotect-Predict-value').textContent).toMatch(/ K \(\d+ % interval /);
+      expect(q('.jp-cryoprotect-Predict-compare').textContent).toContain('not registered');
+
+      await waitFor(() => q('.jp-cryoprotect-Predict-assignee').children.length > 2);
+      q<HTMLSelectElement>('.jp-cryoprotect-Predict-visibility').value = 'public';
+      q<HTMLSelectElement>('.jp-cryoprotect-Predict-assignee').value = ASSIGNEE;
+      q<HTMLTextAreaElement>('.jp-cryoprotect-Predict-planned').value = 'DSC';
+      const due = q<HTMLInputElement>('.jp-cryoprotect-Predict-due');
+      due.value = '2027-01-15';
+      due.dispatchEvent(new Event('input'));
+      q<HTMLButtonElement>('.jp-cryoprotect-Predict-request').click();
+      await waitFor(() =>
+        q('.jp-cryoprotect-Predict-outcome').getAttribute('data-verification-id')
+      );
+      expect(q('.jp-cryoprotect-Predict-outcome').textContent).toBe(
+        `Stored prediction ${PREDICTION}; verification ${VERIFICATION} requested, assigned to bea, due 2027-01-15.`
+      );
+      expect(calls.map(c => c[0])).toEqual([
+        'registerMolecule',
+        'predictions.create',
+        'verifications.request'
+      ]);
+      expect(calls[1][1].items[0].value).toBe(row!.prediction);
+      expect(calls[2][1]).toMatchObject({ assigneeId: ASSIGNEE, dueOn: '2027-01-15' });
+
+      q<HTMLButtonElement>('.jp-cryoprotect-Predict-insert').click();
+      await waitFor(() => inserted.length);
+      expect(inserted[0]).toContain('client.verifications.request');
+    } finally {
+      panel.dispose();
+    }
+  }, 120_000);
+});
