@@ -23,6 +23,7 @@ test('two users close the loop in the verification queue: request, start, measur
   page,
   browser,
   baseURL,
+  tmpPath,
   waitForApplication
 }) => {
   expect(
@@ -51,7 +52,10 @@ test('two users close the loop in the verification queue: request, start, measur
   await expect(detail.locator('.jp-cryoprotect-Verify-action')).toHaveCount(0);
 
   // The lab member, in a browser of their own, signs in with their password.
-  const lab = (await galata.newPage({ baseURL: baseURL!, browser, waitForApplication })).page;
+  // In the test's own folder: without one it opens /lab/tree/, which JupyterLab answers with a
+  // "Path Not Found" dialog that keeps the Launcher from becoming current.
+  const lab = (await galata.newPage({ baseURL: baseURL!, browser, tmpPath, waitForApplication }))
+    .page;
   watchErrors(lab);
   await lab.setViewportSize({ width: 1400, height: 1000 });
   await lab.menu.clickMenuItem('CryoProtect>Sign In to Server…');
