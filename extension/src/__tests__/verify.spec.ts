@@ -139,7 +139,10 @@ interface ICall {
   body: unknown;
 }
 
-/** A fetch answering by the first route matching "METHOD path", recording each call. */
+/**
+ * A fetch answering by the first route matching "METHOD path", recording each call; an answer
+ * may be a promise, to hold it back.
+ */
 function fakeFetch(routes: [RegExp, number, unknown | ((call: ICall) => unknown)][]) {
   const calls: ICall[] = [];
   const fetch = jest.fn(async (input: RequestInfo | URL, init: RequestInit = {}) => {
@@ -155,8 +158,9 @@ function fakeFetch(routes: [RegExp, number, unknown | ((call: ICall) => unknown)
     if (!route) {
       throw new TypeError('Failed to fetch');
     }
-    const body =
-      typeof route[2] === 'function' ? (route[2] as (c: ICall) => unknown)(call) : route[2];
+    const body = await (typeof route[2] === 'function'
+      ? (route[2] as (c: ICall) => unknown)(call)
+      : route[2]);
     return new Response(JSON.stringify(body), {
       status: route[1],
       headers: { 'content-type': 'application/json' }
@@ -514,6 +518,135 @@ describe('verification queue model', () => {
     );
     expect(model.selected?.state).toBe('rejected');
     expect(model.outcome?.message).toBe(outcome.message);
+  });
+
+  it('shows the request chosen last when an earlier choice answers late, and acts on it', async () => {
+    const FIRST = uuid(21);
+    const FIRST_MODEL = uuid(13);
+    let answerFirst!: () => void;
+    const firstHeld = new Promise<void>(resolve => {
+      answerFirst = resolve;
+    });
+    const calls = fakeFetch([
+      [
+        /^GET \/api\/verifications\//,
+        200,
+        async (call: ICall) =>
+          call.path.endsWith(FIRST)
+            ? firstHeld.then(() =>
+                verification({
+                  id: FIRST,
+                  prediction: { ...verification().prediction!, modelVersionId: FIRST_MODEL }
+                })
+              )
+            : verification()
+      ],
+      [
+        /^GET \/api\/models\//,
+        200,
+        (call: ICall) => ({ ...modelVersion(null), id: call.path.split('/').pop() })
+      ],
+      [/^POST /, 200, verification({ state: 'in_progress', allowedActions: [] })]
+    ]);
+    const model = new VerificationQueueModel(connection());
+    const first = model.select(FIRST);
+    await model.select(VERIFICATION);
+    answerFirst();
+    await first;
+    expect(model.selected?.id).toBe(VERIFICATION);
+    expect(model.modelVersion?.id).toBe(MODEL);
+    await model.act({ action: 'start' });
+    expect(calls.filter(c => c.method === 'POST').map(c => c.path)).toEqual([
+      `/api/verifications/${VERIFICATION}/start`
+    ]);
+  });
+
+  it('reads the request chosen last again with the page, not the one still shown', async () => {
+    const OTHER = uuid(21);
+    const held: (() => void)[] = [];
+    const hold = () => new Promise<void>(resolve => held.push(resolve));
+    let reads = 0;
+    fakeFetch([
+      [/^GET \/api\/verifications$/, 200, () => ({ items: [verification()], nextCursor: null })],
+      [
+        /^GET \/api\/verifications\//,
+        200,
+        async (call: ICall) => {
+          const id = call.path.split('/').pop();
+          // The first read of the shown request answers at once; every later read waits.
+          if (id !== VERIFICATION || ++reads > 1) {
+            await hold();
+          }
+          return verification({ id });
+        }
+      ],
+      [/^GET \/api\/models\//, 200, modelVersion(null)]
+    ]);
+    const model = new VerificationQueueModel(connection());
+    await model.select(VERIFICATION);
+    const choosing = model.select(OTHER);
+    const loading = model.load();
+    await waitFor(() => held.length === 2);
+    // The choice answers first, then the page's re-read.
+    held[0]();
+    await choosing;
+    held[1]();
+    await loading;
+    expect(model.selected?.id).toBe(OTHER);
+  });
+
+  it('keeps a closed detail closed when its request answers late', async () => {
+    let answer!: () => void;
+    const held = new Promise<void>(resolve => {
+      answer = resolve;
+    });
+    fakeFetch([
+      [/^GET \/api\/verifications\//, 200, () => held.then(() => verification())],
+      [/^GET \/api\/models\//, 200, modelVersion(null)]
+    ]);
+    const model = new VerificationQueueModel(connection());
+    const selecting = model.select(VERIFICATION);
+    model.deselect();
+    answer();
+    await selecting;
+    expect(model.selected).toBeNull();
+  });
+
+  it('stays on a request chosen while a step on another is on its way', async () => {
+    const OTHER = uuid(21);
+    let current = verification();
+    let answerStep!: () => void;
+    const stepHeld = new Promise<void>(resolve => {
+      answerStep = resolve;
+    });
+    fakeFetch([
+      [/^GET \/api\/verifications$/, 200, () => ({ items: [current], nextCursor: null })],
+      [
+        /^GET \/api\/verifications\//,
+        200,
+        (call: ICall) => (call.path.endsWith(OTHER) ? verification({ id: OTHER }) : current)
+      ],
+      [/^GET \/api\/models\//, 200, modelVersion(null)],
+      [
+        /^POST /,
+        200,
+        async () => {
+          await stepHeld;
+          current = verification({ state: 'in_progress', allowedActions: [] });
+          return current;
+        }
+      ]
+    ]);
+    const model = new VerificationQueueModel(connection());
+    await model.load();
+    await model.select(VERIFICATION);
+    const step = model.act({ action: 'start' });
+    await model.select(OTHER);
+    answerStep();
+    expect((await step).ok).toBe(true);
+    expect(model.selected?.id).toBe(OTHER);
+    expect(model.outcome).toBeNull();
+    expect(model.items[0].state).toBe('in_progress');
   });
 
   it('says a forbidden step is not allowed with this token', async () => {

@@ -113,6 +113,7 @@ export class VerificationQueueModel {
   /** Read the current page again (and the selected request, which may have moved on). */
   async load(): Promise<void> {
     const ticket = ++this._ticket;
+    const selection = this._selection;
     this.status = { state: 'loading', message: 'Loading…' };
     this._changed.emit();
     try {
@@ -141,30 +142,55 @@ export class VerificationQueueModel {
       this.status = { state: 'error', message: this.connection.explain(error) };
     }
     this._changed.emit();
-    if (this.selected !== null) {
-      await this.select(this.selected.id, { keepOutcome: true });
+    // The request last chosen is read again, not the one shown: its answer may still be on its
+    // way. One chosen while the page was read is read already.
+    const chosen = this._chosen;
+    if (chosen !== null && selection === this._selection) {
+      await this.select(chosen, { keepOutcome: true });
     }
   }
 
-  /** Show one request in full: re-read from the server, with its model version's coverage. */
+  /**
+   * Show one request in full: re-read from the server, with its model version's coverage. Only
+   * the latest selection's answers are applied: clicking A then B, a late answer for A would
+   * otherwise replace B, and the next step would be taken on A.
+   */
   async select(id: string, options: { keepOutcome?: boolean } = {}): Promise<void> {
+    const ticket = ++this._selection;
+    this._chosen = id;
     if (!options.keepOutcome) {
       this.outcome = null;
     }
     try {
       const client = await this.connection.client();
       const verification = await client.verifications.get(id);
+      if (ticket !== this._selection) {
+        return;
+      }
+      // An outcome that came meanwhile was another request's; another model version's coverage
+      // is not shown beside this request, even briefly.
+      if (!options.keepOutcome) {
+        this.outcome = null;
+      }
+      if (this.modelVersion?.id !== verification.prediction?.modelVersionId) {
+        this.modelVersion = null;
+      }
       this.show(verification);
-      await this.loadModelVersion(verification);
+      await this.loadModelVersion(verification, ticket);
     } catch (error) {
+      if (ticket !== this._selection) {
+        return;
+      }
       this.selected = this.items.find(item => item.id === id) ?? null;
       this.outcome = { ok: false, problems: [], message: this.connection.explain(error) };
       this._changed.emit();
     }
   }
 
-  /** Close the detail. */
+  /** Close the detail (a selection still on its way is not shown). */
   deselect(): void {
+    ++this._selection;
+    this._chosen = null;
     this.selected = null;
     this.modelVersion = null;
     this.outcome = null;
@@ -194,6 +220,7 @@ export class VerificationQueueModel {
    */
   async act(input: ActionInput): Promise<IActionOutcome> {
     const verification = this.selected;
+    const selection = this._selection;
     if (verification === null || this.busy) {
       return { ok: false, problems: [], message: 'no request selected' };
     }
@@ -217,13 +244,18 @@ export class VerificationQueueModel {
             : input.action === 'reject'
               ? await api.reject(id, input.reason.trim())
               : await api.measured(id, parseMeasurementForm(input.form).input!);
-      this.outcome = { ok: true, problems: [], message: null };
-      this.show(done);
+      const outcome: IActionOutcome = { ok: true, problems: [], message: null };
       this.busy = false;
+      if (this.stillOn(verification, selection)) {
+        this.outcome = outcome;
+        this.show(done);
+      } else {
+        this.show(done, false);
+      }
       // The page is read again (a step can move the row out of a state filter), and with it the
       // request and its model version, whose real coverage a verified result changes.
       await this.load();
-      return this.outcome;
+      return outcome;
     } catch (error) {
       this.busy = false;
       const fields = serverFieldProblems(error);
@@ -231,37 +263,63 @@ export class VerificationQueueModel {
         fields.length > 0 && fields.every(p => p.field !== 'form')
           ? null
           : Private.refusal(this.connection.explain(error), input.action);
-      this.outcome = { ok: false, problems: fields.filter(p => p.field !== 'form'), message };
+      const outcome: IActionOutcome = {
+        ok: false,
+        problems: fields.filter(p => p.field !== 'form'),
+        message
+      };
+      if (!this.stillOn(verification, selection)) {
+        this._changed.emit();
+        return outcome;
+      }
+      this.outcome = outcome;
       this._changed.emit();
       if (message !== null) {
         await this.select(verification.id, { keepOutcome: true });
       }
-      return this.outcome;
+      return outcome;
     }
   }
 
-  private show(verification: Verification): void {
-    this.selected = verification;
+  /**
+   * Whether the detail still shows the request a step was taken on: a request chosen while the
+   * step was on its way stays shown (the step's answer only replaces its row).
+   */
+  private stillOn(verification: Verification, selection: number): boolean {
+    return selection === this._selection && this.selected?.id === verification.id;
+  }
+
+  private show(verification: Verification, select = true): void {
+    if (select) {
+      this.selected = verification;
+    }
     this.items = this.items.map(item => (item.id === verification.id ? verification : item));
     this._changed.emit();
   }
 
-  private async loadModelVersion(verification: Verification): Promise<void> {
+  private async loadModelVersion(verification: Verification, ticket: number): Promise<void> {
     const id = verification.prediction?.modelVersionId;
-    if (id === undefined) {
-      this.modelVersion = null;
-    } else {
+    let modelVersion: ModelVersion | null = null;
+    if (id !== undefined) {
       try {
-        this.modelVersion = await (await this.connection.client()).models.get(id);
+        modelVersion = await (await this.connection.client()).models.get(id);
       } catch {
         // The coverage badge is extra: the request is shown without it.
-        this.modelVersion = null;
       }
     }
+    if (ticket !== this._selection) {
+      return;
+    }
+    this.modelVersion = modelVersion;
     this._changed.emit();
   }
 
+  /** Counts page reads: only the latest one's answer is applied. */
   private _ticket = 0;
+  /** Counts selections (and deselections): only the latest one's answers are applied. */
+  private _selection = 0;
+  /** The request last chosen (its answer may still be on its way), or null. */
+  private _chosen: string | null = null;
   private _propertyTypes: Promise<PropertyType[]> | null = null;
   private readonly _changed = new Signal<this, void>(this);
 }
