@@ -1,4 +1,7 @@
+import type { JupyterFrontEnd } from '@jupyterlab/application';
 import { ServerConnection } from '@jupyterlab/services';
+import { CommandRegistry } from '@lumino/commands';
+import { Widget } from '@lumino/widgets';
 import type { Verification } from '@cryoprotect/kernel';
 import { CryoProtectConnection } from '../connection';
 import {
@@ -16,6 +19,7 @@ import {
   type IMeasurementForm
 } from '../verify/measurement-form';
 import { listQuery, VerificationQueueModel, DEFAULT_FILTERS } from '../verify/model';
+import { verifyPlugin } from '../verify/plugin';
 import { VerificationQueue } from '../verify/widget';
 import { waitFor } from './display-harness';
 
@@ -768,5 +772,91 @@ describe('verification queue panel', () => {
         .textContent
     ).toBe('due 2020-01-01 (overdue)');
     panel.dispose();
+  });
+});
+
+describe('verification queue plugin', () => {
+  const realFetch = globalThis.fetch;
+  afterEach(() => {
+    globalThis.fetch = realFetch;
+    document.body.replaceChildren();
+  });
+
+  /** The plugin activated with the app reduced to what it uses; the queue it put in the shell. */
+  function activate(conn: CryoProtectConnection): VerificationQueue {
+    let queue: VerificationQueue | null = null;
+    const app = {
+      commands: new CommandRegistry(),
+      shell: {
+        add: (widget: Widget) => {
+          queue = widget as VerificationQueue;
+        },
+        activateById: () => undefined
+      }
+    } as unknown as JupyterFrontEnd;
+    verifyPlugin.activate(app, conn, null);
+    return queue!;
+  }
+
+  it('forgets the queue of the previous user on a token change while hidden, and reads none', async () => {
+    let answerPage!: () => void;
+    const pageHeld = new Promise<void>(resolve => {
+      answerPage = resolve;
+    });
+    let holdPage = false;
+    const calls = fakeFetch([
+      [
+        /^GET \/api\/verifications$/,
+        200,
+        async () => {
+          if (holdPage) {
+            await pageHeld;
+          }
+          return { items: [verification()], nextCursor: 'next' };
+        }
+      ],
+      [/^GET \/api\/verifications\//, 200, verification()],
+      [/^GET \/api\/models\//, 200, modelVersion(null)]
+    ]);
+    const conn = connection();
+    const queue = activate(conn);
+    await queue.model.load();
+    await queue.model.select(VERIFICATION);
+    // A page of the previous user still on its way when the token changes.
+    holdPage = true;
+    const loading = queue.model.load();
+    await waitFor(() => calls.length === 4);
+    expect(queue.isVisible).toBe(false);
+    conn.update({ token: 'another user' });
+    answerPage();
+    await loading;
+    expect(queue.model.items).toEqual([]);
+    expect(queue.model.selected).toBeNull();
+    expect(queue.model.paging.hasNext).toBe(false);
+    expect(queue.node.querySelectorAll('.jp-cryoprotect-Verify-row')).toHaveLength(0);
+    expect(calls).toHaveLength(4);
+    // Shown again (onAfterShow): the new user's page is read, not the old selection.
+    await queue.model.load();
+    expect(calls.slice(4).map(c => c.path)).toEqual(['/api/verifications']);
+    queue.dispose();
+  });
+
+  it('reads the queue of the new user at once when on screen, not the old selection', async () => {
+    const calls = fakeFetch([
+      [/^GET \/api\/verifications$/, 200, { items: [verification()], nextCursor: null }],
+      [/^GET \/api\/verifications\//, 200, verification()],
+      [/^GET \/api\/models\//, 200, modelVersion(null)]
+    ]);
+    const conn = connection();
+    const queue = activate(conn);
+    Widget.attach(queue, document.body);
+    await queue.model.load();
+    await queue.model.select(VERIFICATION);
+    const before = calls.length;
+    conn.update({ token: 'another user' });
+    await waitFor(() => queue.model.status.state === 'idle' && queue.model.items.length === 1);
+    expect(calls.slice(before).map(c => c.path)).toEqual(['/api/verifications']);
+    expect(queue.model.selected).toBeNull();
+    queue.dispose();
   });
 });

@@ -187,6 +187,20 @@ export class VerificationQueueModel {
     }
   }
 
+  /**
+   * Forget the queue: another token is another user, whose requests are not these (nor is a
+   * page or a request still on its way theirs). The filters stay: they are the panel's.
+   */
+  clear(): void {
+    ++this._ticket;
+    this.items = [];
+    this.paging.reset();
+    this.status = { state: 'idle', message: '' };
+    // Another server may know other property types.
+    this._propertyTypes = null;
+    this.deselect();
+  }
+
   /** Close the detail (a selection still on its way is not shown). */
   deselect(): void {
     ++this._selection;

@@ -31,10 +31,12 @@ export const verifyPlugin: JupyterFrontEndPlugin<void> = {
     const queue = new VerificationQueue({ connection });
     queue.title.icon = cryoprotectIcon;
     app.shell.add(queue, 'right', { rank: RANK });
-    // Another token is another user: their queue, read again when it is on screen.
+    // Another token is another user: the previous user's queue goes at once, also from a hidden
+    // panel (shown again, it would list their requests and read the selected one with the new
+    // token); the new user's is read now if on screen, else when shown (onAfterShow).
     connection.changed.connect(() => {
+      queue.model.clear();
       if (queue.isVisible) {
-        queue.model.deselect();
         void queue.model.load();
       }
     });
