@@ -773,6 +773,36 @@ describe('verification queue panel', () => {
     ).toBe('due 2020-01-01 (overdue)');
     panel.dispose();
   });
+  it('draws nothing more once disposed, when a page answers late', async () => {
+    let answerPage!: () => void;
+    const pageHeld = new Promise<void>(resolve => {
+      answerPage = resolve;
+    });
+    let pages = 0;
+    fakeFetch([
+      [
+        /^GET \/api\/verifications$/,
+        200,
+        async () => {
+          if (++pages > 1) {
+            await pageHeld;
+            return { items: [verification(), verification({ id: uuid(21) })], nextCursor: null };
+          }
+          return { items: [verification()], nextCursor: null };
+        }
+      ]
+    ]);
+    const panel = new VerificationQueue({ connection: connection() });
+    await panel.model.load();
+    const rows = () => panel.node.querySelectorAll('.jp-cryoprotect-Verify-row').length;
+    expect(rows()).toBe(1);
+    const loading = panel.model.load();
+    panel.dispose();
+    answerPage();
+    await loading;
+    expect(panel.model.items).toHaveLength(2);
+    expect(rows()).toBe(1);
+  });
 });
 
 describe('verification queue plugin', () => {

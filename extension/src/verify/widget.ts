@@ -140,7 +140,9 @@ export class VerificationQueue extends Widget {
       h('div', { className: 'jp-cryoprotect-Verify-pager' }, previous, this.nodes.pageNumber, next),
       this.nodes.detail
     );
-    this.model.changed.connect(() => this.render());
+    // The panel as receiver: Widget.dispose's Signal.clearData(this) then disconnects it, and a
+    // late answer no longer draws into a disposed panel.
+    this.model.changed.connect(() => this.render(), this);
     this._theme = new ThemeWatcher(() => this.render(true));
     this.render();
   }
