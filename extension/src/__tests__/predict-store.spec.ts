@@ -1,4 +1,4 @@
-import { ApiError, type CryoProtectClient } from '@cryoprotect/kernel';
+import { ApiError, type CryoProtectClient, type ModelVersion } from '@cryoprotect/kernel';
 import { loadKernel } from '../chemistry';
 import type { ICryoProtectConnection } from '../connection';
 import type { IVerificationForm } from '../predict/model';
@@ -214,44 +214,79 @@ describe('storing a prediction and requesting its verification', () => {
   });
 });
 
+/** The registered version the panel lists (trained once, with the real kernel). */
+let listed: Promise<ModelVersion> | null = null;
+
+/** A fake client with what the panel reads besides: a version, users, no project, no molecule. */
+async function panelClient(fail: Record<string, unknown> = {}) {
+  listed ??= registered(ROWS.join('\n')).then(version => ({ ...version, ownerId: ME }));
+  const version = await listed;
+  const fake = fakeClient(fail);
+  Object.assign(fake.client, {
+    models: {
+      list: async function* () {
+        yield version;
+      }
+    },
+    users: {
+      me: async () => ({ id: ME, username: 'ada' }),
+      list: async function* () {
+        yield { id: ME, username: 'ada', displayName: '', isAdmin: false, active: true };
+        yield { id: ASSIGNEE, username: 'bea', displayName: 'Bea', isAdmin: false, active: true };
+      }
+    },
+    projects: {
+      list: async function* () {
+        // In no project.
+      }
+    },
+    moleculeRegistration: async (inchikey: string) => ({
+      inchikey,
+      registered: false,
+      molecule: null
+    })
+  });
+  return fake;
+}
+
+/** The panel attached, over a connection whose token (and so client) `switchTo` changes. */
+function openPanel(client: CryoProtectClient) {
+  let current = client;
+  const changed = new Signal<object, void>({});
+  const connection = {
+    serverUrl: 'http://127.0.0.1:1',
+    tokenSource: 'embedded',
+    changed,
+    client: async () => current,
+    explain: (error: unknown) => String(error)
+  } as unknown as ICryoProtectConnection;
+  const inserted: string[] = [];
+  const panel = new PredictionPanel({
+    connection,
+    insertCode: code => inserted.push(code) > 0
+  });
+  Widget.attach(panel, document.body);
+  const q = <T extends Element>(selector: string) => panel.node.querySelector<T>(selector)!;
+  const switchTo = (next: CryoProtectClient) => {
+    current = next;
+    changed.emit();
+  };
+  return { panel, q, inserted, switchTo };
+}
+
+/** Glycerol predicted by the listed version, the assignees listed. */
+async function predictGlycerol(panel: PredictionPanel, q: ReturnType<typeof openPanel>['q']) {
+  expect(await panel.selectModel('tg-ridge')).toBe(true);
+  panel.setSubject('OCC(O)CO');
+  await waitFor(() => panel.prediction).then(() => panel.settled());
+  await waitFor(() => q('.jp-cryoprotect-Predict-assignee').children.length > 2);
+}
+
 describe('prediction panel', () => {
   it('lists versions, predicts as you type, and requests verification in one click', async () => {
-    const version = { ...(await registered(ROWS.join('\n'))), ownerId: ME };
-    const { calls, client } = fakeClient();
-    Object.assign(client, {
-      models: {
-        list: async function* () {
-          yield version;
-        }
-      },
-      users: {
-        me: async () => ({ id: ME, username: 'ada' }),
-        list: async function* () {
-          yield { id: ME, username: 'ada', displayName: '', isAdmin: false, active: true };
-          yield { id: ASSIGNEE, username: 'bea', displayName: 'Bea', isAdmin: false, active: true };
-        }
-      },
-      moleculeRegistration: async (inchikey: string) => ({
-        inchikey,
-        registered: false,
-        molecule: null
-      })
-    });
-    const connection = {
-      serverUrl: 'http://127.0.0.1:1',
-      tokenSource: 'embedded',
-      changed: new Signal<object, void>({}),
-      client: async () => client,
-      explain: (error: unknown) => String(error)
-    } as unknown as ICryoProtectConnection;
-    const inserted: string[] = [];
-    const panel = new PredictionPanel({
-      connection,
-      insertCode: code => inserted.push(code) > 0
-    });
-    Widget.attach(panel, document.body);
+    const { calls, client } = await panelClient();
+    const { panel, q, inserted } = openPanel(client);
     try {
-      const q = <T extends Element>(selector: string) => panel.node.querySelector<T>(selector)!;
       expect(await panel.selectModel('tg-ridge')).toBe(true);
       await waitFor(() => q('.jp-cryoprotect-Predict-facts'));
       expect(q('.jp-cryoprotect-Predict-facts').textContent).toContain('tg-ridge@3');
@@ -293,6 +328,35 @@ describe('prediction panel', () => {
       q<HTMLButtonElement>('.jp-cryoprotect-Predict-insert').click();
       await waitFor(() => inserted.length);
       expect(inserted[0]).toContain('client.verifications.request');
+    } finally {
+      panel.dispose();
+    }
+  }, 120_000);
+
+  it('stores a prediction whose request fields have a problem; only requesting waits for them', async () => {
+    const { calls, client } = await panelClient();
+    const { panel, q } = openPanel(client);
+    try {
+      await predictGlycerol(panel, q);
+      const store = q<HTMLButtonElement>('.jp-cryoprotect-Predict-store');
+      const request = q<HTMLButtonElement>('.jp-cryoprotect-Predict-request');
+      const planned = q<HTMLTextAreaElement>('.jp-cryoprotect-Predict-planned');
+      planned.value = 'x'.repeat(10_001);
+      planned.dispatchEvent(new Event('input'));
+      expect(q('[data-field="plannedExperiment"]').textContent).toBe('at most 10000 characters');
+      expect(request.disabled).toBe(true);
+      expect(store.disabled).toBe(false);
+      store.click();
+      await waitFor(() => q('.jp-cryoprotect-Predict-outcome').getAttribute('data-state') === 'ok');
+      expect(calls.map(c => c[0])).toEqual(['registerMolecule', 'predictions.create']);
+
+      // A project's sharing without the project stops both.
+      const visibility = q<HTMLSelectElement>('.jp-cryoprotect-Predict-visibility');
+      visibility.value = 'project';
+      visibility.dispatchEvent(new Event('change'));
+      expect(q('[data-field="project"]').textContent).toBe('choose the project that may see it');
+      expect(store.disabled).toBe(true);
+      expect(request.disabled).toBe(true);
     } finally {
       panel.dispose();
     }

@@ -639,9 +639,10 @@ export class PredictionPanel extends Widget {
     const n = this.n;
     const ready = this.predicted !== null && this.timer === undefined && !this.pending;
     const form = this.verificationForm();
-    const blocked = sharingMessages(form).size > 0 || verificationMessages(form).size > 0;
-    n.store.disabled = !ready || this.busy || blocked;
-    n.request.disabled = !ready || this.busy || blocked;
+    // Storing needs only the sharing right; a bad due date or an over-long plan stops the request,
+    // not the prediction it would be stored without (verificationMessages has the sharing's too).
+    n.store.disabled = !ready || this.busy || sharingMessages(form).size > 0;
+    n.request.disabled = !ready || this.busy || verificationMessages(form).size > 0;
     n.insert.disabled = !ready;
     for (const [field, message] of verificationMessages(form)) {
       const slot = n.root.querySelector<HTMLElement>(
