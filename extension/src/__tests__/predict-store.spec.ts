@@ -361,4 +361,80 @@ describe('prediction panel', () => {
       panel.dispose();
     }
   }, 120_000);
+
+  it('does not reuse, nor show, the prediction stored with the previous token', async () => {
+    const before = await panelClient();
+    const { panel, q, switchTo } = openPanel(before.client);
+    try {
+      await predictGlycerol(panel, q);
+      q<HTMLButtonElement>('.jp-cryoprotect-Predict-store').click();
+      await waitFor(() => q('.jp-cryoprotect-Predict-outcome').getAttribute('data-state') === 'ok');
+      expect(q('.jp-cryoprotect-Predict-outcome').textContent).toBe(
+        `Stored prediction ${PREDICTION}.`
+      );
+
+      // Another user, whose models are not listed yet: the prediction shown stays.
+      const after = await panelClient();
+      Object.assign(after.client, {
+        models: {
+          list: async function* () {
+            // Never answers (a generator still, for first()).
+            await new Promise(() => undefined);
+            yield* [];
+          }
+        }
+      });
+      switchTo(after.client);
+      expect(q('.jp-cryoprotect-Predict-outcome').textContent).toBe('');
+      q<HTMLButtonElement>('.jp-cryoprotect-Predict-request').click();
+      await waitFor(() =>
+        q('.jp-cryoprotect-Predict-outcome').getAttribute('data-verification-id')
+      );
+      expect(after.calls.map(c => c[0])).toEqual([
+        'registerMolecule',
+        'predictions.create',
+        'verifications.request'
+      ]);
+    } finally {
+      panel.dispose();
+    }
+  }, 120_000);
+
+  it('drops a store still on its way when the token changes', async () => {
+    const before = await panelClient();
+    let answer!: () => void;
+    const held = new Promise<void>(resolve => {
+      answer = resolve;
+    });
+    const create = before.client.predictions.create.bind(before.client.predictions);
+    Object.assign(before.client.predictions, {
+      create: async (body: Json) => {
+        await held;
+        return create(body);
+      }
+    });
+    const { panel, q, switchTo } = openPanel(before.client);
+    try {
+      await predictGlycerol(panel, q);
+      q<HTMLButtonElement>('.jp-cryoprotect-Predict-store').click();
+      await waitFor(() => before.calls.length === 1);
+      const after = await panelClient();
+      switchTo(after.client);
+      answer();
+      await waitFor(() => before.calls.length === 2);
+      await waitFor(() => !q<HTMLButtonElement>('.jp-cryoprotect-Predict-request').disabled);
+      expect(q('.jp-cryoprotect-Predict-outcome').textContent).toBe('');
+      q<HTMLButtonElement>('.jp-cryoprotect-Predict-request').click();
+      await waitFor(() =>
+        q('.jp-cryoprotect-Predict-outcome').getAttribute('data-verification-id')
+      );
+      expect(after.calls.map(c => c[0])).toEqual([
+        'registerMolecule',
+        'predictions.create',
+        'verifications.request'
+      ]);
+    } finally {
+      panel.dispose();
+    }
+  }, 120_000);
 });

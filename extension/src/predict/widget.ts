@@ -174,6 +174,12 @@ export class PredictionPanel extends Widget {
   }
 
   private onConnectionChanged(): void {
+    // Another token is another user: the prediction stored with the previous one is not reused
+    // for their requests, nor shown to them (nor is a store still on its way, see store()).
+    this.connections++;
+    this.stored = null;
+    this.setOutcome('');
+    this.requestMessages(new Map());
     this.projectsLoaded = false;
     void this.loadVersions();
     void this.loadUsers();
@@ -672,6 +678,7 @@ export class PredictionPanel extends Widget {
     this.requestMessages(new Map());
     this.setOutcome(request ? 'storing and requesting…' : 'storing…');
     const connection = this.options.connection;
+    const connections = this.connections;
     let client: CryoProtectClient;
     try {
       client = await this.client();
@@ -693,6 +700,11 @@ export class PredictionPanel extends Widget {
     );
     this.busy = false;
     if (this.isDisposed) {
+      return;
+    }
+    if (connections !== this.connections) {
+      // Done with the previous token: not this user's prediction to reuse or see.
+      this.updateActions();
       return;
     }
     if (outcome.ok) {
@@ -851,6 +863,8 @@ export class PredictionPanel extends Widget {
   private predicted: IPredicted | null = null;
   /** The prediction stored for the current inputs (a verification request reuses it). */
   private stored: Prediction | null = null;
+  /** Counts connection changes: a store begun with another token is not this user's. */
+  private connections = 0;
   private timer: number | undefined;
   private pending = false;
   private sequence = 0;
