@@ -133,7 +133,10 @@ BEGIN
       RAISE EXCEPTION 'verifications.state: as the assignee you may take the lab steps (start, measured), not edit the request'
         USING ERRCODE = 'insufficient_privilege', COLUMN = 'state', TABLE = 'verifications';
     END IF;
-    IF NEW.assignee_id IS DISTINCT FROM OLD.assignee_id THEN
+    -- Making the request private or moving it to another project can break what the assignee
+    -- needs as surely as a new assignee can.
+    IF NEW.assignee_id IS DISTINCT FROM OLD.assignee_id OR NEW.visibility IS DISTINCT FROM OLD.visibility
+       OR NEW.project_id IS DISTINCT FROM OLD.project_id THEN
       PERFORM app.check_assignee(NEW);
     END IF;
     RETURN NEW;
@@ -174,11 +177,27 @@ BEGIN
 
   IF NEW.state = 'measured' THEN
     NEW.measured_by := actor;
-    SELECT m.property_type_id, m.molecule_id, m.mixture_id INTO measurement
+    SELECT m.property_type_id, m.molecule_id, m.mixture_id, m.owner_id, m.visibility, m.project_id INTO measurement
       FROM measurements m WHERE m.id = NEW.measurement_id;
     IF NOT FOUND THEN
       RAISE EXCEPTION 'verifications.measurement_id: measurement % does not exist or is not visible to you', NEW.measurement_id
         USING ERRCODE = 'insufficient_privilege', COLUMN = 'measurement_id', TABLE = 'verifications';
+    END IF;
+    -- The measurement is the one who measures' own record: anyone else's (a public value, the
+    -- requester's) would let review mark another person's row verified.
+    IF measurement.owner_id <> actor THEN
+      RAISE EXCEPTION 'verifications.measurement_id: the measurement must be one you recorded yourself'
+        USING ERRCODE = 'insufficient_privilege', COLUMN = 'measurement_id', TABLE = 'verifications';
+    END IF;
+    -- Shared as the verification is (or public), so that whoever may review it can read it.
+    IF NOT (measurement.visibility = 'public'
+            OR (measurement.visibility = NEW.visibility AND measurement.project_id IS NOT DISTINCT FROM NEW.project_id)) THEN
+      RAISE EXCEPTION 'verifications.measurement_id: the measurement must be shared as the verification is (%), or public, so that its reviewers can read it', NEW.visibility
+        USING ERRCODE = 'check_violation', COLUMN = 'measurement_id', TABLE = 'verifications';
+    END IF;
+    IF EXISTS (SELECT 1 FROM verifications v WHERE v.measurement_id = NEW.measurement_id AND v.id <> NEW.id) THEN
+      RAISE EXCEPTION 'verifications.measurement_id: measurement % already closes another verification; one measurement answers one request', NEW.measurement_id
+        USING ERRCODE = 'integrity_constraint_violation', COLUMN = 'measurement_id', TABLE = 'verifications';
     END IF;
     SELECT * INTO target FROM app.prediction_target(NEW.prediction_id);
     IF NOT FOUND THEN
@@ -252,6 +271,11 @@ GRANT EXECUTE ON FUNCTION app.guard_verification() TO cryoprotect_app;
 -- Before the history trigger (names fire in alphabetical order): a refused step leaves no event.
 CREATE TRIGGER verifications_guard BEFORE INSERT OR UPDATE ON verifications
   FOR EACH ROW EXECUTE FUNCTION app.guard_verification();
+
+-- One measurement answers one request, also across rows the guard cannot see: counted twice, it
+-- would weigh twice in a model's real coverage and in retraining.
+CREATE UNIQUE INDEX verifications_measurement_once ON verifications (measurement_id)
+  WHERE measurement_id IS NOT NULL;
 
 -- Verifying marks the measurement verified (SECURITY DEFINER: the reviewer usually may not write
 -- it). It changes only a measurement the reviewer can read and the verification points at.

@@ -498,14 +498,32 @@ export const VerificationMeasurementInputSchema = z.strictObject({
 });
 export type VerificationMeasurementInput = z.input<typeof VerificationMeasurementInputSchema>;
 
-export const RecordMeasuredSchema = z.union([
-  z.strictObject({
-    measurementId: UuidSchema.describe(
-      'an existing measurement made for this verification: visible to you, same property and subject as the prediction'
+/**
+ * Exactly one of the two. One object rather than a union, so that a wrong field inside the
+ * measurement is reported at its own path (a union reports only that no branch fitted).
+ */
+export const RecordMeasuredSchema = z
+  .strictObject({
+    measurementId: UuidSchema.optional().describe(
+      'an existing measurement you recorded for this verification: same property and subject as the prediction, shared as the verification is'
+    ),
+    measurement: VerificationMeasurementInputSchema.optional().describe(
+      'the measurement made, recorded with this step'
     )
-  }),
-  z.strictObject({ measurement: VerificationMeasurementInputSchema })
-]);
+  })
+  .superRefine((body, context) => {
+    const given = [body.measurementId, body.measurement].filter(v => v !== undefined).length;
+    if (given !== 1) {
+      context.addIssue({
+        code: 'custom',
+        path: [given === 0 ? 'measurement' : 'measurementId'],
+        message:
+          given === 0
+            ? 'give the measurement made (or measurementId, one you recorded)'
+            : 'give either measurement or measurementId, not both'
+      });
+    }
+  });
 export type RecordMeasured = z.input<typeof RecordMeasuredSchema>;
 export const RejectVerificationSchema = z.strictObject({
   reason: z.string().trim().min(1).max(10_000)

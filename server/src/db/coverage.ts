@@ -11,7 +11,9 @@ const iso = (value: Date | string): string => new Date(value).toISOString();
 /**
  * The verified results of model versions' predictions that the acting user can read: each
  * prediction (value and interval) with the measurement its verification accepted, oldest
- * verification first. Real coverage is computed over these, so it is the coverage a user can
+ * verification first. A prediction verified twice counts once, with its latest result: two
+ * measurements of one prediction are not independent trials of its interval, and counting both
+ * would narrow the binomial interval on evidence that is not there. Real coverage is computed over these, so it is the coverage a user can
  * check row by row; rows hidden from them by Row Level Security are not counted.
  */
 export async function verifiedResults(
@@ -37,7 +39,9 @@ export async function verifiedResults(
     measured: number;
     verified_at: Date | string;
   }>(
-    `SELECT p.model_version_id, v.id AS verification_id, p.id AS prediction_id, m.id AS measurement_id,
+    `SELECT * FROM (
+     SELECT DISTINCT ON (p.id)
+            p.model_version_id, v.id AS verification_id, p.id AS prediction_id, m.id AS measurement_id,
             p.molecule_id, p.mixture_id, coalesce(mol.name, mix.name) AS subject_name,
             p.value AS predicted, p.lower, p.upper, p.interval_level AS level, m.value AS measured,
             verified.at AS verified_at
@@ -50,7 +54,8 @@ export async function verifiedResults(
        SELECT max(e.at) AS at FROM verification_events e
        WHERE e.verification_id = v.id AND e.to_state = 'verified') verified
      WHERE v.state = 'verified' AND p.model_version_id = ANY($1::uuid[])
-     ORDER BY verified.at, v.id`,
+     ORDER BY p.id, verified.at DESC, v.id DESC) latest
+     ORDER BY verified_at, verification_id`,
     [modelVersionIds]
   );
   for (const r of rows) {

@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { OpenAPIV3 } from 'openapi-types';
 import { createTestApp } from '../testing/app.js';
 import { databaseTargets, type TestDatabase } from '../testing/databases.js';
+import { createUserWithToken } from '../testing/users.js';
 import { OPTIONAL_TOKEN, PROBLEM_MEDIA_TYPE, TOKEN_REQUIRED } from './route-schemas.js';
 
 /**
@@ -110,11 +111,16 @@ describe('the OpenAPI document', () => {
       }
     }
     assert.deepEqual(required.sort(), ['/api/audit', '/api/tokens', '/api/users', '/api/users/me']);
-    // Writes keep the document's default: a token.
+    // Writes need a token, stated on each operation (the authentication hook reads it), except
+    // signing in.
     assert.deepEqual(document.security, TOKEN_REQUIRED);
     for (const { method, path, operation } of operations) {
-      if (method !== 'get' && path !== '/api/auth/login') {
-        assert.equal(operation.security, undefined, `${method} ${path}`);
+      if (method !== 'get') {
+        assert.deepEqual(
+          operation.security,
+          path === '/api/auth/login' ? [] : TOKEN_REQUIRED,
+          `${method} ${path}`
+        );
       }
     }
   });
@@ -208,10 +214,19 @@ describe('the OpenAPI document', () => {
     });
     assert.equal(anonymousWrite.statusCode, 401);
     assert.match(String(anonymousWrite.headers['content-type']), /^application\/problem\+json/);
+    // Refused as anonymous before the body is read: a malformed body does not change that.
+    const anonymousMalformed = await app.inject({
+      method: 'POST',
+      url: '/api/molecules',
+      payload: { colour: 'blue' }
+    });
+    assert.equal(anonymousMalformed.statusCode, 401, anonymousMalformed.body);
+    const { token } = await createUserWithToken(t.db, 'openapi-writer');
+    const authorization = `Bearer ${token}`;
     const unsupported = await app.inject({
       method: 'POST',
       url: '/api/molecules',
-      headers: { 'content-type': 'application/xml' },
+      headers: { 'content-type': 'application/xml', authorization },
       payload: '<molecule/>'
     });
     assert.equal(unsupported.statusCode, 415);
@@ -219,6 +234,7 @@ describe('the OpenAPI document', () => {
     const unknown = await app.inject({
       method: 'POST',
       url: '/api/molecules',
+      headers: { authorization },
       payload: { structure: 'CCO', colour: 'blue' }
     });
     assert.equal(unknown.statusCode, 400, unknown.body);
@@ -230,6 +246,7 @@ describe('the OpenAPI document', () => {
     const nested = await app.inject({
       method: 'POST',
       url: '/api/molecules/batch',
+      headers: { authorization },
       payload: { rows: [{ structure: 'CCO', smiles: 'CCO' }] }
     });
     assert.equal(nested.statusCode, 400, nested.body);

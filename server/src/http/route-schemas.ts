@@ -50,7 +50,8 @@ const STATUS_DESCRIPTIONS: Record<number, string> = {
  * rather than route by route —
  * - anonymous reads: a GET without its own `security` works without a token (RLS shows public
  *   records) and is documented `security: [{}, {token: []}]`; routes refusing anonymous GETs say so
- *   with TOKEN_REQUIRED;
+ *   with TOKEN_REQUIRED; any other method without its own `security` gets TOKEN_REQUIRED (the
+ *   authentication hook then refuses the anonymous before validating their request);
  * - refusals every route can meet, whatever its handler does: 400 (malformed request, NUL
  *   characters), 401 (a token that is unknown or malformed), 431 (oversized headers), 503 (the
  *   database is unreachable), 429 unless the route is exempt from the rate limit; 413 and 415 where
@@ -69,8 +70,12 @@ export function documentRoute(route: RouteOptions): void {
     return;
   }
   const methods = [route.method].flat().map(method => String(method).toUpperCase());
-  if (schema.security === undefined && methods.every(m => m === 'GET' || m === 'HEAD')) {
-    schema.security = OPTIONAL_TOKEN;
+  if (schema.security === undefined) {
+    // Writes need a token unless a route says otherwise (sign-in, sign-up): stated on the route,
+    // so that the anonymous are refused (401) before their body is validated, as documented.
+    schema.security = methods.every(m => m === 'GET' || m === 'HEAD')
+      ? OPTIONAL_TOKEN
+      : TOKEN_REQUIRED;
   }
   const response: Record<string, unknown> = { ...(schema.response ?? {}) };
   const add = (status: number) => {

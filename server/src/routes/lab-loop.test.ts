@@ -399,19 +399,73 @@ for (const target of databaseTargets()) {
         ),
         SQL_REFUSED
       );
-      // The verifying trigger (owner's rights) marks only a measurement the reviewer can read:
-      // the assignee's private measurement, recorded through SQL, cannot be verified by anyone else.
+      // The measurement is the measurer's own, shared as the verification is, and answers one
+      // request only: a private one (reviewers could not read it), someone else's (review would
+      // mark another person's row verified), one already used (it would count twice).
       const id = await request();
       await sql('assignee', `UPDATE verifications SET state = 'in_progress' WHERE id = $1`, [id]);
-      const privateOne = await insertMeasurement(w.t.db, people.assignee, {
-        propertyType: 'glass_transition',
-        moleculeId: w.glycerolId,
-        value: 193
-      });
+      const measure = (who: Who, extra: object = {}) =>
+        insertMeasurement(w.t.db, people[who], {
+          propertyType: 'glass_transition',
+          moleculeId: w.glycerolId,
+          value: 193,
+          ...extra
+        });
+      const privateOne = await measure('assignee');
+      const ownersPublic = await measure('owner', { visibility: 'public' });
+      const used = (
+        await w.t.db.serviceTransaction(tx =>
+          tx.query<{ measurement_id: string }>(
+            `SELECT measurement_id FROM verifications WHERE measurement_id IS NOT NULL LIMIT 1`
+          )
+        )
+      ).rows[0].measurement_id;
+      for (const [measurementId, reason] of [
+        [privateOne, /shared as the verification is/],
+        [ownersPublic, /one you recorded yourself/],
+        [used, /one you recorded yourself|already closes another verification/]
+      ] as const) {
+        await assert.rejects(
+          sql(
+            'assignee',
+            `UPDATE verifications SET state = 'measured', measurement_id = $2 WHERE id = $1`,
+            [id, measurementId]
+          ),
+          SQL_REFUSED
+        );
+        const viaApiMeasured = await step('assignee', id, 'measured', { measurementId });
+        assert.equal(viaApiMeasured.statusCode, 422, viaApiMeasured.body);
+        assert.equal(viaApiMeasured.json().errors[0].path, 'body.measurementId');
+        assert.match(viaApiMeasured.json().errors[0].message, reason);
+      }
+      assert.equal((await state(id)).state, 'in_progress');
+      // The assignee's own measurement, used once already by the assignee, is refused too.
+      const sharedOne = await measure('assignee', shared());
       await sql(
         'assignee',
         `UPDATE verifications SET state = 'measured', measurement_id = $2 WHERE id = $1`,
-        [id, privateOne]
+        [id, sharedOne]
+      );
+      const again = await request();
+      await step('assignee', again, 'start');
+      const reused = await step('assignee', again, 'measured', { measurementId: sharedOne });
+      assert.equal(reused.statusCode, 422, reused.body);
+      assert.match(reused.json().errors[0].message, /already closes another verification/);
+      await assert.rejects(
+        sql(
+          'assignee',
+          `UPDATE verifications SET state = 'measured', measurement_id = $2 WHERE id = $1`,
+          [again, sharedOne]
+        ),
+        SQL_REFUSED
+      );
+
+      // The verifying trigger (owner's rights) marks only a measurement the reviewer can read:
+      // hidden after the step (made private by its owner), nobody else can verify it.
+      await sql(
+        'assignee',
+        `UPDATE measurements SET visibility = 'private', project_id = NULL WHERE id = $1`,
+        [sharedOne]
       );
       const offered = await seenBy('owner', id);
       assert.deepEqual(offered, []);
@@ -424,10 +478,53 @@ for (const target of databaseTargets()) {
       );
       const { rows } = await w.t.db.serviceTransaction(tx =>
         tx.query<{ verified: boolean }>('SELECT verified FROM measurements WHERE id = $1', [
-          privateOne
+          sharedOne
         ])
       );
       assert.equal(rows[0].verified, false);
+    });
+
+    it('keeps what the assignee needs when the request is edited: shared, in a project they edit', async () => {
+      const id = await request();
+      await assert.rejects(
+        sql(
+          'owner',
+          `UPDATE verifications SET visibility = 'private', project_id = NULL WHERE id = $1`,
+          [id]
+        ),
+        /verifications\.visibility: a verification assigned to someone else is shared/
+      );
+      const other = (
+        await call(w, people.owner, 'POST', '/api/projects', { name: `elsewhere-${Date.now()}` })
+      ).json();
+      await assert.rejects(
+        sql('owner', `UPDATE verifications SET project_id = $2 WHERE id = $1`, [id, other.id]),
+        /verifications\.assignee_id/
+      );
+      assert.equal((await state(id)).state, 'requested');
+    });
+
+    it('names the field of a malformed measurement, and refuses both or neither', async () => {
+      const id = await request();
+      await step('assignee', id, 'start');
+      const typed = await step('assignee', id, 'measured', {
+        measurement: { value: 'cold', unit: 'K' }
+      });
+      assert.equal(typed.statusCode, 400, typed.body);
+      assert.ok(
+        typed.json().errors.some((e: { path: string }) => e.path === 'body.measurement.value'),
+        typed.body
+      );
+      const neither = await step('assignee', id, 'measured', {});
+      assert.equal(neither.statusCode, 400, neither.body);
+      assert.equal(neither.json().errors[0].path, 'body.measurement');
+      const both = await step('assignee', id, 'measured', {
+        ...measuredIn(190),
+        measurementId: '00000000-0000-4000-8000-000000000000'
+      });
+      assert.equal(both.statusCode, 400, both.body);
+      assert.equal(both.json().errors[0].path, 'body.measurementId');
+      assert.equal((await state(id)).state, 'in_progress');
     });
 
     it('lists by role and model: assigned to me, requested by me, my projects', async () => {
@@ -467,48 +564,83 @@ for (const target of databaseTargets()) {
       );
     });
 
-    it('reports the real coverage of the model version from its verified predictions', async () => {
+    it('reports the real coverage of a model version, one result per prediction', async () => {
+      // A model version of its own, so that no other test's results count here.
+      const dataset = (await call(w, people.owner, 'POST', '/api/datasets', { name: 'c' })).json();
+      const snapshot = (
+        await call(w, people.owner, 'POST', `/api/datasets/${dataset.id}/snapshots`, {
+          columns: [{ name: 'x', type: 'number' }],
+          rows: [[3]]
+        })
+      ).json();
+      const version = (
+        await call(w, people.owner, 'POST', '/api/models', {
+          name: 'tg-coverage',
+          snapshotId: snapshot.id,
+          targetPropertyType: 'glass_transition',
+          learner: 'ridge',
+          featurizerVersion: 'f1',
+          kernelVersion: '0.1.0',
+          rdkitVersion: 'r1',
+          seed: 1
+        })
+      ).json();
+      const [first, second] = (
+        await call(w, people.owner, 'POST', '/api/predictions', {
+          modelVersionId: version.id,
+          items: [
+            { moleculeId: w.glycerolId, value: 190, lower: 180, upper: 200, intervalLevel: 0.9 },
+            { moleculeId: w.glycerolId, value: 189, lower: 179, upper: 199, intervalLevel: 0.9 }
+          ],
+          ...shared()
+        })
+      )
+        .json()
+        .items.map((p: { id: string }) => p.id);
       const coverage = async () => {
         const response = await call(
           w,
           people.owner,
           'GET',
-          '/api/models/tg-loop/versions/1/coverage'
+          '/api/models/tg-coverage/versions/1/coverage'
         );
         assert.equal(response.statusCode, 200, response.body);
         return response.json();
       };
-      const before = await coverage();
-      // Earlier tests verified 191 K and 192 K (predicted 190 in [180, 200]) and 188 K (189 in
-      // [179, 199]): all inside, errors 1, 2 and 1 K.
-      assert.equal(before.overall.count, 3);
-      assert.equal(before.overall.covered, 3);
-      assert.equal(before.overall.promisedLevel, 0.9);
-      assert.ok(Math.abs(before.overall.mae - 4 / 3) < 1e-9);
-      // A measurement far outside the interval lowers it.
-      const id = await request();
-      await step('assignee', id, 'start');
-      await step('assignee', id, 'measured', measuredIn(230));
-      await step('owner', id, 'verify');
+      const verifyAt = async (prediction: string, value: number) => {
+        const id = await request({ predictionId: prediction });
+        await step('assignee', id, 'start');
+        await step('assignee', id, 'measured', measuredIn(value));
+        assert.equal((await step('owner', id, 'verify')).statusCode, 200);
+      };
+      assert.equal((await coverage()).overall.count, 0);
+      await verifyAt(first, 230);
+      // Measured again: the latest result stands for the prediction, counted once.
+      await verifyAt(first, 195);
+      await verifyAt(second, 250);
       const now = await coverage();
-      assert.equal(now.overall.count, 4);
-      assert.equal(now.overall.covered, 3);
-      assert.equal(now.overall.coverage, 0.75);
+      assert.equal(now.overall.count, 2);
+      assert.equal(now.overall.covered, 1);
+      assert.equal(now.overall.coverage, 0.5);
+      assert.equal(now.overall.promisedLevel, 0.9);
+      assert.ok(Math.abs(now.overall.mae - (5 + 61) / 2) < 1e-9);
       assert.ok(
-        now.overall.coverageInterval.lower < 0.75 && now.overall.coverageInterval.upper > 0.75
+        now.overall.coverageInterval.lower < 0.5 && now.overall.coverageInterval.upper > 0.5
       );
-      assert.equal(now.results.length, 4);
-      assert.equal(now.results.at(-1).measured, 230);
-      assert.equal(now.byMonth.at(-1).count, 4);
-      const version = (await call(w, people.owner, 'GET', `/api/models/${modelVersionId}`)).json();
-      assert.equal(version.realCoverage.count, 4);
-      assert.equal(version.realCoverage.belowPromise, false);
+      assert.deepEqual(
+        now.results.map((r: { measured: number }) => r.measured),
+        [195, 250]
+      );
+      assert.equal(now.byMonth.at(-1).count, 2);
+      const record = (await call(w, people.owner, 'GET', `/api/models/${version.id}`)).json();
+      assert.equal(record.realCoverage.count, 2);
+      assert.equal(record.realCoverage.belowPromise, false);
       // Someone who cannot read the model cannot read its coverage.
       const hidden = await call(
         w,
         people.assignee,
         'GET',
-        '/api/models/tg-loop/versions/1/coverage'
+        '/api/models/tg-coverage/versions/1/coverage'
       );
       assert.equal(hidden.statusCode, 404);
     });

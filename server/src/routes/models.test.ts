@@ -341,7 +341,15 @@ for (const target of databaseTargets()) {
         projectId: w.projectId
       });
       await olga.verifications.start(second.id);
-      await olga.verifications.measured(second.id, measurement);
+      // One measurement answers one request: the second is measured again.
+      const again = await insertMeasurement(w.t.db, w.owner, {
+        propertyType: 'glass_transition',
+        moleculeId: w.glycerolId,
+        value: 189,
+        visibility: 'project',
+        projectId: w.projectId
+      });
+      await olga.verifications.measured(second.id, again);
       assert.equal(
         (await edith.verifications.reject(second.id, 'sample crystallized')).reviewReason,
         'sample crystallized'

@@ -161,8 +161,8 @@ for (const target of databaseTargets()) {
       const twice = await step(w.owner, id, 'start');
       assert.equal(twice.statusCode, 409);
       assert.match(twice.json().detail, /is in_progress.*Allowed next: measured/);
-      // Measured by the outsider (public), recorded by the owner, reviewed by the editor.
-      const made = await measurement(w.outsider, { visibility: 'public', projectId: undefined });
+      // Measured and recorded by the owner, reviewed by the editor.
+      const made = await measurement(w.owner);
       await step(w.owner, id, 'measured', { measurementId: made });
       assert.equal((await step(w.editor, id, 'verify')).statusCode, 200);
       const final = await step(w.editor, id, 'reject', { reason: 'second thoughts' });
@@ -180,26 +180,33 @@ for (const target of databaseTargets()) {
 
     it('never lets anyone review their own measurement', async () => {
       const id = await request();
-      const ownersMeasurement = await measurement(w.owner);
+      // Nobody records someone else's measurement as theirs: a measurer is its measurement's owner.
       await step(w.editor, id, 'start');
-      // The editor records it, but the measurement is the owner's: neither may review.
-      await step(w.editor, id, 'measured', { measurementId: ownersMeasurement });
+      const ownersMeasurement = await measurement(w.owner);
+      const borrowed = await step(w.editor, id, 'measured', { measurementId: ownersMeasurement });
+      assert.equal(borrowed.statusCode, 422, borrowed.body);
+      assert.match(borrowed.json().errors[0].message, /one you recorded yourself/);
+      const editorsMeasurement = await measurement(w.editor);
+      await step(w.editor, id, 'measured', { measurementId: editorsMeasurement });
       const before = await events();
-      for (const user of [w.editor, w.owner]) {
-        for (const [action, body] of [
-          ['verify', {}],
-          ['reject', { reason: 'no' }]
-        ] as const) {
-          const response = await step(user, id, action, body);
-          assert.equal(response.statusCode, 403, response.body);
-          assert.match(response.json().detail, /nobody reviews their own measurement/);
-        }
+      for (const [action, body] of [
+        ['verify', {}],
+        ['reject', { reason: 'no' }]
+      ] as const) {
+        const response = await step(w.editor, id, action, body);
+        assert.equal(response.statusCode, 403, response.body);
+        assert.match(response.json().detail, /nobody reviews their own measurement/);
       }
       assert.equal(await events(), before);
-      assert.equal(await isVerified(ownersMeasurement), false);
+      assert.equal(await isVerified(editorsMeasurement), false);
       assert.equal(
         (await call(w, w.owner, 'GET', `/api/verifications/${id}`)).json().state,
         'measured'
+      );
+      // The owner, who did not measure, may.
+      assert.deepEqual(
+        (await call(w, w.owner, 'GET', `/api/verifications/${id}`)).json().allowedActions,
+        ['verify', 'reject']
       );
     });
 

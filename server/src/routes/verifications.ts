@@ -263,11 +263,18 @@ export const verificationsRoutes: FastifyPluginAsync = async fastify => {
     RecordMeasuredSchema,
     async (tx, userId, current, body) => {
       let measurementId: string;
-      if ('measurementId' in body) {
+      if (body.measurementId !== undefined) {
         measurementId = body.measurementId;
-        await Private.checkMeasurementFits(tx, current.predictionId, measurementId);
+        await Private.checkMeasurementFits(
+          tx,
+          userId,
+          current.id,
+          current.predictionId,
+          measurementId
+        );
       } else {
-        measurementId = await Private.recordFor(tx, userId, current, body.measurement);
+        // The schema lets exactly one of the two through.
+        measurementId = await Private.recordFor(tx, userId, current, body.measurement!);
       }
       // measured_by is the transaction's user: the database sets it (013), whatever is sent.
       await tx.query(
@@ -389,20 +396,32 @@ namespace Private {
   }
 
   /**
-   * An existing measurement must be visible to whoever records it and measure what was
-   * predicted: the model's target property, for the same molecule or mixture.
+   * An existing measurement must be visible to whoever records it, measure what was predicted
+   * (the model's target property, for the same molecule or mixture), be their own, be shared as
+   * the verification is, and answer no other verification.
    */
   export async function checkMeasurementFits(
     tx: Queryable,
+    userId: string,
+    verificationId: string,
     predictionId: string,
     measurementId: string
   ): Promise<void> {
-    const { rows } = await tx.query<{ fits_property: boolean; fits_subject: boolean }>(
+    const { rows } = await tx.query<{
+      fits_property: boolean;
+      fits_subject: boolean;
+      own: boolean;
+      shared: boolean;
+      taken: boolean;
+    }>(
       `SELECT m.property_type_id = t.property_type_id AS fits_property,
-              (m.molecule_id IS NOT DISTINCT FROM t.molecule_id AND m.mixture_id IS NOT DISTINCT FROM t.mixture_id) AS fits_subject
-       FROM measurements m, app.prediction_target($2) t
-       WHERE m.id = $1`,
-      [measurementId, predictionId]
+              (m.molecule_id IS NOT DISTINCT FROM t.molecule_id AND m.mixture_id IS NOT DISTINCT FROM t.mixture_id) AS fits_subject,
+              m.owner_id = $3 AS own,
+              (m.visibility = 'public' OR (m.visibility = v.visibility AND m.project_id IS NOT DISTINCT FROM v.project_id)) AS shared,
+              EXISTS (SELECT 1 FROM verifications o WHERE o.measurement_id = m.id AND o.id <> v.id) AS taken
+       FROM measurements m, app.prediction_target($2) t, verifications v
+       WHERE m.id = $1 AND v.id = $4`,
+      [measurementId, predictionId, userId, verificationId]
     );
     const path = 'body.measurementId';
     if (rows.length === 0) {
@@ -425,6 +444,30 @@ namespace Private {
     if (!rows[0].fits_subject) {
       throw invalid('measurement-mismatch', 'Measurement does not match the prediction', [
         { path, message: 'the measurement is of another molecule or mixture than the prediction' }
+      ]);
+    }
+    // The database refuses these too (013); said here with the request's own field name.
+    if (!rows[0].own) {
+      throw invalid('measurement-mismatch', 'Measurement does not match the prediction', [
+        { path, message: 'the measurement must be one you recorded yourself' }
+      ]);
+    }
+    if (!rows[0].shared) {
+      throw invalid('measurement-mismatch', 'Measurement does not match the prediction', [
+        {
+          path,
+          message:
+            'the measurement must be shared as the verification is (same visibility and project), or public, so that its reviewers can read it'
+        }
+      ]);
+    }
+    if (rows[0].taken) {
+      throw invalid('measurement-mismatch', 'Measurement does not match the prediction', [
+        {
+          path,
+          message:
+            'the measurement already closes another verification; one measurement answers one request'
+        }
       ]);
     }
   }
