@@ -1,5 +1,6 @@
 export { KERNEL_VERSION } from './version';
 export { yieldToEventLoop } from './scheduling';
+export * from './provenance';
 export * from './chemistry';
 export { liquidDensity, OutOfRangeError } from './properties/density';
 export type {

@@ -8,6 +8,7 @@ import { addProxyEntryCommand } from './cli/proxy-entry.js';
 import { addServeCommands } from './cli/serve.js';
 import { addModelCommands } from './models/cli.js';
 import { addWorkerCommands } from './models/worker-cli.js';
+import { addNotebookCommands } from './notebooks/cli.js';
 
 /** The `cryoprotect` command line: every command group, each writing through `io`. */
 export function buildCli(io: CommandIO = processIO()): Command {
@@ -24,6 +25,7 @@ export function buildCli(io: CommandIO = processIO()): Command {
   addModelCommands(program, io);
   addWorkerCommands(program, io);
   addUserCommands(program, io);
+  addNotebookCommands(program, io);
   return program;
 }
 

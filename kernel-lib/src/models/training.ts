@@ -14,6 +14,7 @@ import { makeLearner } from './learner-registry';
 import { trainAndValidate, type TrainedModel } from './pipeline';
 import type { FeatureSet, Learner } from './types';
 import { conformalMinimumSize } from './validation';
+import { recordSeedUse, recordSnapshotUse } from '../provenance';
 
 /**
  * Training with the settings a model file records, from rows however they arrived: a CSV's text
@@ -249,6 +250,15 @@ export async function trainFromRows(
         : undefined
     }
   );
+  recordSnapshotUse({
+    hash: provenance.snapshot.hash,
+    rows: provenance.snapshot.rows.length,
+    source: settings.data
+  });
+  recordSeedUse({
+    purpose: `${settings.learner} training, ${settings.folds}-fold cross-validation`,
+    seed: settings.seed
+  });
   return {
     model,
     learner,

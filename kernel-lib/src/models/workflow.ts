@@ -1,6 +1,7 @@
 import type { CryoProtectClient } from '../api/client';
 import type { ModelVersion, RegisterModel, SnapshotCreated } from '../api/models';
 import { ApiError } from '../api/transport';
+import { recordModelUse } from '../provenance';
 import type { SnapshotTable } from '../datasets/canonical';
 import {
   describeTrainedModel,
@@ -62,7 +63,14 @@ export async function loadRegisteredModel(
     }
     throw error;
   }
-  return { version: found, model: savedModelFromVersion(found) };
+  const model = savedModelFromVersion(found);
+  recordModelUse({
+    name: found.name,
+    version: found.version,
+    use: 'loaded',
+    snapshotHash: found.snapshotHash
+  });
+  return { version: found, model };
 }
 
 /**
@@ -143,6 +151,12 @@ export async function registerTrainedModel(
   }
   const { saved, registration: body } = await registrationOf(result, snapshot.id, registration);
   const version = await client.models.register(body);
+  recordModelUse({
+    name: version.name,
+    version: version.version,
+    use: 'registered',
+    snapshotHash: version.snapshotHash
+  });
   return { version, saved, snapshot };
 }
 

@@ -1,0 +1,439 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import {
+  checkSettings,
+  comparableCells,
+  compareCells,
+  EXACT,
+  formatDifference,
+  type ComparableCell,
+  type Difference
+} from './compare.js';
+import { executeNotebook, type ExecuteResult } from './execute.js';
+import { EXIT } from './exit-codes.js';
+import {
+  joinedText,
+  notebookText,
+  NotebookFormatError,
+  readNotebook,
+  type Notebook
+} from './notebook.js';
+import {
+  findParameterCell,
+  injectedValues,
+  injectParameters,
+  ParameterError,
+  resolveParameters,
+  type GivenParameter
+} from './parameters.js';
+import {
+  compareEnvironments,
+  currentEnvironment,
+  projectPath,
+  PROVENANCE_FORMAT,
+  resolveProjectPath,
+  sourceSha256,
+  type Provenance
+} from './provenance.js';
+
+/**
+ * `cryoprotect run` and `cryoprotect reproduce` without the command line: each returns the exit
+ * code and the lines to print, and writes the executed notebook and its provenance.
+ */
+
+export { EXIT } from './exit-codes.js';
+
+export interface RunSettings {
+  parameters: GivenParameter[];
+  out: string;
+  timeoutCell: number;
+  timeout: number;
+  kernel: string;
+  check: boolean;
+  updateExpected: boolean;
+}
+
+export interface Outcome {
+  code: number;
+  /** Lines for standard output (progress, summary). */
+  lines: string[];
+  /** Lines for standard error (what went wrong). */
+  problems: string[];
+  executed?: string;
+}
+
+export interface Progress {
+  (line: string): void;
+}
+
+/** Where a notebook's expected outputs are kept: `expected/NAME.json` beside it. */
+export function expectedPath(notebook: string): string {
+  return join(dirname(notebook), 'expected', basename(notebook).replace(/\.ipynb$/, '.json'));
+}
+
+export const EXPECTED_FORMAT = 'cryoprotect-expected/1';
+
+export async function runNotebook(
+  file: string,
+  settings: RunSettings,
+  progress: Progress
+): Promise<Outcome> {
+  const name = basename(file);
+  let nb: Notebook;
+  let prepared: Notebook;
+  let given: Record<string, unknown>;
+  let defaults: Record<string, string>;
+  try {
+    nb = readNotebook(file);
+    if (settings.check || settings.updateExpected) {
+      checkSettings(nb);
+    }
+    const cell = findParameterCell(nb);
+    const values = resolveParameters(cell, settings.parameters);
+    prepared = Private.withoutOutputs(injectParameters(nb, cell, values));
+    given = Object.fromEntries(values);
+    defaults = Object.fromEntries((cell?.parameters ?? []).map(p => [p.name, p.defaultText]));
+  } catch (error) {
+    if (error instanceof ParameterError || error instanceof NotebookFormatError) {
+      return Private.usage(`${name}: ${error.message.replace(`${file}: `, '')}`);
+    }
+    if (error instanceof Error && error.message.startsWith('metadata.')) {
+      return Private.usage(`${name}: ${error.message}`);
+    }
+    throw error;
+  }
+  const started = new Date();
+  const result = await Private.execute(prepared, dirname(resolve(file)), settings, name, progress);
+  const finished = new Date();
+  const provenance: Provenance = {
+    format: PROVENANCE_FORMAT,
+    notebook: projectPath(resolve(file)),
+    directory: projectPath(dirname(resolve(file))),
+    sourceSha256: sourceSha256(nb),
+    parameters: { given, defaults },
+    started: started.toISOString(),
+    finished: finished.toISOString(),
+    seconds: Math.round((finished.getTime() - started.getTime()) / 100) / 10,
+    environment: currentEnvironment(),
+    kernel: result.kernelReport,
+    ...(result.kernelProblem ? { kernelProblem: result.kernelProblem } : {}),
+    cellSeconds: Object.fromEntries([...result.cellSeconds].map(([i, s]) => [String(i + 1), s]))
+  };
+  const executed = Private.write(result.notebook, provenance, settings.out, name);
+  const outcome: Outcome = { code: EXIT.ok, lines: [], problems: [], executed };
+  if (result.status !== 'ok') {
+    return { ...outcome, ...Private.failure(name, prepared, result) };
+  }
+  outcome.lines.push(`ok ${name} (${provenance.seconds} s) → ${executed}`);
+  if (result.kernelProblem) {
+    outcome.problems.push(`${name}: ${result.kernelProblem}`);
+  }
+  const checks = checkSettings(result.notebook);
+  const actual = comparableCells(result.notebook, checks);
+  if (settings.updateExpected) {
+    const path = expectedPath(file);
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(
+      path,
+      `${JSON.stringify(
+        {
+          format: EXPECTED_FORMAT,
+          notebook: name,
+          note: 'Outputs expected of this notebook, as compared by `cryoprotect run --check`: volatile text masked by the names below, drawings by their structure. Written by `cryoprotect run --update-expected`.',
+          volatile: checks.volatile.map(v => ({ name: v.name, pattern: v.pattern.source })),
+          tolerance: checks.tolerance,
+          parameters: given,
+          cells: actual
+        },
+        null,
+        1
+      )}\n`
+    );
+    outcome.lines.push(`${name}: expected outputs written to ${path}`);
+  }
+  if (settings.check) {
+    const path = expectedPath(file);
+    let expected: { format?: string; cells?: ComparableCell[] };
+    try {
+      expected = JSON.parse(readFileSync(path, 'utf8')) as typeof expected;
+    } catch (error) {
+      return {
+        ...outcome,
+        code: EXIT.usage,
+        problems: [
+          `${name}: no expected outputs to check against at ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); record them with --update-expected`
+        ]
+      };
+    }
+    if (expected.format !== EXPECTED_FORMAT || !Array.isArray(expected.cells)) {
+      return Private.usage(`${name}: ${path} is not a ${EXPECTED_FORMAT} file`);
+    }
+    const differences = compareCells(expected.cells, actual, checks);
+    if (differences.length > 0) {
+      return {
+        ...outcome,
+        code: EXIT.differences,
+        problems: Private.differenceLines(
+          `${name}: ${differences.length} output${differences.length === 1 ? '' : 's'} differ from ${path}`,
+          differences
+        )
+      };
+    }
+    outcome.lines.push(`${name}: outputs match ${path}`);
+  }
+  return outcome;
+}
+
+export interface ReproduceSettings {
+  out: string;
+  timeoutCell: number;
+  timeout: number;
+  kernel: string;
+}
+
+/**
+ * Re-run an executed notebook with the parameters it recorded and compare every output: "identical"
+ * (or within the notebook's stated tolerance), or the differences. Refuses when a version that
+ * decides the numbers differs; other differences of environment (the code commit, a lockfile) are
+ * reported and the outputs compared all the same.
+ */
+export async function reproduceNotebook(
+  file: string,
+  settings: ReproduceSettings,
+  progress: Progress
+): Promise<Outcome> {
+  const name = basename(file);
+  let old: Notebook;
+  try {
+    old = readNotebook(file);
+  } catch (error) {
+    return Private.usage((error as Error).message);
+  }
+  const recorded = Private.provenanceOf(old);
+  if (!recorded) {
+    return Private.usage(
+      `${name}: no provenance in its metadata (metadata.cryoprotect.provenance); reproduce takes a notebook executed by cryoprotect run`
+    );
+  }
+  const lines: string[] = [];
+  const problems: string[] = [];
+  const environment = compareEnvironments(
+    recorded.environment,
+    currentEnvironment(),
+    recorded.kernel
+  );
+  if (environment.blocking.length > 0) {
+    return {
+      code: EXIT.refused,
+      lines,
+      problems: [
+        `${name}: cannot reproduce identically here; the environment differs in what decides the numbers:`,
+        ...environment.blocking.map(d => `  ${d}`),
+        'Install the recorded versions (npm ci with the recorded package-lock.json) and run reproduce again.'
+      ]
+    };
+  }
+  for (const d of environment.other) {
+    lines.push(`${name}: environment differs (outputs compared anyway): ${d}`);
+  }
+  const differences: string[] = [];
+  if (sourceSha256(old) !== recorded.sourceSha256) {
+    differences.push(
+      "the notebook's code differs from what ran (its cells were edited after the run)"
+    );
+  }
+  const injected = injectedValues(old);
+  if (JSON.stringify(injected) !== JSON.stringify(recorded.parameters.given)) {
+    differences.push(
+      `the injected parameters ${JSON.stringify(injected)} are not the recorded ones ${JSON.stringify(recorded.parameters.given)}`
+    );
+  }
+  const directory = resolveProjectPath(recorded.directory);
+  const rerunSettings = { ...settings, check: false, updateExpected: false, parameters: [] };
+  const result = await Private.execute(
+    Private.withoutOutputs(old),
+    Private.exists(directory) ? directory : dirname(resolve(file)),
+    rerunSettings,
+    name,
+    progress
+  );
+  const executed = Private.write(
+    result.notebook,
+    { ...recorded, kernel: result.kernelReport, started: '', finished: '' },
+    settings.out,
+    name
+  );
+  lines.push(`${name}: re-run written to ${executed}`);
+  if (result.status !== 'ok') {
+    return {
+      code: EXIT.differences,
+      lines,
+      problems: [...problems, ...Private.failure(name, old, result).problems]
+    };
+  }
+  const checks = checkSettings(old);
+  const exact = { ...checks, tolerance: EXACT };
+  const outputDifferences = compareCells(
+    comparableCells(old, exact),
+    comparableCells(result.notebook, exact),
+    exact
+  );
+  const session = Private.sessionDifferences(recorded, result);
+  const all = [...differences, ...session, ...outputDifferences.map(formatDifference)];
+  if (all.length === 0) {
+    lines.push(`${name}: identical`);
+    return { code: EXIT.ok, lines, problems, executed };
+  }
+  if (differences.length === 0 && session.length === 0) {
+    const within = compareCells(
+      comparableCells(old, checks),
+      comparableCells(result.notebook, checks),
+      checks
+    );
+    if (within.length === 0) {
+      lines.push(
+        `${name}: identical within the notebook's stated tolerance (relative ${checks.tolerance.relative}, absolute ${checks.tolerance.absolute}); ${outputDifferences.length} value${outputDifferences.length === 1 ? '' : 's'} differ below it`
+      );
+      return { code: EXIT.ok, lines, problems, executed };
+    }
+  }
+  return {
+    code: EXIT.differences,
+    lines,
+    problems: [
+      `${name}: not identical, ${all.length} difference${all.length === 1 ? '' : 's'}:`,
+      ...all.map(d => `  ${d}`)
+    ],
+    executed
+  };
+}
+
+namespace Private {
+  export function usage(message: string): Outcome {
+    return { code: EXIT.usage, lines: [], problems: [message] };
+  }
+
+  export function exists(path: string): boolean {
+    try {
+      readFileSync(join(path, '.'), 'utf8');
+      return true;
+    } catch (error) {
+      return (error as NodeJS.ErrnoException).code === 'EISDIR';
+    }
+  }
+
+  export function withoutOutputs(nb: Notebook): Notebook {
+    return {
+      ...nb,
+      cells: nb.cells.map(c =>
+        c.cell_type === 'code' ? { ...c, outputs: [], execution_count: null } : c
+      )
+    };
+  }
+
+  export async function execute(
+    nb: Notebook,
+    cwd: string,
+    settings: Pick<RunSettings, 'kernel' | 'timeoutCell' | 'timeout'>,
+    name: string,
+    progress: Progress
+  ): Promise<ExecuteResult> {
+    const codeCells = nb.cells.filter(c => c.cell_type === 'code' && joinedText(c.source).trim());
+    let done = 0;
+    return executeNotebook({
+      notebook: nb,
+      cwd,
+      kernel: settings.kernel,
+      timeoutCell: settings.timeoutCell,
+      timeout: settings.timeout,
+      onCell: ({ index, seconds }) => {
+        done += 1;
+        progress(
+          `${name} [${done}/${codeCells.length}] cell ${index + 1} ok (${seconds.toFixed(1)} s)`
+        );
+      }
+    });
+  }
+
+  export function write(nb: Notebook, provenance: Provenance, out: string, name: string): string {
+    mkdirSync(out, { recursive: true });
+    const metadata = { ...nb.metadata };
+    metadata.cryoprotect = {
+      ...(typeof metadata.cryoprotect === 'object' ? metadata.cryoprotect : {}),
+      provenance
+    };
+    const path = join(out, name);
+    writeFileSync(path, notebookText({ ...nb, metadata }));
+    writeFileSync(
+      path.replace(/\.ipynb$/, '') + '.provenance.json',
+      `${JSON.stringify(provenance, null, 2)}\n`
+    );
+    return path;
+  }
+
+  export function failure(
+    name: string,
+    nb: Notebook,
+    result: ExecuteResult
+  ): Pick<Outcome, 'code' | 'problems'> {
+    const where = result.index !== undefined ? ` cell ${result.index + 1}` : '';
+    const source =
+      result.index !== undefined ? joinedText(nb.cells[result.index]?.source).split('\n') : [];
+    const excerpt = source
+      .slice(0, 6)
+      .map(line => `  | ${line}`)
+      .concat(source.length > 6 ? ['  | …'] : []);
+    const kind =
+      result.status === 'timeout'
+        ? 'timed out'
+        : result.status === 'kernel'
+          ? 'stopped: the kernel failed'
+          : 'failed';
+    return {
+      code: result.status === 'timeout' ? EXIT.timeout : EXIT.cellFailed,
+      problems: [`FAILED ${name}:${where} ${kind}: ${(result.message ?? '').trim()}`, ...excerpt]
+    };
+  }
+
+  export function differenceLines(title: string, differences: Difference[]): string[] {
+    const shown = differences.slice(0, 50).map(d => `  ${formatDifference(d)}`);
+    return [
+      title,
+      ...shown,
+      ...(differences.length > shown.length
+        ? [`  … and ${differences.length - shown.length} more`]
+        : [])
+    ];
+  }
+
+  export function provenanceOf(nb: Notebook): Provenance | null {
+    const meta = nb.metadata.cryoprotect as { provenance?: Provenance } | undefined;
+    const p = meta?.provenance;
+    return p && p.format === PROVENANCE_FORMAT && p.environment ? p : null;
+  }
+
+  export function sessionDifferences(recorded: Provenance, result: ExecuteResult): string[] {
+    const was = recorded.kernel?.session;
+    const is = result.kernelReport?.session;
+    if (!was || !is) {
+      return [];
+    }
+    const found: string[] = [];
+    const list = (items: unknown[]) => items.map(i => JSON.stringify(i)).join(', ') || 'none';
+    if (JSON.stringify(was.snapshots) !== JSON.stringify(is.snapshots)) {
+      found.push(`dataset snapshots: ${list(was.snapshots)} recorded, ${list(is.snapshots)} now`);
+    }
+    const models = (m: typeof was.models) =>
+      m.map(x => ({ ...x, name: x.use === 'registered' ? '(registered)' : x.name }));
+    if (
+      JSON.stringify(models(was.models).map(m => [m.use, m.snapshotHash])) !==
+      JSON.stringify(models(is.models).map(m => [m.use, m.snapshotHash]))
+    ) {
+      found.push(`model versions: ${list(was.models)} recorded, ${list(is.models)} now`);
+    }
+    if (JSON.stringify(was.seeds) !== JSON.stringify(is.seeds)) {
+      found.push(`seeds: ${list(was.seeds)} recorded, ${list(is.seeds)} now`);
+    }
+    return found;
+  }
+}
