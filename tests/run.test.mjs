@@ -148,6 +148,28 @@ describe('cryoprotect run and reproduce', () => {
     assert.ok(Date.now() - started < 50_000, 'stopped at the limit, not at the end of the cell');
   });
 
+  it('runs several notebooks at once (--jobs), and a cell tagged raises-exception does not stop the next', async () => {
+    const expected = join(dir, 'expected-error.ipynb');
+    writeFileSync(
+      expected,
+      notebook([
+        { source: "throw new Error('shown on purpose');", tags: ['raises-exception'] },
+        // tslab discards what arrives within 200 ms of an error: the runner waits, so this runs.
+        { source: "console.log('after the error');" }
+      ])
+    );
+    const both = await cli(['run', file, expected, '--jobs', '2', '--out', out]);
+    assert.equal(both.code, 0, `${both.stdout}\n${both.stderr}`);
+    assert.match(both.stdout, /ok analysis\.ipynb/);
+    assert.match(both.stdout, /ok expected-error\.ipynb/);
+    const executed = JSON.parse(readFileSync(join(out, 'expected-error.ipynb'), 'utf8'));
+    assert.match(text(executed.cells[0].outputs.at(-1).text), /shown on purpose/);
+    assert.equal(text(executed.cells[1].outputs[0].text), 'after the error\n');
+    const bad = await cli(['run', file, '--jobs', '0']);
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /--jobs.*expected a whole number from 1 to 16/);
+  });
+
   it('reproduce says identical on a faithful re-run, and names a tampered output and a changed environment', async () => {
     const executed = join(out, 'analysis.ipynb');
     const again = await cli(['run', file, '-p', 'count=3', '--out', out]);
