@@ -9,6 +9,7 @@ import type {
   SimilarityHits,
   SubstructureHits
 } from '@cryoprotect/kernel';
+import { numberFromField } from '../number-field';
 
 /** What the database browser lists. */
 export const RECORD_KINDS = [
@@ -111,14 +112,14 @@ export function buildRequest(
   if (!text) {
     problems.push({ field: 'text', message: 'give a structure (SMILES or InChI) to compare with' });
   }
-  const minSimilarity = Private.number(query.minSimilarity);
+  const minSimilarity = numberFromField(query.minSimilarity);
   if (minSimilarity === null || minSimilarity < 0 || minSimilarity > 1) {
     problems.push({
       field: 'minSimilarity',
       message: `minimum similarity must be a number from 0 to 1 (got "${query.minSimilarity.trim()}")`
     });
   }
-  const k = Private.number(query.topK);
+  const k = numberFromField(query.topK);
   if (k === null || !Number.isInteger(k) || k < 1 || k > 200) {
     problems.push({
       field: 'topK',
@@ -507,15 +508,6 @@ export function pageSummary(
 
 namespace Private {
   export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-  export function number(text: string): number | null {
-    const trimmed = text.trim();
-    if (trimmed === '') {
-      return null;
-    }
-    const value = Number(trimmed);
-    return Number.isFinite(value) ? value : null;
-  }
 
   export function short(id: string): string {
     return id.slice(0, 8);

@@ -1,4 +1,5 @@
 import type { VerificationMeasurementInput } from '@cryoprotect/kernel';
+import { numberFromField } from '../number-field';
 
 /** The fields of the "Record measurement" form, each with a place for its problem. */
 export const MEASUREMENT_FIELDS = [
@@ -62,7 +63,7 @@ export function parseMeasurementForm(
   | { input: VerificationMeasurementInput; problems: [] }
   | { input: null; problems: IFieldProblem[] } {
   const problems: IFieldProblem[] = [];
-  const value = Private.number(form.value);
+  const value = numberFromField(form.value);
   if (form.value.trim() === '') {
     problems.push({ field: 'value', message: 'give the measured value' });
   } else if (value === null) {
@@ -77,7 +78,7 @@ export function parseMeasurementForm(
   }
   let uncertainty: number | undefined;
   if (form.uncertainty.trim() !== '') {
-    const parsed = Private.number(form.uncertainty);
+    const parsed = numberFromField(form.uncertainty);
     if (parsed === null || parsed < 0) {
       problems.push({
         field: 'uncertainty',
@@ -89,7 +90,7 @@ export function parseMeasurementForm(
   }
   let replicates: number | undefined;
   if (form.replicates.trim() !== '') {
-    const parsed = Private.number(form.replicates);
+    const parsed = numberFromField(form.replicates);
     if (parsed === null || !Number.isInteger(parsed) || parsed < 1 || parsed > 100_000) {
       problems.push({
         field: 'replicates',
@@ -118,7 +119,7 @@ export function parseMeasurementForm(
       continue;
     }
     // Numbers stay numbers (temperatureKelvin must be one); anything else is kept as text.
-    conditions[key] = Private.number(text) ?? text;
+    conditions[key] = numberFromField(text) ?? text;
   }
   let performedAt: string | undefined;
   if (form.performedAt.trim() !== '') {
@@ -177,16 +178,4 @@ export function serverFieldProblems(error: unknown): IFieldProblem[] {
     }
     return { field: 'form', message: `${path}: ${message}` };
   });
-}
-
-namespace Private {
-  /** A finite number from text ("1e3", " 2.5 "), or null. */
-  export function number(text: string): number | null {
-    const trimmed = text.trim();
-    if (trimmed === '') {
-      return null;
-    }
-    const value = Number(trimmed);
-    return Number.isFinite(value) ? value : null;
-  }
 }

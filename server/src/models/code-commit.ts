@@ -6,19 +6,18 @@ import { fileURLToPath } from 'node:url';
 const REPOSITORY = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
 /**
- * The commit of the code that trains a model, for the registry: CRYOPROTECT_CODE_COMMIT when the
- * deployment names one (a container has no .git), else HEAD of the git checkout it runs from — but
- * only when that checkout has no uncommitted changes to tracked files, since then HEAD would not
- * describe the code that ran. `reason` says why there is none.
+ * The code a process runs: CRYOPROTECT_CODE_COMMIT when the deployment names one (a container has
+ * no .git), else HEAD of the git checkout it runs from, and whether tracked files were changed
+ * since. `reason` says why there is no commit.
  */
-export function codeCommit(
+export function checkoutState(
   directory: string = REPOSITORY,
   environment: NodeJS.ProcessEnv = process.env
-): { commit: string } | { commit: undefined; reason: string } {
+): { commit: string; modified: boolean } | { commit: undefined; reason: string } {
   const named = environment.CRYOPROTECT_CODE_COMMIT;
   if (named) {
     return /^[0-9a-f]{7,40}$/.test(named)
-      ? { commit: named }
+      ? { commit: named, modified: false }
       : {
           commit: undefined,
           reason: `CRYOPROTECT_CODE_COMMIT "${named}" is not a commit hash (7 to 40 hex digits)`
@@ -38,11 +37,27 @@ export function codeCommit(
       reason: 'not a git checkout and CRYOPROTECT_CODE_COMMIT is not set'
     };
   }
-  if (git(['status', '--porcelain', '--untracked-files=no']) !== '') {
+  return { commit: head, modified: git(['status', '--porcelain', '--untracked-files=no']) !== '' };
+}
+
+/**
+ * The commit of the code that trains a model, for the registry: the checkout's (see
+ * checkoutState) — but only when it has no uncommitted changes to tracked files, since then HEAD
+ * would not describe the code that ran.
+ */
+export function codeCommit(
+  directory: string = REPOSITORY,
+  environment: NodeJS.ProcessEnv = process.env
+): { commit: string } | { commit: undefined; reason: string } {
+  const state = checkoutState(directory, environment);
+  if (state.commit === undefined) {
+    return state;
+  }
+  if (state.modified) {
     return {
       commit: undefined,
-      reason: `the checkout has uncommitted changes, so HEAD ${head.slice(0, 12)} does not describe the code`
+      reason: `the checkout has uncommitted changes, so HEAD ${state.commit.slice(0, 12)} does not describe the code`
     };
   }
-  return { commit: head };
+  return { commit: state.commit };
 }

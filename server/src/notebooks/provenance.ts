@@ -1,8 +1,8 @@
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join, relative } from 'node:path';
 import { PROJECT_ROOT } from '../lab.js';
+import { checkoutState } from '../models/code-commit.js';
 import { joinedText, type Notebook } from './notebook.js';
 import { INJECTED_TAG } from './parameters.js';
 
@@ -185,19 +185,9 @@ namespace Private {
   }
 
   export function code(root: string): Environment['code'] {
-    const git = (args: string[]) =>
-      execFileSync('git', ['-C', root, ...args], {
-        encoding: 'utf8',
-        stdio: ['ignore', 'pipe', 'ignore']
-      }).trim();
-    try {
-      const commit = git(['rev-parse', 'HEAD']);
-      return { commit, modified: git(['status', '--porcelain', '--untracked-files=no']) !== '' };
-    } catch {
-      const named = process.env.CRYOPROTECT_CODE_COMMIT;
-      return named && /^[0-9a-f]{7,40}$/.test(named)
-        ? { commit: named, modified: false }
-        : { commit: null, modified: false, reason: 'not a git checkout' };
-    }
+    const state = checkoutState(root);
+    return state.commit === undefined
+      ? { commit: null, modified: false, reason: state.reason }
+      : { commit: state.commit, modified: state.modified };
   }
 }

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import {
   checkSettings,
@@ -103,22 +103,14 @@ export async function runNotebook(
     throw error;
   }
   const started = new Date();
-  const result = await Private.execute(prepared, dirname(resolve(file)), settings, name, progress);
-  const finished = new Date();
-  const provenance: Provenance = {
-    format: PROVENANCE_FORMAT,
-    notebook: projectPath(resolve(file)),
-    directory: projectPath(dirname(resolve(file))),
-    sourceSha256: sourceSha256(nb),
-    parameters: { given, defaults },
-    started: started.toISOString(),
-    finished: finished.toISOString(),
-    seconds: Math.round((finished.getTime() - started.getTime()) / 100) / 10,
-    environment: currentEnvironment(),
-    kernel: result.kernelReport,
-    ...(result.kernelProblem ? { kernelProblem: result.kernelProblem } : {}),
-    cellSeconds: Object.fromEntries([...result.cellSeconds].map(([i, s]) => [String(i + 1), s]))
-  };
+  const directory = dirname(resolve(file));
+  const result = await Private.execute(prepared, directory, settings, name, progress);
+  const provenance = Private.provenance(
+    { notebook: resolve(file), directory, sourceSha256: sourceSha256(nb) },
+    { given, defaults },
+    started,
+    result
+  );
   const executed = Private.write(result.notebook, provenance, settings.out, name);
   const outcome: Outcome = { code: EXIT.ok, lines: [], problems: [], executed };
   if (result.status !== 'ok') {
@@ -248,18 +240,26 @@ export async function reproduceNotebook(
       `the injected parameters ${JSON.stringify(injected)} are not the recorded ones ${JSON.stringify(recorded.parameters.given)}`
     );
   }
-  const directory = resolveProjectPath(recorded.directory);
-  const rerunSettings = { ...settings, check: false, updateExpected: false, parameters: [] };
+  const recordedDirectory = resolveProjectPath(recorded.directory);
+  const directory = Private.isDirectory(recordedDirectory)
+    ? recordedDirectory
+    : dirname(resolve(file));
+  const started = new Date();
   const result = await Private.execute(
     Private.withoutOutputs(old),
-    Private.exists(directory) ? directory : dirname(resolve(file)),
-    rerunSettings,
+    directory,
+    settings,
     name,
     progress
   );
   const executed = Private.write(
     result.notebook,
-    { ...recorded, kernel: result.kernelReport, started: '', finished: '' },
+    Private.provenance(
+      { notebook: resolve(file), directory, sourceSha256: sourceSha256(old) },
+      recorded.parameters,
+      started,
+      result
+    ),
     settings.out,
     name
   );
@@ -313,13 +313,36 @@ namespace Private {
     return { code: EXIT.usage, lines: [], problems: [message] };
   }
 
-  export function exists(path: string): boolean {
+  export function isDirectory(path: string): boolean {
     try {
-      readFileSync(join(path, '.'), 'utf8');
-      return true;
-    } catch (error) {
-      return (error as NodeJS.ErrnoException).code === 'EISDIR';
+      return statSync(path).isDirectory();
+    } catch {
+      return false;
     }
+  }
+
+  /** The provenance of a run that started at `started` and gave `result`. */
+  export function provenance(
+    where: { notebook: string; directory: string; sourceSha256: string },
+    parameters: Provenance['parameters'],
+    started: Date,
+    result: ExecuteResult
+  ): Provenance {
+    const finished = new Date();
+    return {
+      format: PROVENANCE_FORMAT,
+      notebook: projectPath(where.notebook),
+      directory: projectPath(where.directory),
+      sourceSha256: where.sourceSha256,
+      parameters,
+      started: started.toISOString(),
+      finished: finished.toISOString(),
+      seconds: Math.round((finished.getTime() - started.getTime()) / 100) / 10,
+      environment: currentEnvironment(),
+      kernel: result.kernelReport,
+      ...(result.kernelProblem ? { kernelProblem: result.kernelProblem } : {}),
+      cellSeconds: Object.fromEntries([...result.cellSeconds].map(([i, s]) => [String(i + 1), s]))
+    };
   }
 
   export function withoutOutputs(nb: Notebook): Notebook {
@@ -423,12 +446,13 @@ namespace Private {
     if (JSON.stringify(was.snapshots) !== JSON.stringify(is.snapshots)) {
       found.push(`dataset snapshots: ${list(was.snapshots)} recorded, ${list(is.snapshots)} now`);
     }
+    // A version registered by the run is numbered anew by the server each time: its name and
+    // snapshot must agree; a version loaded must be the very one.
     const models = (m: typeof was.models) =>
-      m.map(x => ({ ...x, name: x.use === 'registered' ? '(registered)' : x.name }));
-    if (
-      JSON.stringify(models(was.models).map(m => [m.use, m.snapshotHash])) !==
-      JSON.stringify(models(is.models).map(m => [m.use, m.snapshotHash]))
-    ) {
+      JSON.stringify(
+        m.map(x => [x.use, x.use === 'loaded' ? `${x.name}@${x.version}` : x.name, x.snapshotHash])
+      );
+    if (models(was.models) !== models(is.models)) {
       found.push(`model versions: ${list(was.models)} recorded, ${list(is.models)} now`);
     }
     if (JSON.stringify(was.seeds) !== JSON.stringify(is.seeds)) {

@@ -5,6 +5,7 @@ import {
   call,
   createWorld,
   insertMeasurement,
+  registerTestModel,
   type User,
   type World
 } from '../testing/model-world.js';
@@ -105,26 +106,8 @@ for (const target of databaseTargets()) {
         viewer: w.viewer,
         outsider: w.outsider
       };
-      const dataset = (await call(w, w.owner, 'POST', '/api/datasets', { name: 'd' })).json();
-      const snapshot = (
-        await call(w, w.owner, 'POST', `/api/datasets/${dataset.id}/snapshots`, {
-          columns: [{ name: 'x', type: 'number' }],
-          rows: [[1]]
-        })
-      ).json();
       // Private to its owner: the assignee matches measurements to it through the prediction.
-      modelVersionId = (
-        await call(w, w.owner, 'POST', '/api/models', {
-          name: 'tg-loop',
-          snapshotId: snapshot.id,
-          targetPropertyType: 'glass_transition',
-          learner: 'ridge',
-          featurizerVersion: 'f1',
-          kernelVersion: '0.1.0',
-          rdkitVersion: 'r1',
-          seed: 1
-        })
-      ).json().id;
+      modelVersionId = (await registerTestModel(w, w.owner, 'tg-loop')).id;
       predictionId = (
         await call(w, w.owner, 'POST', '/api/predictions', {
           modelVersionId,
@@ -566,25 +549,7 @@ for (const target of databaseTargets()) {
 
     it('reports the real coverage of a model version, one result per prediction', async () => {
       // A model version of its own, so that no other test's results count here.
-      const dataset = (await call(w, people.owner, 'POST', '/api/datasets', { name: 'c' })).json();
-      const snapshot = (
-        await call(w, people.owner, 'POST', `/api/datasets/${dataset.id}/snapshots`, {
-          columns: [{ name: 'x', type: 'number' }],
-          rows: [[3]]
-        })
-      ).json();
-      const version = (
-        await call(w, people.owner, 'POST', '/api/models', {
-          name: 'tg-coverage',
-          snapshotId: snapshot.id,
-          targetPropertyType: 'glass_transition',
-          learner: 'ridge',
-          featurizerVersion: 'f1',
-          kernelVersion: '0.1.0',
-          rdkitVersion: 'r1',
-          seed: 1
-        })
-      ).json();
+      const version = await registerTestModel(w, people.owner, 'tg-coverage');
       const [first, second] = (
         await call(w, people.owner, 'POST', '/api/predictions', {
           modelVersionId: version.id,
@@ -649,25 +614,7 @@ for (const target of databaseTargets()) {
 
 /** A private prediction of `user`'s own private model (for rows another user must not reach). */
 async function outsiderPrediction(w: World, user: User, moleculeId: string): Promise<string> {
-  const dataset = (await call(w, user, 'POST', '/api/datasets', { name: 'mine' })).json();
-  const snapshot = (
-    await call(w, user, 'POST', `/api/datasets/${dataset.id}/snapshots`, {
-      columns: [{ name: 'x', type: 'number' }],
-      rows: [[2]]
-    })
-  ).json();
-  const model = (
-    await call(w, user, 'POST', '/api/models', {
-      name: 'secret',
-      snapshotId: snapshot.id,
-      targetPropertyType: 'glass_transition',
-      learner: 'ridge',
-      featurizerVersion: 'f1',
-      kernelVersion: '0.1.0',
-      rdkitVersion: 'r1',
-      seed: 1
-    })
-  ).json();
+  const model = await registerTestModel(w, user, 'secret');
   const created = await call(w, user, 'POST', '/api/predictions', {
     modelVersionId: model.id,
     items: [{ moleculeId, value: 190 }]

@@ -11,6 +11,7 @@ import {
   call,
   createWorld,
   insertMeasurement,
+  registerTestModel,
   type User,
   type Vis,
   type World
@@ -52,26 +53,7 @@ for (const target of databaseTargets()) {
 
     before(async () => {
       w = await createWorld(target);
-      const dataset = (await call(w, w.owner, 'POST', '/api/datasets', { name: 'd' })).json();
-      const snapshot = (
-        await call(w, w.owner, 'POST', `/api/datasets/${dataset.id}/snapshots`, {
-          columns: [{ name: 'x', type: 'number' }],
-          rows: [[1]]
-        })
-      ).json();
-      const model = (
-        await call(w, w.owner, 'POST', '/api/models', {
-          name: 'tg',
-          snapshotId: snapshot.id,
-          targetPropertyType: 'glass_transition',
-          learner: 'ridge',
-          featurizerVersion: 'f1',
-          kernelVersion: '0.1.0',
-          rdkitVersion: 'r1',
-          seed: 1,
-          ...shared()
-        })
-      ).json();
+      const model = await registerTestModel(w, w.owner, 'tg', shared());
       predictionId = (
         await call(w, w.owner, 'POST', '/api/predictions', {
           modelVersionId: model.id,

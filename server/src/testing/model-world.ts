@@ -190,3 +190,38 @@ export async function assertReadMatrix(
     }
   }
 }
+
+/**
+ * A model version of `user` named `name` that predicts glass_transition, registered over a
+ * one-row snapshot of its own (the routes under test need a version, not a trained model);
+ * `extra` sets its sharing. Resolves with the version as the API answers it.
+ */
+export async function registerTestModel(
+  world: World,
+  user: User,
+  name: string,
+  extra: object = {}
+): Promise<{ id: string; name: string; version: number }> {
+  const dataset = (await call(world, user, 'POST', '/api/datasets', { name })).json();
+  const snapshot = (
+    await call(world, user, 'POST', `/api/datasets/${dataset.id}/snapshots`, {
+      columns: [{ name: 'x', type: 'number' }],
+      rows: [[1]]
+    })
+  ).json();
+  const registered = await call(world, user, 'POST', '/api/models', {
+    name,
+    snapshotId: snapshot.id,
+    targetPropertyType: 'glass_transition',
+    learner: 'ridge',
+    featurizerVersion: 'f1',
+    kernelVersion: '0.1.0',
+    rdkitVersion: 'r1',
+    seed: 1,
+    ...extra
+  });
+  if (registered.statusCode !== 201) {
+    throw new Error(`registering model ${name}: ${registered.statusCode} ${registered.body}`);
+  }
+  return registered.json();
+}
