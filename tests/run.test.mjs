@@ -109,6 +109,21 @@ describe('cryoprotect run and reproduce', () => {
     const typed = await cli(['run', file, '--params-file', file2, '--out', out]);
     assert.equal(typed.code, 2);
     assert.match(typed.stderr, /parameter count: expected a number, got "3"/);
+    const badCheck = join(dir, 'bad-check.ipynb');
+    writeFileSync(
+      badCheck,
+      JSON.stringify({
+        ...JSON.parse(ANALYSIS),
+        metadata: { cryoprotect: { check: { tolerance: { relative: 'loose' } } } }
+      })
+    );
+    const refusedCheck = await cli(['run', badCheck, '--check', '--out', out]);
+    assert.equal(refusedCheck.code, 2, refusedCheck.stderr);
+    assert.match(
+      refusedCheck.stderr,
+      /metadata\.cryoprotect\.check\.tolerance\.relative: expected a number ≥ 0/
+    );
+    assert.doesNotMatch(refusedCheck.stdout, /cell 1 ok/);
     const missing = await cli(['run', join(dir, 'nope.ipynb'), '--out', out]);
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /nope\.ipynb: cannot be read \(ENOENT\)/);

@@ -86,7 +86,8 @@ export async function runNotebook(
   try {
     nb = readNotebook(file);
     if (settings.check || settings.updateExpected) {
-      checkSettings(nb);
+      // Bad check metadata (notebook or cell) is refused before the run, not after it.
+      comparableCells(nb, checkSettings(nb));
     }
     const cell = findParameterCell(nb);
     const values = resolveParameters(cell, settings.parameters);
@@ -97,7 +98,7 @@ export async function runNotebook(
     if (error instanceof ParameterError || error instanceof NotebookFormatError) {
       return Private.usage(`${name}: ${error.message.replace(`${file}: `, '')}`);
     }
-    if (error instanceof Error && error.message.startsWith('metadata.')) {
+    if (error instanceof Error && error.message.includes('metadata.cryoprotect.check')) {
       return Private.usage(`${name}: ${error.message}`);
     }
     throw error;
