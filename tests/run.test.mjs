@@ -62,6 +62,11 @@ describe('cryoprotect run and reproduce', () => {
     const executed = JSON.parse(readFileSync(join(out, 'analysis.ipynb'), 'utf8'));
     // The injected cell after the parameters, and the output it changed.
     assert.deepEqual(executed.cells[1].metadata.tags, ['injected-parameters']);
+    // Numbered as Run All numbers them, so the notebook and its HTML show that it ran.
+    assert.deepEqual(
+      executed.cells.map(c => c.execution_count),
+      [1, 2, 3, 4]
+    );
     assert.equal(text(executed.cells[2].outputs[0].text), '3 × glycerol: 276.282 g/mol\n');
     const provenance = JSON.parse(readFileSync(join(out, 'analysis.provenance.json'), 'utf8'));
     assert.deepEqual(executed.metadata.cryoprotect.provenance, provenance);

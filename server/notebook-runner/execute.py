@@ -81,7 +81,7 @@ def main():
     end = {"status": "ok"}
     try:
         with client.setup_kernel():
-            for index in code_cells:
+            for ordinal, index in enumerate(code_cells, start=1):
                 cell = nb.cells[index]
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
@@ -90,7 +90,9 @@ def main():
                 client.timeout = max(1, int(min(args.timeout_cell, remaining)))
                 started = time.monotonic()
                 try:
-                    client.execute_cell(cell, index)
+                    # Numbered as Run All would number them (tslab's replies carry no count),
+                    # so the executed notebook and its HTML show In [1], In [2], …
+                    client.execute_cell(cell, index, execution_count=ordinal)
                 except CellTimeoutError:
                     whole = remaining < args.timeout_cell
                     end = {
