@@ -81,7 +81,13 @@ describe('cryoprotect run and reproduce', () => {
     // What the kernel used, from the kernel itself.
     assert.match(provenance.kernel.rdkit, /^\d{4}\.\d{2}/);
     assert.equal(provenance.kernel.node, process.version);
-    assert.deepEqual(provenance.kernel.session, { snapshots: [], models: [], seeds: [] });
+    assert.deepEqual(provenance.kernel.session, {
+      files: [],
+      snapshots: [],
+      models: [],
+      seeds: [],
+      citations: []
+    });
     assert.ok(Date.parse(provenance.finished) >= Date.parse(provenance.started));
     assert.deepEqual(Object.keys(provenance.cellSeconds), ['1', '2', '3', '4']);
   });

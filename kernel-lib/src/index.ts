@@ -1,6 +1,7 @@
 export { KERNEL_VERSION } from './version';
 export { yieldToEventLoop } from './scheduling';
 export * from './provenance';
+export * from './citations';
 export * from './chemistry';
 export { liquidDensity, OutOfRangeError } from './properties/density';
 export type {

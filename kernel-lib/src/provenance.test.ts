@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
+  recordCitations,
   recordModelUse,
   recordSeedUse,
   recordSnapshotUse,
@@ -20,7 +21,14 @@ describe('session provenance', () => {
     recordModelUse({ name: 'tg', version: 1, use: 'registered', snapshotHash: hash });
     recordModelUse({ name: 'tg', version: 1, use: 'loaded', snapshotHash: hash });
     recordModelUse({ name: 'tg', version: 1, use: 'loaded', snapshotHash: hash });
+    recordCitations([
+      { citation: 'Gordon M, Taylor JS (1952)', doi: '10.1002/jctb.5010020901', usedFor: 'Tg' },
+      { citation: 'Gordon M, Taylor JS (1952)', usedFor: 'Tg again' }
+    ]);
     const seen = sessionProvenance();
+    assert.deepEqual(seen.citations, [
+      { citation: 'Gordon M, Taylor JS (1952)', doi: '10.1002/jctb.5010020901', usedFor: 'Tg' }
+    ]);
     assert.deepEqual(seen.snapshots, [{ hash, rows: 40, source: 'tg.csv' }]);
     assert.deepEqual(
       seen.seeds.map(s => s.seed),
@@ -34,6 +42,12 @@ describe('session provenance', () => {
     seen.snapshots.length = 0;
     assert.equal(sessionProvenance().snapshots.length, 1);
     resetSessionProvenance();
-    assert.deepEqual(sessionProvenance(), { snapshots: [], models: [], seeds: [] });
+    assert.deepEqual(sessionProvenance(), {
+      files: [],
+      snapshots: [],
+      models: [],
+      seeds: [],
+      citations: []
+    });
   });
 });

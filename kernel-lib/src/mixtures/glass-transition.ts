@@ -1,3 +1,4 @@
+import { cited } from '../provenance';
 import { z } from 'zod';
 import { getIdentityWith } from '../chemistry/identity';
 import { loadRDKit, type RDKitModule } from '../chemistry/rdkit';
@@ -345,7 +346,7 @@ export function glassTransitionFox(
   });
   const { soluteMassFraction: ws, waterMassFraction: ww, soluteTg, waterTg } = parameters;
   const value = 1 / (ws / soluteTg.kelvin + ww / waterTg.kelvin);
-  return {
+  return cited({
     property: 'glass transition temperature',
     value,
     unit: 'K',
@@ -358,7 +359,7 @@ export function glassTransitionFox(
       'The Fox equation has no adjustable constant (it is Gordon-Taylor with k = Tg_s/Tg_w); it ignores the densities and specific interactions of the components.'
     ],
     notes: commonNotes(resolved, soluteTg, waterTg)
-  };
+  });
 }
 
 /**
@@ -426,7 +427,7 @@ export function glassTransitionGordonTaylorWith(
     );
   }
   const value = (ws * soluteTg.kelvin + gt.k * ww * waterTg.kelvin) / (ws + gt.k * ww);
-  return {
+  return cited({
     property: 'glass transition temperature',
     value,
     unit: 'K',
@@ -436,7 +437,7 @@ export function glassTransitionGordonTaylorWith(
     sources: [...sources, ...tgCitations(soluteTg, waterTg)],
     limits,
     notes: commonNotes(resolved, soluteTg, waterTg)
-  };
+  });
 }
 
 /** Async variant of `glassTransitionGordonTaylorWith` that loads RDKit when it is needed. */

@@ -1,3 +1,4 @@
+import { cited } from '../provenance';
 import type { ComponentRole } from '../reference/cryoprotectants';
 import { composition, findComponent, type Composition, type SolutionDensity } from './composition';
 import { MixtureError, PER_VOLUME_UNITS, type CompositionOptions, type Mixture } from './types';
@@ -97,7 +98,7 @@ export function totalSoluteMolality(
     role: c.role,
     amount: c.molality
   }));
-  return {
+  return cited({
     property: 'total solute molality',
     value: sumCanonical(result, c => c.molality),
     unit: 'mol/kg',
@@ -114,7 +115,7 @@ export function totalSoluteMolality(
       COMPOSITION_LIMIT
     ],
     notes: result.notes
-  };
+  });
 }
 
 /** Total solute molarity: sum of the molarities of all components, mol per L of solution. */
@@ -135,7 +136,7 @@ export function totalSoluteMolarity(
     role: c.role,
     amount: c.molarity as number
   }));
-  return {
+  return cited({
     property: 'total solute molarity',
     value: sumCanonical(result, c => c.molarity as number),
     unit: 'mol/L',
@@ -159,7 +160,7 @@ export function totalSoluteMolarity(
       'Molarity depends on temperature through the solution density.'
     ],
     notes: result.notes
-  };
+  });
 }
 
 /** Net formal charge written in a SMILES string (bracket atoms only carry charges). */
@@ -239,7 +240,7 @@ export function osmolality(
     };
   });
   const byIndex = new Map(components.map(c => [c.index, c.osmolality]));
-  return {
+  return cited({
     property: 'osmolality',
     value: sumCanonical(result, c => byIndex.get(c.index) as number),
     unit: 'osmol/kg',
@@ -259,7 +260,7 @@ export function osmolality(
       COMPOSITION_LIMIT
     ],
     notes: result.notes
-  };
+  });
 }
 
 /** Sum over components in a fixed (name) order, so that listing order never changes the total. */

@@ -14,7 +14,8 @@ import { makeLearner } from './learner-registry';
 import { trainAndValidate, type TrainedModel } from './pipeline';
 import type { FeatureSet, Learner } from './types';
 import { conformalMinimumSize } from './validation';
-import { recordSeedUse, recordSnapshotUse } from '../provenance';
+import { learnerCitations, METHOD_CITATIONS } from '../citations';
+import { recordCitations, recordSeedUse, recordSnapshotUse } from '../provenance';
 
 /**
  * Training with the settings a model file records, from rows however they arrived: a CSV's text
@@ -259,6 +260,14 @@ export async function trainFromRows(
     purpose: `${settings.learner} training, ${settings.folds}-fold cross-validation`,
     seed: settings.seed
   });
+  recordCitations([
+    METHOD_CITATIONS.rdkit,
+    ...(settings.featurizer.morgan ? [METHOD_CITATIONS.morgan] : []),
+    ...learnerCitations(settings.learner),
+    ...(model.importance ? [METHOD_CITATIONS['random-forest']] : []),
+    METHOD_CITATIONS.conformal,
+    METHOD_CITATIONS.bootstrap
+  ]);
   return {
     model,
     learner,

@@ -12,7 +12,7 @@ import { useNodeTensorFlowBackends } from './tensorflow';
 export { clientFromEnvironment } from './client';
 export { WORKER_THRESHOLD, describeRows } from './describe';
 export type { DescribeOptions } from './describe';
-export { readCsvFile, readStructures } from './files';
+export { readCsvFile, readDataFile, readStructures } from './files';
 export {
   openModel,
   predictCsv,

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { CryoProtectClient } from '../api/client';
 import type { ModelVersion } from '../api/models';
@@ -13,6 +13,7 @@ import { predictCsvText, type Predictions } from '../models/predict';
 import { trainFromCsvText, type TrainingOptions, type TrainResult } from '../models/training';
 import { loadRegisteredModel, parseModelReference } from '../models/workflow';
 import { clientFromEnvironment } from './client';
+import { readDataFile } from './files';
 
 /** Model files on disk: the CSV a model trains on or predicts, and the model directory. */
 
@@ -24,7 +25,7 @@ export interface TrainCsvOptions extends TrainingOptions {
 /** Train on a CSV file (see trainFromCsvText); the result's `options.data` is the file's path. */
 export async function trainFromCsv(options: TrainCsvOptions): Promise<TrainResult> {
   const { data, ...settings } = options;
-  return trainFromCsvText(readFileSync(data, 'utf8'), { ...settings, source: data });
+  return trainFromCsvText(readDataFile(data), { ...settings, source: data });
 }
 
 /** Write the model directory (model.json, oof.csv, report.json, plots/) and return model.json's content. */
@@ -43,7 +44,7 @@ export function readModelDirectory(modelDir: string): SavedModel {
   const file = join(modelDir, 'model.json');
   let json: unknown;
   try {
-    json = JSON.parse(readFileSync(file, 'utf8'));
+    json = JSON.parse(readDataFile(file));
   } catch (error) {
     const reason =
       (error as NodeJS.ErrnoException).code === 'ENOENT'
@@ -64,7 +65,7 @@ export async function predictCsv(
   options: { smilesColumn?: string; mixtureColumn?: string } = {}
 ): Promise<Predictions> {
   const saved = typeof model === 'string' ? readModelDirectory(model) : model;
-  return predictCsvText(saved, readFileSync(input, 'utf8'), options);
+  return predictCsvText(saved, readDataFile(input), options);
 }
 
 /**

@@ -102,7 +102,10 @@ export function addNotebookCommands(program: Command, io: CommandIO): void {
     .description(
       'Re-run a notebook executed by "cryoprotect run" with its recorded parameters and say "identical" (every output the same) or the differences; refuses when RDKit, TensorFlow.js, tslab, the kernel library or Node differ from the recorded ones'
     )
-    .argument('<executed>', 'an executed notebook (its provenance is in its metadata)')
+    .argument(
+      '<executed>',
+      'an executed notebook (its provenance is in its metadata), or a bundle from "cryoprotect export" (folder or .zip)'
+    )
     .option('--out <dir>', 'where the re-run notebook goes', '.cryoprotect/reproduced')
     .addOption(
       new Option('--timeout-cell <seconds>', 'limit per cell')
@@ -125,10 +128,31 @@ export function addNotebookCommands(program: Command, io: CommandIO): void {
         options: { out: string; timeoutCell: number; timeout: number; kernel: string }
       ) => {
         const { reproduceNotebook } = await import('./run.js');
-        const outcome = await reproduceNotebook(executed, options, line => io.out.say(line));
+        const { isBundle, reproduceBundle } = await import('./bundle.js');
+        const progress = (line: string) => io.out.say(line);
+        const outcome = isBundle(executed)
+          ? await reproduceBundle(executed, options, progress)
+          : await reproduceNotebook(executed, options, progress);
         process.exitCode = Private.report([outcome], io);
       }
     );
+
+  program
+    .command('export')
+    .description(
+      'Write an executed notebook as a bundle a journal can archive: the notebook and its static HTML, its provenance, the data files it read with their licences, the citations of data and methods (CSL-JSON, BibTeX), the lockfiles, the source of the commit that ran, and a README on reproducing it'
+    )
+    .argument('<executed>', 'a notebook executed by "cryoprotect run"')
+    .requiredOption('--out <dir|file.zip>', 'a new (or empty) folder, or a .zip file')
+    .addHelpText(
+      'after',
+      `\nReproduce a bundle: cryoprotect reproduce BUNDLE (the folder or the .zip).\nExit codes: ${EXIT.ok} written; ${EXIT.usage} not an executed notebook, or a file it read is outside the project, changed since the run or gone.`
+    )
+    .action(async (executed: string, options: { out: string }) => {
+      const { exportNotebook } = await import('./bundle.js');
+      const outcome = await exportNotebook(executed, options, line => io.out.say(line));
+      process.exitCode = Private.report([outcome], io);
+    });
 }
 
 namespace Private {

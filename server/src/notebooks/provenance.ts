@@ -44,9 +44,19 @@ export interface KernelReport {
   tensorflow: { backend: string; tfjsVersion: string } | null;
   node: string;
   session: {
+    /** Files read through kernel-lib's readers; paths relative to the run's root when inside it. */
+    files?: { path: string; sha256: string; bytes: number }[];
     snapshots: { hash: string; rows: number; source: string }[];
     models: { name: string; version: number; use: string; snapshotHash: string }[];
     seeds: { purpose: string; seed: number }[];
+    /** Publications behind the methods and values computed with (kernel-lib's citations). */
+    citations?: {
+      key?: string;
+      citation: string;
+      doi?: string;
+      url?: string;
+      usedFor: string;
+    }[];
   };
 }
 
@@ -70,14 +80,24 @@ export interface Provenance {
   cellSeconds: Record<string, number>;
 }
 
-/** Where a path is, relative to the project root when inside it (no machine path in a bundle). */
-export function projectPath(path: string): string {
-  const inside = relative(PROJECT_ROOT, path);
+/**
+ * Where a path is, relative to the run's root (the project, or a bundle reproduced) when inside
+ * it: no machine path in a provenance that travels.
+ */
+export function projectPath(path: string, root: string = PROJECT_ROOT): string {
+  const inside = relative(root, path);
   return inside.startsWith('..') || isAbsolute(inside) ? path : inside;
 }
 
-export function resolveProjectPath(path: string): string {
-  return isAbsolute(path) ? path : join(PROJECT_ROOT, path);
+export function resolveProjectPath(path: string, root: string = PROJECT_ROOT): string {
+  return isAbsolute(path) ? path : join(root, path);
+}
+
+/** The provenance `cryoprotect run` put in an executed notebook's metadata, if any. */
+export function provenanceOf(nb: Notebook): Provenance | null {
+  const meta = nb.metadata.cryoprotect as { provenance?: Provenance } | undefined;
+  const p = meta?.provenance;
+  return p && p.format === PROVENANCE_FORMAT && p.environment ? p : null;
 }
 
 /** SHA-256 of the cells' types and sources, the injected parameters cell left out. */

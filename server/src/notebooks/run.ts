@@ -9,6 +9,7 @@ import {
   type ComparableCell,
   type Difference
 } from './compare.js';
+import { PROJECT_ROOT } from '../lab.js';
 import { executeNotebook, type ExecuteResult } from './execute.js';
 import { EXIT } from './exit-codes.js';
 import {
@@ -31,6 +32,7 @@ import {
   currentEnvironment,
   projectPath,
   PROVENANCE_FORMAT,
+  provenanceOf,
   resolveProjectPath,
   sourceSha256,
   type Provenance
@@ -107,7 +109,7 @@ export async function runNotebook(
   const directory = dirname(resolve(file));
   const result = await Private.execute(prepared, directory, settings, name, progress);
   const provenance = Private.provenance(
-    { notebook: resolve(file), directory, sourceSha256: sourceSha256(nb) },
+    { notebook: resolve(file), directory, sourceSha256: sourceSha256(nb), root: PROJECT_ROOT },
     { given, defaults },
     started,
     result
@@ -182,6 +184,11 @@ export interface ReproduceSettings {
   timeoutCell: number;
   timeout: number;
   kernel: string;
+  /**
+   * What the recorded paths are relative to: the project (default), or the folder a bundle was
+   * unpacked in (see bundle.ts).
+   */
+  root?: string;
 }
 
 /**
@@ -202,7 +209,8 @@ export async function reproduceNotebook(
   } catch (error) {
     return Private.usage((error as Error).message);
   }
-  const recorded = Private.provenanceOf(old);
+  const root = settings.root ?? PROJECT_ROOT;
+  const recorded = provenanceOf(old);
   if (!recorded) {
     return Private.usage(
       `${name}: no provenance in its metadata (metadata.cryoprotect.provenance); reproduce takes a notebook executed by cryoprotect run`
@@ -241,7 +249,7 @@ export async function reproduceNotebook(
       `the injected parameters ${JSON.stringify(injected)} are not the recorded ones ${JSON.stringify(recorded.parameters.given)}`
     );
   }
-  const recordedDirectory = resolveProjectPath(recorded.directory);
+  const recordedDirectory = resolveProjectPath(recorded.directory, root);
   const directory = Private.isDirectory(recordedDirectory)
     ? recordedDirectory
     : dirname(resolve(file));
@@ -253,17 +261,13 @@ export async function reproduceNotebook(
     name,
     progress
   );
-  const executed = Private.write(
-    result.notebook,
-    Private.provenance(
-      { notebook: resolve(file), directory, sourceSha256: sourceSha256(old) },
-      recorded.parameters,
-      started,
-      result
-    ),
-    settings.out,
-    name
+  const rerun = Private.provenance(
+    { notebook: resolve(file), directory, sourceSha256: sourceSha256(old), root },
+    recorded.parameters,
+    started,
+    result
   );
+  const executed = Private.write(result.notebook, rerun, settings.out, name);
   lines.push(`${name}: re-run written to ${executed}`);
   if (result.status !== 'ok') {
     return {
@@ -279,7 +283,7 @@ export async function reproduceNotebook(
     comparableCells(result.notebook, exact),
     exact
   );
-  const session = Private.sessionDifferences(recorded, result);
+  const session = Private.sessionDifferences(recorded, rerun);
   const all = [...differences, ...session, ...outputDifferences.map(formatDifference)];
   if (all.length === 0) {
     lines.push(`${name}: identical`);
@@ -324,23 +328,28 @@ namespace Private {
 
   /** The provenance of a run that started at `started` and gave `result`. */
   export function provenance(
-    where: { notebook: string; directory: string; sourceSha256: string },
+    where: { notebook: string; directory: string; sourceSha256: string; root: string },
     parameters: Provenance['parameters'],
     started: Date,
     result: ExecuteResult
   ): Provenance {
     const finished = new Date();
+    const report = result.kernelReport;
+    const files = report?.session.files?.map(f => ({
+      ...f,
+      path: projectPath(f.path, where.root)
+    }));
     return {
       format: PROVENANCE_FORMAT,
-      notebook: projectPath(where.notebook),
-      directory: projectPath(where.directory),
+      notebook: projectPath(where.notebook, where.root),
+      directory: projectPath(where.directory, where.root),
       sourceSha256: where.sourceSha256,
       parameters,
       started: started.toISOString(),
       finished: finished.toISOString(),
       seconds: Math.round((finished.getTime() - started.getTime()) / 100) / 10,
       environment: currentEnvironment(),
-      kernel: result.kernelReport,
+      kernel: report && files ? { ...report, session: { ...report.session, files } } : report,
       ...(result.kernelProblem ? { kernelProblem: result.kernelProblem } : {}),
       cellSeconds: Object.fromEntries([...result.cellSeconds].map(([i, s]) => [String(i + 1), s]))
     };
@@ -430,20 +439,21 @@ namespace Private {
     ];
   }
 
-  export function provenanceOf(nb: Notebook): Provenance | null {
-    const meta = nb.metadata.cryoprotect as { provenance?: Provenance } | undefined;
-    const p = meta?.provenance;
-    return p && p.format === PROVENANCE_FORMAT && p.environment ? p : null;
-  }
-
-  export function sessionDifferences(recorded: Provenance, result: ExecuteResult): string[] {
+  export function sessionDifferences(recorded: Provenance, rerun: Provenance): string[] {
     const was = recorded.kernel?.session;
-    const is = result.kernelReport?.session;
+    const is = rerun.kernel?.session;
     if (!was || !is) {
       return [];
     }
     const found: string[] = [];
     const list = (items: unknown[]) => items.map(i => JSON.stringify(i)).join(', ') || 'none';
+    const files = (f: typeof was.files) =>
+      (f ?? []).map(x => `${x.path} (sha256 ${x.sha256.slice(0, 12)})`);
+    if (JSON.stringify(files(was.files)) !== JSON.stringify(files(is.files))) {
+      found.push(
+        `files read: ${files(was.files).join(', ') || 'none'} recorded, ${files(is.files).join(', ') || 'none'} now`
+      );
+    }
     if (JSON.stringify(was.snapshots) !== JSON.stringify(is.snapshots)) {
       found.push(`dataset snapshots: ${list(was.snapshots)} recorded, ${list(is.snapshots)} now`);
     }

@@ -1,0 +1,196 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { strToU8, unzipSync, zipSync } from 'fflate';
+import { CLI, ROOT, runCommand, tempDir } from './helpers.mjs';
+
+/**
+ * `cryoprotect export` and `cryoprotect reproduce BUNDLE` as a journal and a reviewer meet them: a
+ * small analysis (ridge on the DOLMEN amino-acid IRI data, GPL-3.0) run in a folder of the project,
+ * exported, and reproduced from a zip copied to a folder outside the project; a bundle changed
+ * after export, and notebooks that cannot be bundled, are refused naming why.
+ */
+
+const cli = (args, options = {}) =>
+  runCommand(process.execPath, [CLI, ...args], { timeoutMs: 300_000, ...options });
+
+const notebook = sources =>
+  JSON.stringify({
+    cells: sources.map((source, i) => ({
+      cell_type: 'code',
+      id: `c${i}`,
+      metadata: i === 0 ? { tags: ['parameters'] } : {},
+      outputs: [],
+      execution_count: null,
+      source
+    })),
+    metadata: { kernelspec: { name: 'tslab', display_name: 'TypeScript', language: 'typescript' } },
+    nbformat: 4,
+    nbformat_minor: 5
+  });
+
+const sha256 = buffer => createHash('sha256').update(buffer).digest('hex');
+
+describe('cryoprotect export and reproduce of a bundle', () => {
+  // Inside the project (git-ignored): a bundle keeps the project's layout, so the notebook must
+  // be in it, and reads the shipped data by a relative path.
+  mkdirSync(join(ROOT, '.cryoprotect'), { recursive: true });
+  const work = mkdtempSync(join(ROOT, '.cryoprotect', 'export-test-'));
+  const folder = join(work, 'notebooks');
+  mkdirSync(folder);
+  const data = relative(folder, join(ROOT, 'data', 'science-data', 'iri_amino.csv'));
+  const file = join(folder, 'iri.ipynb');
+  writeFileSync(
+    file,
+    notebook([
+      `const data = ${JSON.stringify(data)};\nconst seed = 3;`,
+      [
+        "import { trainFromCsv } from '@cryoprotect/kernel/node';",
+        "const r = await trainFromCsv({ data: data, target: 'Exp. % MGS', groupBy: 'inchikey', learner: 'ridge', learnerParams: { alpha: 10 }, featurizer: { descriptors: true, morgan: null }, seed: seed, folds: 4 });",
+        'const m = r.model.validation.metrics;',
+        'console.log(`MAE ${m.mae.value.toFixed(6)} [${m.mae.lower.toFixed(6)}, ${m.mae.upper.toFixed(6)}] %MGS; snapshot ${r.snapshot.hash}`);'
+      ].join('\n')
+    ])
+  );
+  const outside = tempDir('cryoprotect-bundle-');
+  const executed = join(work, 'out', 'iri.ipynb');
+  const zip = join(work, 'iri-bundle.zip');
+  after(() => {
+    rmSync(work, { recursive: true, force: true });
+    rmSync(outside, { recursive: true, force: true });
+  });
+
+  before(async () => {
+    const run = await cli(['run', file, '--out', join(work, 'out')]);
+    assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
+  });
+
+  let entries;
+  it('exports the executed notebook, its HTML, the data it read with their licence, citations, lockfiles and source', async () => {
+    const result = await cli(['export', executed, '--out', zip]);
+    assert.equal(result.code, 0, `${result.stdout}\n${result.stderr}`);
+    assert.match(result.stdout, /data\/science-data\/iri_amino\.csv: GPL-3\.0/);
+    entries = unzipSync(new Uint8Array(readFileSync(zip)));
+    const text = path => {
+      assert.ok(entries[path], `${path} is not in the bundle: ${Object.keys(entries).join(', ')}`);
+      return Buffer.from(entries[path]).toString('utf8');
+    };
+    const inside = relative(ROOT, folder).split('\\').join('/');
+    const manifest = JSON.parse(text('manifest.json'));
+    assert.equal(manifest.format, 'cryoprotect-bundle/1');
+    assert.equal(manifest.notebook, `${inside}/iri.ipynb`);
+    for (const entry of manifest.files) {
+      assert.equal(sha256(entries[entry.path]), entry.sha256, `${entry.path} in the manifest`);
+    }
+    // The data file is the very one read, with its GPL-3.0 text beside it, at the project's path.
+    const csv = readFileSync(join(ROOT, 'data', 'science-data', 'iri_amino.csv'));
+    assert.equal(sha256(entries['data/science-data/iri_amino.csv']), sha256(csv));
+    assert.match(
+      text('data/science-data/LICENSE-GPL-3.0-DOLMEN.txt'),
+      /GNU GENERAL PUBLIC LICENSE/
+    );
+    assert.match(text('LICENCES.md'), /`data\/science-data\/iri_amino\.csv` \| GPL-3\.0 \|/);
+    // Citations of the data (DOLMEN) and of the methods the kernel used (ridge, CV+, bootstrap).
+    const citations = JSON.parse(text('CITATIONS.json'));
+    const dois = citations.map(c => c.DOI).filter(Boolean);
+    for (const doi of [
+      '10.1038/s41467-024-52266-w',
+      '10.1080/00401706.1970.10488634',
+      '10.1214/20-AOS1965',
+      '10.1201/9780429246593'
+    ]) {
+      assert.ok(dois.includes(doi), `no citation with DOI ${doi}: ${JSON.stringify(dois)}`);
+    }
+    const bib = text('CITATIONS.bib');
+    assert.equal((bib.match(/^@\w+\{/gm) ?? []).length, citations.length);
+    assert.match(bib, /@article\{dolmen2024,\n {2}title = \{Data-driven discovery/);
+    // The executed notebook, its static HTML with the number, provenance, lockfiles, source.
+    const ran = JSON.parse(text(`${inside}/iri.ipynb`));
+    const printed = ran.cells[1].outputs.map(o => [o.text].flat().join('')).join('');
+    const mae = /MAE (\d+\.\d+)/.exec(printed)?.[1];
+    assert.ok(mae, printed);
+    assert.ok(text(`${inside}/iri.html`).includes(`MAE ${mae}`));
+    const provenance = JSON.parse(text(`${inside}/iri.provenance.json`));
+    assert.deepEqual(provenance.kernel.session.files, [
+      { path: 'data/science-data/iri_amino.csv', sha256: sha256(csv), bytes: csv.length }
+    ]);
+    assert.equal(
+      sha256(entries['environment/package-lock.json']),
+      sha256(readFileSync(join(ROOT, 'package-lock.json')))
+    );
+    assert.ok(entries['environment/python/requirements.txt']);
+    const source = Object.keys(entries).find(p =>
+      /^source\/cryoprotect-[0-9a-f]{12}\.tar\.gz$/.test(p)
+    );
+    assert.ok(source, 'no source archive in the bundle');
+    assert.ok(entries[source].length > 100_000);
+    assert.match(text('README.md'), /reproduce \/path\/to\/this\/bundle/);
+  });
+
+  it('reproduces from the zip copied to a folder outside the project: identical', async () => {
+    assert.ok(entries, 'the export did not run');
+    const copy = join(outside, 'iri-bundle.zip');
+    cpSync(zip, copy);
+    const result = await cli(['reproduce', 'iri-bundle.zip'], { cwd: outside });
+    assert.equal(result.code, 0, `${result.stdout}\n${result.stderr}`);
+    assert.match(result.stdout, /files checked against manifest\.json/);
+    assert.match(result.stdout, /iri\.ipynb: identical$/m);
+  });
+
+  it('refuses a bundle changed after export, naming the file', async () => {
+    assert.ok(entries, 'the export did not run');
+    const changed = { ...entries };
+    const csv = Buffer.from(changed['data/science-data/iri_amino.csv']).toString('utf8');
+    changed['data/science-data/iri_amino.csv'] = strToU8(csv.replace('54.4', '44.4'));
+    const tampered = join(outside, 'tampered.zip');
+    writeFileSync(tampered, zipSync(changed));
+    const result = await cli(['reproduce', tampered], { cwd: outside });
+    assert.equal(result.code, 2, `${result.stdout}\n${result.stderr}`);
+    assert.match(result.stderr, /does not match its manifest/);
+    assert.match(
+      result.stderr,
+      /data\/science-data\/iri_amino\.csv: sha256 [0-9a-f]{12}, the manifest says/
+    );
+    // A zip entry that would land outside the folder it is unpacked in.
+    const escaping = join(outside, 'escaping.zip');
+    writeFileSync(escaping, zipSync({ ...entries, '../evil.txt': strToU8('x') }));
+    const escaped = await cli(['reproduce', escaping], { cwd: outside });
+    assert.equal(escaped.code, 2, `${escaped.stdout}\n${escaped.stderr}`);
+    assert.match(escaped.stderr, /unsafe path "\.\.\/evil\.txt"/);
+  });
+
+  it('refuses to export a notebook that did not run through cryoprotect run, or read a file outside the project', async () => {
+    const plain = await cli(['export', file, '--out', join(outside, 'plain.zip')]);
+    assert.equal(plain.code, 2, `${plain.stdout}\n${plain.stderr}`);
+    assert.match(plain.stderr, /no provenance in its metadata/);
+
+    const elsewhere = join(outside, 'elsewhere.csv');
+    cpSync(join(ROOT, 'data', 'science-data', 'iri_amino.csv'), elsewhere);
+    const reader = join(folder, 'elsewhere.ipynb');
+    writeFileSync(
+      reader,
+      notebook([
+        `const data = ${JSON.stringify(elsewhere)};`,
+        "import { readDataFile } from '@cryoprotect/kernel/node';\nconsole.log(readDataFile(data).split('\\n').length);"
+      ])
+    );
+    const run = await cli(['run', reader, '--out', join(work, 'out')]);
+    assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
+    const result = await cli([
+      'export',
+      join(work, 'out', 'elsewhere.ipynb'),
+      '--out',
+      join(outside, 'e')
+    ]);
+    assert.equal(result.code, 2, `${result.stdout}\n${result.stderr}`);
+    assert.match(result.stderr, /the data file .*elsewhere\.csv is outside the project/);
+    // A folder that holds something already is not overwritten.
+    writeFileSync(join(outside, 'keep.txt'), 'mine');
+    const busy = await cli(['export', executed, '--out', outside]);
+    assert.equal(busy.code, 2, `${busy.stdout}\n${busy.stderr}`);
+    assert.match(busy.stderr, /exists and is not an empty folder/);
+    assert.equal(readFileSync(join(outside, 'keep.txt'), 'utf8'), 'mine');
+  });
+});
