@@ -1,10 +1,18 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync
+} from 'node:fs';
 import { join, relative } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { strToU8, unzipSync, zipSync } from 'fflate';
-import { CLI, ROOT, runCommand, tempDir } from './helpers.mjs';
+import { CLI, ROOT, embeddedServer, runCommand, tempDir } from './helpers.mjs';
 
 /**
  * `cryoprotect export` and `cryoprotect reproduce BUNDLE` as a journal and a reviewer meet them: a
@@ -33,6 +41,9 @@ const notebook = sources =>
 
 const sha256 = buffer => createHash('sha256').update(buffer).digest('hex');
 
+/** Where reproduce unpacks the bundle NAME.zip: inside the installation, deleted after the tests. */
+const unpacked = name => join(ROOT, '.cryoprotect', 'reproduced', `${name}.bundle`);
+
 describe('cryoprotect export and reproduce of a bundle', () => {
   // Inside the project (git-ignored): a bundle keeps the project's layout, so the notebook must
   // be in it, and reads the shipped data by a relative path.
@@ -56,10 +67,11 @@ describe('cryoprotect export and reproduce of a bundle', () => {
   );
   const outside = tempDir('cryoprotect-bundle-');
   const executed = join(work, 'out', 'iri.ipynb');
-  const zip = join(work, 'iri-bundle.zip');
+  const zip = join(work, 'export-test-iri.zip');
   after(() => {
     rmSync(work, { recursive: true, force: true });
     rmSync(outside, { recursive: true, force: true });
+    rmSync(unpacked('export-test-iri'), { recursive: true, force: true });
   });
 
   before(async () => {
@@ -131,9 +143,8 @@ describe('cryoprotect export and reproduce of a bundle', () => {
 
   it('reproduces from the zip copied to a folder outside the project: identical', async () => {
     assert.ok(entries, 'the export did not run');
-    const copy = join(outside, 'iri-bundle.zip');
-    cpSync(zip, copy);
-    const result = await cli(['reproduce', 'iri-bundle.zip'], { cwd: outside });
+    cpSync(zip, join(outside, 'export-test-iri.zip'));
+    const result = await cli(['reproduce', 'export-test-iri.zip'], { cwd: outside });
     assert.equal(result.code, 0, `${result.stdout}\n${result.stderr}`);
     assert.match(result.stdout, /files checked against manifest\.json/);
     assert.match(result.stdout, /iri\.ipynb: identical$/m);
@@ -144,7 +155,7 @@ describe('cryoprotect export and reproduce of a bundle', () => {
     const changed = { ...entries };
     const csv = Buffer.from(changed['data/science-data/iri_amino.csv']).toString('utf8');
     changed['data/science-data/iri_amino.csv'] = strToU8(csv.replace('54.4', '44.4'));
-    const tampered = join(outside, 'tampered.zip');
+    const tampered = join(outside, 'export-test-tampered.zip');
     writeFileSync(tampered, zipSync(changed));
     const result = await cli(['reproduce', tampered], { cwd: outside });
     assert.equal(result.code, 2, `${result.stdout}\n${result.stderr}`);
@@ -154,11 +165,18 @@ describe('cryoprotect export and reproduce of a bundle', () => {
       /data\/science-data\/iri_amino\.csv: sha256 [0-9a-f]{12}, the manifest says/
     );
     // A zip entry that would land outside the folder it is unpacked in.
-    const escaping = join(outside, 'escaping.zip');
+    const escaping = join(outside, 'export-test-escaping.zip');
     writeFileSync(escaping, zipSync({ ...entries, '../evil.txt': strToU8('x') }));
     const escaped = await cli(['reproduce', escaping], { cwd: outside });
     assert.equal(escaped.code, 2, `${escaped.stdout}\n${escaped.stderr}`);
     assert.match(escaped.stderr, /unsafe path "\.\.\/evil\.txt"/);
+    // Nothing half-unpacked is left behind, and nothing landed beside the unpacking folder.
+    assert.equal(existsSync(unpacked('export-test-tampered')), false);
+    assert.equal(existsSync(unpacked('export-test-escaping')), false);
+    assert.equal(existsSync(join(ROOT, '.cryoprotect', 'reproduced', 'evil.txt')), false);
+    // Nothing half-unpacked is left behind.
+    assert.equal(existsSync(unpacked('export-test-tampered')), false);
+    assert.equal(existsSync(unpacked('export-test-escaping')), false);
   });
 
   it('refuses to export a notebook that did not run through cryoprotect run, or read a file outside the project', async () => {
@@ -192,5 +210,78 @@ describe('cryoprotect export and reproduce of a bundle', () => {
     assert.equal(busy.code, 2, `${busy.stdout}\n${busy.stderr}`);
     assert.match(busy.stderr, /exists and is not an empty folder/);
     assert.equal(readFileSync(join(outside, 'keep.txt'), 'utf8'), 'mine');
+  });
+});
+
+describe('a bundle of a notebook that loaded a registered model version', () => {
+  mkdirSync(join(ROOT, '.cryoprotect'), { recursive: true });
+  const work = mkdtempSync(join(ROOT, '.cryoprotect', 'export-model-test-'));
+  const outside = tempDir('cryoprotect-bundle-model-');
+  const file = join(work, 'predict.ipynb');
+  writeFileSync(
+    file,
+    notebook([
+      "const model = 'tg-export@1';",
+      [
+        "import { predictMolecules } from '@cryoprotect/kernel';",
+        "import { openModel } from '@cryoprotect/kernel/node';",
+        'const opened = await openModel(model);',
+        "const p = await predictMolecules(opened.model, [{ smiles: 'OCC(O)CO', name: 'glycerol' }]);",
+        'console.log(`${opened.version?.name}@${opened.version?.version}: glycerol ${p.rows[0].prediction.toFixed(6)} K`);'
+      ].join('\n')
+    ])
+  );
+  let server;
+  after(async () => {
+    await server?.stop();
+    rmSync(work, { recursive: true, force: true });
+    rmSync(outside, { recursive: true, force: true });
+    rmSync(unpacked('export-test-predict'), { recursive: true, force: true });
+  });
+
+  it('carries the version, and reproduces from it with no server at all', async () => {
+    server = await embeddedServer();
+    const env = { CRYOPROTECT_SERVER_URL: server.url, CRYOPROTECT_TOKEN: server.token };
+    // A model registered on the server beforehand, as a colleague would have.
+    const kernel = await import('@cryoprotect/kernel/node');
+    const { CryoProtectClient, registerTrainedModel } = await import('@cryoprotect/kernel');
+    const csv = join(work, 'tg40.csv');
+    const tg = readFileSync(join(ROOT, 'data', 'science-data', 'tg_pure_compounds.csv'), 'utf8');
+    writeFileSync(csv, `${tg.split('\n').slice(0, 41).join('\n')}\n`);
+    const trained = await kernel.trainFromCsv({
+      data: csv,
+      target: 'Tg (K)',
+      learner: 'ridge',
+      learnerParams: { alpha: 10 },
+      folds: 4,
+      seed: 1,
+      featurizer: { descriptors: true, morgan: null }
+    });
+    const client = new CryoProtectClient({ serverUrl: server.url, token: server.token });
+    const registered = await registerTrainedModel(client, trained, {
+      name: 'tg-export',
+      propertyType: 'glass_transition'
+    });
+    assert.equal(registered.version.version, 1);
+
+    const run = await cli(['run', file, '--out', join(work, 'out')], { env });
+    assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
+    const executed = join(work, 'out', 'predict.ipynb');
+    const zip = join(outside, 'export-test-predict.zip');
+    const exported = await cli(['export', executed, '--out', zip], { env });
+    assert.equal(exported.code, 0, `${exported.stdout}\n${exported.stderr}`);
+    const entries = unzipSync(new Uint8Array(readFileSync(zip)));
+    const carried = JSON.parse(Buffer.from(entries['models/tg-export@1.json']).toString('utf8'));
+    assert.equal(carried.snapshotHash, trained.snapshot.hash);
+    await server.stop();
+    server = undefined;
+
+    // No server: the re-run loads the carried version, and says identical.
+    const result = await cli(['reproduce', 'export-test-predict.zip'], {
+      cwd: outside,
+      env: { CRYOPROTECT_SERVER_URL: '', CRYOPROTECT_TOKEN: '' }
+    });
+    assert.equal(result.code, 0, `${result.stdout}\n${result.stderr}`);
+    assert.match(result.stdout, /predict\.ipynb: identical$/m);
   });
 });

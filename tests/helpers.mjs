@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -85,4 +86,58 @@ export function startProcess(command, args, { env = {}, ready, timeoutMs = 120_0
     });
   });
   return { child, started, exited, output: () => output };
+}
+
+/**
+ * `cryoprotect start --no-lab` on a fresh embedded database (PGlite in a scratch folder), as
+ * `npm start` gives, with a site administrator made by the command line beforehand (PGlite has
+ * one process at a time). Resolves with the server's address, the administrator's token (scopes
+ * read, write, admin; a day) and a stop function that also deletes the database.
+ */
+export async function embeddedServer() {
+  const dataDir = tempDir('cryoprotect-embedded-');
+  const env = { CRYOPROTECT_DATA_DIR: dataDir, DATABASE_URL: '' };
+  const admin = { username: 'notebook-admin', password: randomBytes(18).toString('base64url') };
+  const made = await runCommand(
+    process.execPath,
+    [CLI, 'user', 'create', admin.username, '--admin', '--password-stdin'],
+    { env, stdin: `${admin.password}\n`, timeoutMs: 180_000 }
+  );
+  if (made.code !== 0) {
+    rmSync(dataDir, { recursive: true, force: true });
+    throw new Error(`cryoprotect user create: ${made.stderr}`);
+  }
+  const port = await freePort();
+  const server = startProcess(
+    process.execPath,
+    [CLI, 'start', '--no-lab', '--no-browser', '--port', String(port)],
+    { env, ready: /REST server: http/, timeoutMs: 180_000 }
+  );
+  const stop = async () => {
+    server.child.kill('SIGTERM');
+    await server.exited;
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  try {
+    await server.started;
+    const url = `http://127.0.0.1:${port}`;
+    const login = await fetch(`${url}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        ...admin,
+        tokenName: 'test',
+        scopes: ['read', 'write', 'admin'],
+        expiresInDays: 1
+      })
+    });
+    const body = await login.json();
+    if (!login.ok) {
+      throw new Error(`login as ${admin.username}: ${login.status} ${JSON.stringify(body)}`);
+    }
+    return { url, token: body.token, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
 }

@@ -8,7 +8,17 @@ import { predictCsv, saveTrainedModel, trainFromCsv } from '../node/models';
 import { modelRegistration, savedModelFromVersion } from './artifact';
 import { trainFromSnapshot } from './training';
 import type { CryoProtectClient } from '../api/client';
-import { parseModelReference, registerTrainedModel, retrainVersion } from './workflow';
+import { mkdirSync } from 'node:fs';
+import { readModelArchive } from '../node/model-archive';
+import { openModel } from '../node/models';
+import { resetSessionProvenance, sessionProvenance } from '../provenance';
+import {
+  loadRegisteredModel,
+  parseModelReference,
+  registerTrainedModel,
+  retrainVersion,
+  useModelArchive
+} from './workflow';
 
 // The shared Tg data set (data/science-data, source and licence beside it); the first 40 rows.
 const TG = resolve(__dirname, '..', '..', '..', 'data', 'science-data', 'tg_pure_compounds.csv');
@@ -124,6 +134,69 @@ describe('training from rows and models from the registry', () => {
         }),
       /model tg-ridge version 3: artifact\.conformal\.level/
     );
+  });
+
+  it('loads archived versions (a reproduced bundle) before the server, and without one', async () => {
+    const trained = await trainFromCsv({ data: small, ...settings });
+    const saved = await saveTrainedModel(join(dir, 'archived-model'), trained);
+    const registration = modelRegistration(saved, {
+      name: 'tg-archived',
+      snapshotId: '00000000-0000-4000-8000-000000000001',
+      propertyType: 'glass_transition'
+    });
+    const version = (n: number) => ({
+      ...(JSON.parse(JSON.stringify(registration)) as typeof registration),
+      id: `00000000-0000-4000-8000-00000000001${n}`,
+      version: n,
+      snapshotHash: saved.snapshotHash,
+      datasetId: '00000000-0000-4000-8000-000000000003',
+      targetUnit: 'K',
+      tfjsVersion: null,
+      backend: null,
+      codeCommit: null,
+      visibility: 'private',
+      projectId: null,
+      ownerId: '00000000-0000-4000-8000-000000000004',
+      createdAt: '2026-12-07T00:00:00.000Z',
+      realCoverage: null
+    });
+    const archive = join(dir, 'models');
+    mkdirSync(archive);
+    writeFileSync(join(archive, 'tg-archived@2.json'), JSON.stringify(version(2)));
+    writeFileSync(join(archive, 'tg-archived@5.json'), JSON.stringify(version(5)));
+    const unreachable = {
+      models: {
+        getVersion: () => Promise.reject(new Error('the server was asked'))
+      }
+    } as unknown as CryoProtectClient;
+    const previous = process.env.CRYOPROTECT_SERVER_URL;
+    delete process.env.CRYOPROTECT_SERVER_URL;
+    try {
+      resetSessionProvenance();
+      useModelArchive(readModelArchive(archive));
+      const latest = await openModel('tg-archived');
+      assert.equal(latest.version?.version, 5);
+      assert.deepEqual(latest.model, savedModelFromVersion(version(5) as ModelVersion));
+      assert.equal((await loadRegisteredModel(unreachable, 'tg-archived', 2)).version.version, 2);
+      assert.deepEqual(
+        sessionProvenance().models.map(m => `${m.name}@${m.version} ${m.use}`),
+        ['tg-archived@5 loaded', 'tg-archived@2 loaded']
+      );
+      // Not in the archive: the server is asked (and here there is none).
+      await assert.rejects(
+        loadRegisteredModel(unreachable, 'tg-archived', 3),
+        /the server was asked/
+      );
+      await assert.rejects(openModel('tg-other'), /CRYOPROTECT_SERVER_URL is not set/);
+      writeFileSync(join(archive, 'broken@1.json'), JSON.stringify({ name: 'broken' }));
+      assert.throws(() => readModelArchive(archive), /broken@1\.json: not a model version/);
+    } finally {
+      useModelArchive(null);
+      resetSessionProvenance();
+      if (previous !== undefined) {
+        process.env.CRYOPROTECT_SERVER_URL = previous;
+      }
+    }
   });
 
   it('reads model references', () => {

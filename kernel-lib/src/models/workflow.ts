@@ -50,6 +50,10 @@ export async function loadRegisteredModel(
   version: number | 'latest' = 'latest',
   options: { ownerId?: string } = {}
 ): Promise<{ version: ModelVersion; model: SavedModel }> {
+  const archived = loadArchivedModel(name, version);
+  if (archived) {
+    return archived;
+  }
   let found: ModelVersion;
   try {
     found = await client.models.getVersion(name, version, options);
@@ -63,6 +67,49 @@ export async function loadRegisteredModel(
     }
     throw error;
   }
+  return useVersion(found);
+}
+
+/**
+ * Model versions kept outside the server, consulted before it: an exported bundle carries the
+ * versions its notebook loaded, and `cryoprotect reproduce` points the kernel at them, so the
+ * re-run uses the very versions the run used, with or without that server.
+ */
+export interface ModelArchive {
+  /** Where the versions come from, for messages. */
+  source: string;
+  versions: readonly ModelVersion[];
+}
+
+/** Consult `archive` before the server from now on (null: the server only). */
+export function useModelArchive(archive: ModelArchive | null): void {
+  Private.state.archive = archive;
+}
+
+/** The archived version `name@version` (`latest`: the highest archived), if the archive holds it. */
+export function archivedModelVersion(
+  name: string,
+  version: number | 'latest'
+): ModelVersion | undefined {
+  const candidates = (Private.state.archive?.versions ?? []).filter(v => v.name === name);
+  return version === 'latest'
+    ? candidates.reduce<ModelVersion | undefined>(
+        (best, v) => (best === undefined || v.version > best.version ? v : best),
+        undefined
+      )
+    : candidates.find(v => v.version === version);
+}
+
+/** The archived version `name@version` with its saved model, noted as loaded; else undefined. */
+export function loadArchivedModel(
+  name: string,
+  version: number | 'latest'
+): { version: ModelVersion; model: SavedModel } | undefined {
+  const archived = archivedModelVersion(name, version);
+  return archived ? useVersion(archived) : undefined;
+}
+
+function useVersion(found: ModelVersion): { version: ModelVersion; model: SavedModel } {
   const model = savedModelFromVersion(found);
   recordModelUse({
     name: found.name,
@@ -210,4 +257,8 @@ export async function storePredictions(
     stored += created.length;
   }
   return stored;
+}
+
+namespace Private {
+  export const state: { archive: ModelArchive | null } = { archive: null };
 }

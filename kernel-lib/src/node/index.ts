@@ -7,6 +7,8 @@
  * installed, and read the wasm backend's binaries from node_modules.
  */
 import { tensorFlowLoaded } from '../models/learners/tensorflow';
+import { useModelArchive } from '../models/workflow';
+import { MODEL_ARCHIVE_VARIABLE, readModelArchive } from './model-archive';
 import { useNodeTensorFlowBackends } from './tensorflow';
 
 export { clientFromEnvironment } from './client';
@@ -21,6 +23,7 @@ export {
   trainFromCsv
 } from './models';
 export type { TrainCsvOptions } from './models';
+export { MODEL_ARCHIVE_VARIABLE, readModelArchive } from './model-archive';
 export { nativeBackend, useNodeTensorFlowBackends } from './tensorflow';
 export { findTslabJupyter, resolveKernelTslab, sendBundle, tslabDisplay } from './tslab';
 export type { DisplayDataContent, DisplayDataWriter, TslabJupyterModule } from './tslab';
@@ -29,4 +32,10 @@ export type { DisplayDataContent, DisplayDataWriter, TslabJupyterModule } from '
 // will the next ones.
 if (!tensorFlowLoaded()) {
   useNodeTensorFlowBackends();
+}
+
+// A reproduced bundle's kernel: the model versions the run loaded, carried in the bundle.
+const archive = process.env[MODEL_ARCHIVE_VARIABLE];
+if (archive) {
+  useModelArchive(readModelArchive(archive));
 }

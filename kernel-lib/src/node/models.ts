@@ -11,7 +11,7 @@ import {
 } from '../models/artifact';
 import { predictCsvText, type Predictions } from '../models/predict';
 import { trainFromCsvText, type TrainingOptions, type TrainResult } from '../models/training';
-import { loadRegisteredModel, parseModelReference } from '../models/workflow';
+import { loadArchivedModel, loadRegisteredModel, parseModelReference } from '../models/workflow';
 import { clientFromEnvironment } from './client';
 import { readDataFile } from './files';
 
@@ -83,6 +83,11 @@ export async function openModel(
     throw new SavedModelError(reference, '', 'not a model directory (no model.json)');
   }
   const { name, version } = parseModelReference(reference);
+  // Archived (a reproduced bundle): no server needed.
+  const archived = options.client ? undefined : loadArchivedModel(name, version);
+  if (archived) {
+    return archived;
+  }
   const client = options.client ?? clientFromEnvironment();
   const loaded = await loadRegisteredModel(client, name, version);
   return { model: loaded.model, version: loaded.version, client };

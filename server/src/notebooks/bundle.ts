@@ -9,13 +9,13 @@ import {
   readFileSync,
   rmSync,
   statSync,
-  symlinkSync,
   writeFileSync
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, isAbsolute, join, posix, relative, resolve, sep } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { unzipSync, zipSync } from 'fflate';
+import { CryoProtectClient, type ModelVersion } from '@cryoprotect/kernel';
 import { PROJECT_ROOT } from '../lab.js';
 import { EXIT } from './exit-codes.js';
 import { readNotebook } from './notebook.js';
@@ -97,9 +97,11 @@ export async function exportNotebook(
 }
 
 /**
- * Re-run a bundle (a folder, or a .zip) in a fresh copy under `settings.out`: its files checked
- * against the manifest, the project's installed libraries linked in as `node_modules`, then
- * `reproduceNotebook` with the bundle's folder as the root its paths are relative to.
+ * Re-run a bundle (a folder, or a .zip) in a fresh copy inside this installation
+ * (`.cryoprotect/reproduced/NAME.bundle` of the project), its files checked against the manifest,
+ * then `reproduceNotebook` with that folder as the root its paths are relative to. Inside the
+ * project, the notebook finds the installed libraries as the project's notebooks do (tslab's
+ * compiler refuses types reached through a `node_modules` linked from elsewhere).
  */
 export async function reproduceBundle(
   bundle: string,
@@ -109,7 +111,7 @@ export async function reproduceBundle(
   let root: string;
   let manifest: Manifest;
   try {
-    ({ root, manifest } = Private.unpack(bundle, settings.out));
+    ({ root, manifest } = Private.unpack(bundle, join(PROJECT_ROOT, '.cryoprotect', 'reproduced')));
   } catch (error) {
     if (error instanceof BundleError) {
       return { code: EXIT.usage, lines: [], problems: [error.message] };
@@ -117,9 +119,15 @@ export async function reproduceBundle(
     throw error;
   }
   progress(`${basename(bundle)}: ${manifest.files.length} files checked against ${MANIFEST}`);
+  const models = join(root, 'models');
   const outcome = await reproduceNotebook(
     join(root, manifest.notebook),
-    { ...settings, out: join(root, '.reproduced'), root },
+    {
+      ...settings,
+      root,
+      // The model versions the run loaded, carried in the bundle: used before any server.
+      ...(existsSync(models) ? { env: { CRYOPROTECT_MODEL_ARCHIVE: models } } : {})
+    },
     progress
   );
   return { ...outcome, lines: [`${basename(bundle)}: unpacked in ${root}`, ...outcome.lines] };
@@ -296,9 +304,24 @@ namespace Private {
       notes.push(source.note);
     }
     for (const model of provenance.kernel.session.models) {
-      notes.push(
-        `model ${model.name}@${model.version} (${model.use}) lives on the CryoProtect server the run used; reproduce loads it from there (snapshot ${model.snapshotHash.slice(0, 12)})`
-      );
+      if (model.use !== 'loaded') {
+        notes.push(
+          `model ${model.name}@${model.version} was registered by the run on its CryoProtect server: a re-run registers its own`
+        );
+        continue;
+      }
+      const version = await modelVersion(model);
+      if (typeof version === 'string') {
+        notes.push(
+          `model ${model.name}@${model.version} (loaded) is not carried: ${version}; reproduce will ask the server named by CRYOPROTECT_SERVER_URL`
+        );
+      } else {
+        add(
+          `models/${model.name}@${model.version}.json`,
+          `${JSON.stringify(version, null, 2)}\n`,
+          `the model version ${model.name}@${model.version} the notebook loaded (as its server answered)`
+        );
+      }
     }
     add('LICENCES.md', licencesText(licences), 'the licence of every file carried');
     add(
@@ -330,6 +353,27 @@ namespace Private {
       ],
       problems: []
     };
+  }
+
+  /**
+   * A model version the run loaded, from the server named by the environment (as the kernel had
+   * it); the reason when it cannot be had, or is not the version the run used.
+   */
+  export async function modelVersion(model: {
+    name: string;
+    version: number;
+    snapshotHash: string;
+  }): Promise<ModelVersion | string> {
+    let found: ModelVersion;
+    try {
+      const client = CryoProtectClient.fromEnvironment(process.env);
+      found = await client.models.getVersion(model.name, model.version);
+    } catch (error) {
+      return (error as Error).message;
+    }
+    return found.snapshotHash === model.snapshotHash
+      ? found
+      : `the server's version was trained on snapshot ${found.snapshotHash.slice(0, 12)}, the run's on ${model.snapshotHash.slice(0, 12)}`;
   }
 
   export function sha256(content: Buffer | Uint8Array): string {
@@ -538,6 +582,7 @@ namespace Private {
       `- \`${notebookPath}\`: the executed notebook; \`${notebookPath.replace(/\.ipynb$/, '.html')}\` shows it without Jupyter.`,
       `- \`${notebookPath.replace(/\.ipynb$/, '.provenance.json')}\`: what the run used — parameters, dataset snapshot hashes, model versions, seeds, the versions of Node, RDKit, TensorFlow.js and tslab, the lockfile hashes, the code commit.`,
       ...licences.map(l => `- \`${l.file}\`: data it read (${l.licence}).`),
+      '- `models/` (when the notebook loaded registered model versions): each version as its server answered, used by `reproduce` before any server.',
       '- `CITATIONS.json` (CSL-JSON) and `CITATIONS.bib` (BibTeX): the data sources and methods to cite.',
       '- `LICENCES.md`: the licence of every data file.',
       '- `environment/`: the npm and Python lockfiles.',
@@ -616,13 +661,22 @@ namespace Private {
     return normal;
   }
 
-  /** Copy or unzip a bundle into a fresh folder under `out`, check it, link node_modules. */
+  /** Copy or unzip a bundle into a fresh folder under `out`, and check it against its manifest. */
   export function unpack(bundle: string, out: string): { root: string; manifest: Manifest } {
-    const label = basename(bundle).replace(/\.zip$/i, '');
-    mkdirSync(out, { recursive: true });
+    const label = basename(resolve(bundle)).replace(/\.zip$/i, '');
     const root = resolve(out, `${label}.bundle`);
     rmSync(root, { recursive: true, force: true });
     mkdirSync(root, { recursive: true });
+    try {
+      return { root, manifest: unpackInto(bundle, root) };
+    } catch (error) {
+      // Nothing half-unpacked is left to be mistaken for a bundle.
+      rmSync(root, { recursive: true, force: true });
+      throw error;
+    }
+  }
+
+  function unpackInto(bundle: string, root: string): Manifest {
     if (/\.zip$/i.test(bundle)) {
       let data: Buffer;
       try {
@@ -712,9 +766,6 @@ namespace Private {
         ].join('\n')
       );
     }
-    // The notebook imports @cryoprotect/kernel: it resolves to this installation's, whose
-    // versions reproduce compares with the recorded ones before running anything.
-    symlinkSync(join(PROJECT_ROOT, 'node_modules'), join(root, 'node_modules'), 'dir');
-    return { root, manifest };
+    return manifest;
   }
 }

@@ -28,6 +28,8 @@ export interface ExecuteOptions {
   kernel: string;
   timeoutCell: number;
   timeout: number;
+  /** Added to the kernel's environment (e.g. where a reproduced bundle's model versions are). */
+  env?: Record<string, string>;
   onStart?(codeCells: number): void;
   onCell?(event: CellEvent): void;
 }
@@ -95,7 +97,11 @@ export async function executeNotebook(options: ExecuteOptions): Promise<ExecuteR
         '--epilogue',
         epilogue
       ],
-      { cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] }
+      {
+        cwd: options.cwd,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, ...options.env }
+      }
     );
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => {

@@ -189,6 +189,8 @@ export interface ReproduceSettings {
    * unpacked in (see bundle.ts).
    */
   root?: string;
+  /** Added to the kernel's environment. */
+  env?: Record<string, string>;
 }
 
 /**
@@ -367,7 +369,9 @@ namespace Private {
   export async function execute(
     nb: Notebook,
     cwd: string,
-    settings: Pick<RunSettings, 'kernel' | 'timeoutCell' | 'timeout'>,
+    settings: Pick<RunSettings, 'kernel' | 'timeoutCell' | 'timeout'> & {
+      env?: Record<string, string>;
+    },
     name: string,
     progress: Progress
   ): Promise<ExecuteResult> {
@@ -379,6 +383,7 @@ namespace Private {
       kernel: settings.kernel,
       timeoutCell: settings.timeoutCell,
       timeout: settings.timeout,
+      ...(settings.env ? { env: settings.env } : {}),
       onCell: ({ index, seconds }) => {
         done += 1;
         progress(
