@@ -5,6 +5,7 @@ import { Widget } from '@lumino/widgets';
 import type { Verification } from '@cryoprotect/kernel';
 import { CryoProtectConnection } from '../connection';
 import {
+  coverageSummary,
   coverageWarning,
   dueStatus,
   historyRows,
@@ -208,15 +209,16 @@ describe('verification queue: what is shown', () => {
     expect(predictionText(p)).toBe('190 ± 5 K (95 %)');
     expect(predictionText({ ...p, upper: 197 })).toBe('190 K [185–197] (95 %)');
     expect(predictionText({ ...p, lower: null, upper: null, intervalLevel: null })).toBe('190 K');
-    // -83 °C converted to kelvin, without the floating-point noise.
-    expect(predictionText({ ...p, value: -83 + 273.15, lower: null, upper: null })).toBe(
-      '190.15 K'
+    // A model's estimate to 4 significant digits, as the prediction panel shows it.
+    expect(predictionText({ ...p, value: 204.39123, lower: 161.14113, upper: 247.64133 })).toBe(
+      '204.4 ± 43.25 K (95 %)'
     );
   });
 
   it('flags an open request past its due date, not a closed one', () => {
     expect(dueStatus(verification({ dueOn: '2026-12-01' }), '2026-12-02')).toEqual({
       text: 'due 2026-12-01 (overdue)',
+      date: '2026-12-01 (overdue)',
       overdue: true
     });
     expect(dueStatus(verification({ dueOn: '2026-12-01' }), '2026-12-01').overdue).toBe(false);
@@ -268,6 +270,13 @@ describe('verification queue: what is shown', () => {
     );
     expect(coverageWarning(coverage({ belowPromise: false }))).toBeNull();
     expect(coverageWarning(null)).toBeNull();
+  });
+
+  it('sums up real coverage with the error in the target unit, to the digits of an estimate', () => {
+    expect(coverageSummary(coverage({ mae: 13.828913 }), 'K')).toBe(
+      'Real coverage of this model version: 12 verified results, 6 of 12 inside the predicted intervals (50 %), MAE 13.83 K'
+    );
+    expect(coverageSummary(coverage({ count: 0 }), 'K')).toBeNull();
   });
 });
 

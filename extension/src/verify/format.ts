@@ -55,15 +55,21 @@ export function offeredActions(
 }
 
 /**
- * A number without floating-point noise: up to 6 significant digits, no trailing zeros
- * (-83 °C is stored as 190.14999999999998 K and shown as 190.15).
+ * A number without floating-point noise: up to `digits` significant digits (6: a measured value
+ * as entered), no trailing zeros (-83 °C is stored as 190.14999999999998 K and shown as 190.15).
  */
-export function formatNumber(value: number): string {
+export function formatNumber(value: number, digits = 6): string {
   if (!Number.isFinite(value)) {
     return String(value);
   }
-  return String(Number(value.toPrecision(6)));
+  return String(Number(value.toPrecision(digits)));
 }
+
+/**
+ * Significant digits of a model's estimate (its value, interval and error), as the prediction
+ * panel shows them: a model is not known to 6 digits.
+ */
+export const ESTIMATE_DIGITS = 4;
 
 /** A share as a percentage: 0.9 -> "90 %", 0.8734 -> "87.3 %". */
 export function percent(share: number): string {
@@ -79,15 +85,16 @@ export function predictionText(
 ): string {
   const { value, lower, upper, intervalLevel, unit } = prediction;
   const level = intervalLevel === null ? '' : ` (${percent(intervalLevel)})`;
+  const estimate = (x: number) => formatNumber(x, ESTIMATE_DIGITS);
   if (lower === null || upper === null) {
-    return `${formatNumber(value)} ${unit}`;
+    return `${estimate(value)} ${unit}`;
   }
   const below = value - lower;
   const above = upper - value;
   if (Math.abs(below - above) <= 1e-9 * Math.max(1, Math.abs(value))) {
-    return `${formatNumber(value)} ± ${formatNumber(above)} ${unit}${level}`;
+    return `${estimate(value)} ± ${estimate(above)} ${unit}${level}`;
   }
-  return `${formatNumber(value)} ${unit} [${formatNumber(lower)}–${formatNumber(upper)}]${level}`;
+  return `${estimate(value)} ${unit} [${estimate(lower)}–${estimate(upper)}]${level}`;
 }
 
 /** What the verification is about: the subject's name, else its SMILES, else what is known. */
@@ -121,20 +128,21 @@ export function localToday(now: Date = new Date()): string {
   return `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
 }
 
-/** The due date, and whether it has passed with the work still open (verified or rejected is done). */
+/**
+ * The due date, and whether it has passed with the work still open (verified or rejected is done):
+ * `text` for a row of the queue ("due 2026-12-01 (overdue)"), `date` beside a "Due" label.
+ */
 export function dueStatus(
   verification: Pick<Verification, 'dueOn' | 'state'>,
   today: string
-): { text: string; overdue: boolean } {
+): { text: string; date: string; overdue: boolean } {
   if (verification.dueOn === null) {
-    return { text: 'no due date', overdue: false };
+    return { text: 'no due date', date: 'none', overdue: false };
   }
   const open = verification.state !== 'verified' && verification.state !== 'rejected';
   const overdue = open && verification.dueOn < today;
-  return {
-    text: overdue ? `due ${verification.dueOn} (overdue)` : `due ${verification.dueOn}`,
-    overdue
-  };
+  const date = overdue ? `${verification.dueOn} (overdue)` : verification.dueOn;
+  return { text: `due ${date}`, date, overdue };
 }
 
 /** An ISO timestamp as a short local date and time. */
@@ -189,8 +197,11 @@ export function coverageWarning(coverage: RealCoverageSummary | null): string | 
   return `Intervals too narrow: real coverage ${percent(coverage.coverage)}${bounds}${promised} (${coverage.covered} of ${coverage.withInterval} verified results inside)`;
 }
 
-/** One line on how the model's intervals held so far, when anything was verified. */
-export function coverageSummary(coverage: RealCoverageSummary | null): string | null {
+/**
+ * One line on how the model's intervals held so far, when anything was verified; the error in
+ * `unit`, the model's target unit.
+ */
+export function coverageSummary(coverage: RealCoverageSummary | null, unit: string): string | null {
   if (coverage === null || coverage.count === 0) {
     return null;
   }
@@ -198,6 +209,7 @@ export function coverageSummary(coverage: RealCoverageSummary | null): string | 
     coverage.coverage === null
       ? 'no intervals to check'
       : `${coverage.covered} of ${coverage.withInterval} inside the predicted intervals (${percent(coverage.coverage)})`;
-  const mae = coverage.mae === null ? '' : `, MAE ${formatNumber(coverage.mae)}`;
+  const mae =
+    coverage.mae === null ? '' : `, MAE ${formatNumber(coverage.mae, ESTIMATE_DIGITS)} ${unit}`;
   return `Real coverage of this model version: ${coverage.count} verified result${coverage.count === 1 ? '' : 's'}, ${share}${mae}`;
 }

@@ -303,7 +303,7 @@ export class VerificationQueue extends Widget {
           h(
             'span',
             { className: due.overdue ? 'jp-cryoprotect-Verify-overdue' : undefined },
-            due.text
+            due.date
           )
         ]
       ]),
@@ -387,9 +387,10 @@ export class VerificationQueue extends Widget {
     if (!host) {
       return;
     }
-    const coverage = this.model.modelVersion?.realCoverage ?? null;
+    const version = this.model.modelVersion;
+    const coverage = version?.realCoverage ?? null;
     const warning = coverageWarning(coverage);
-    const summary = coverageSummary(coverage);
+    const summary = coverageSummary(coverage, version?.targetUnit ?? '');
     host.replaceChildren(
       warning
         ? h(
