@@ -307,8 +307,14 @@ for (const target of databaseTargets()) {
       assert.equal(noName.json().errors[0].path, 'body.name');
     });
 
-    it('lists the user directory to signed-in callers only, page by page', async () => {
+    it('lists the user directory to signed-in callers only, page by page, without system accounts', async () => {
       assert.equal((await call({ method: 'GET', url: '/api/users' })).statusCode, 401);
+      // An account nobody signs in as (the reference data's owner is one): not someone to assign.
+      await t.db.serviceTransaction(tx =>
+        tx.query(
+          "INSERT INTO users (username, display_name, is_system) VALUES ('system-owner', 'System owner', true)"
+        )
+      );
       const names: string[] = [];
       let cursor: string | null = null;
       do {
@@ -322,6 +328,7 @@ for (const target of databaseTargets()) {
         names.filter(n => ['alice', 'bob', 'root', 'root2'].includes(n)),
         ['alice', 'bob', 'root', 'root2']
       );
+      assert.ok(!names.includes('system-owner'), names.join(', '));
       const found = (
         await call({ method: 'GET', url: '/api/users?q=Alice%20C', headers: as(bob) })
       ).json();

@@ -314,7 +314,8 @@ export const accountsRoutes: FastifyPluginAsync = async fastify => {
     {
       schema: {
         tags: ['accounts'],
-        summary: 'The user directory (signed-in callers), by username',
+        summary:
+          'The user directory (signed-in callers), by username; system accounts (the owner of the reference data), which nobody signs in as, are not listed',
         security: TOKEN_REQUIRED,
         querystring: UserQuerySchema,
         response: { 200: UserSummaryPageSchema, ...problems }
@@ -341,7 +342,8 @@ export const accountsRoutes: FastifyPluginAsync = async fastify => {
         }>(
           `SELECT u.username AS sort_name, u.id, u.username, u.display_name, u.is_admin, u.deactivated_at
            FROM users u
-           WHERE ($1::text IS NULL OR u.username LIKE $1 OR lower(u.display_name) LIKE $1)
+           WHERE NOT u.is_system
+             AND ($1::text IS NULL OR u.username LIKE $1 OR lower(u.display_name) LIKE $1)
              AND ($2::text IS NULL OR (u.username, u.id) > ($2::text, $3::uuid))
            ORDER BY u.username, u.id LIMIT $4`,
           [containsPattern(q), after?.[0] ?? null, after?.[1] ?? null, limit + 1]
