@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { CLI, ROOT, VENV_BIN, freePort, runCommand, startProcess, tempDir } from './helpers.mjs';
+import { CLI, ROOT, VENV_BIN, embeddedServer, runCommand, tempDir } from './helpers.mjs';
 
 const JUPYTER = join(VENV_BIN, 'jupyter');
 const EXECUTED = join(ROOT, '.cryoprotect', 'executed');
@@ -27,7 +27,17 @@ const EXPORT_EXPECTATIONS = {
   '03-models.ipynb': { svg: 8, vendor: 6, plots: 1 },
   // the coverage plot, and again in the model report's real coverage section; 8 displays (5
   // tables: accounts, project, requests, measurements, verified; predictions, coverage, the report).
-  '04-lab-loop.ipynb': { svg: 2, vendor: 8, plots: 0 }
+  '04-lab-loop.ipynb': { svg: 2, vendor: 8, plots: 0 },
+  // Tg of pure compounds: the best model's report with its 5 plots, the 8 largest errors as
+  // structures; 10 displays (8 tables, the report, the grid) and 1 Vega-Lite plot (importance of
+  // single descriptors).
+  '05-tg-pure-compounds.ipynb': { svg: 13, vendor: 10, plots: 1 },
+  // IRI of amino acids and carbohydrates: two model reports with 5 plots each; 14 displays (12
+  // tables, 2 reports) and 2 Vega-Lite plots (importance of single descriptors, one per set).
+  '06-iri-small-molecules.ipynb': { svg: 10, vendor: 14, plots: 2 },
+  // Tg of aqueous solutions, estimated against measured: no structure or report; 9 tables and 2
+  // Vega-Lite plots (residuals per compound, estimated Tg against composition).
+  '07-tg-aqueous-solutions.ipynb': { svg: 0, vendor: 9, plots: 2 }
 };
 
 /**
@@ -45,58 +55,20 @@ const UPDATE = process.env.CRYOPROTECT_UPDATE_EXPECTED === '1';
 const CHECK = UPDATE ? '--update-expected' : '--check';
 
 /**
- * Start `cryoprotect start --no-lab` on a fresh embedded database with a site administrator made
- * by the command line beforehand (PGlite has one process at a time); resolves with the kernel's
- * environment and a stop function.
+ * A notebook's kernel environment on an embedded server of its own (see embeddedServer): its
+ * address, a site administrator's token (who creates the notebook's accounts), and where to keep
+ * their passwords.
  */
-async function embeddedServer(scratch) {
-  const dataDir = tempDir('cryoprotect-nb-data-');
-  const env = { CRYOPROTECT_DATA_DIR: dataDir, DATABASE_URL: '' };
-  const admin = { username: 'notebook-admin', password: randomBytes(18).toString('base64url') };
-  const made = await runCommand(
-    process.execPath,
-    [CLI, 'user', 'create', admin.username, '--admin', '--password-stdin'],
-    { env, stdin: `${admin.password}\n`, timeoutMs: 180_000 }
-  );
-  assert.equal(made.code, 0, made.stderr);
-  const port = await freePort();
-  const server = startProcess(
-    process.execPath,
-    [CLI, 'start', '--no-lab', '--no-browser', '--port', String(port)],
-    { env, ready: /REST server: http/, timeoutMs: 180_000 }
-  );
-  const stop = async () => {
-    server.child.kill('SIGTERM');
-    await server.exited;
-    rmSync(dataDir, { recursive: true, force: true });
+async function serverFor(scratch) {
+  const server = await embeddedServer();
+  return {
+    env: {
+      CRYOPROTECT_SERVER_URL: server.url,
+      CRYOPROTECT_TOKEN: server.token,
+      CRYOPROTECT_LAB_LOOP_ACCOUNTS: join(scratch, 'lab-loop-accounts.json')
+    },
+    stop: server.stop
   };
-  try {
-    await server.started;
-    const url = `http://127.0.0.1:${port}`;
-    const login = await fetch(`${url}/api/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        ...admin,
-        tokenName: 'notebook test',
-        scopes: ['read', 'write', 'admin'],
-        expiresInDays: 1
-      })
-    });
-    const body = await login.json();
-    assert.ok(login.ok, `login as ${admin.username}: ${login.status} ${JSON.stringify(body)}`);
-    return {
-      env: {
-        CRYOPROTECT_SERVER_URL: url,
-        CRYOPROTECT_TOKEN: body.token,
-        CRYOPROTECT_LAB_LOOP_ACCOUNTS: join(scratch, 'lab-loop-accounts.json')
-      },
-      stop
-    };
-  } catch (error) {
-    await stop();
-    throw error;
-  }
 }
 
 const VENDOR_MIME = /^application\/vnd\.cryoprotect\./;
@@ -249,7 +221,7 @@ describe('notebooks under notebooks/ on the tslab kernel', () => {
   const ran = new Set();
   for (const name of notebooks) {
     it(`${name} runs top to bottom headless with the outputs it is expected to give (cryoprotect run --check)`, async () => {
-      const server = SERVER_NOTEBOOKS.has(name) ? await embeddedServer(scratch) : null;
+      const server = SERVER_NOTEBOOKS.has(name) ? await serverFor(scratch) : null;
       try {
         const result = await runCommand(
           process.execPath,
@@ -293,6 +265,19 @@ describe('notebooks under notebooks/ on the tslab kernel', () => {
     }
     assert.ok(seeds.length >= 1 && seeds.every(s => s.seed === 1), JSON.stringify(seeds));
     assert.deepEqual(models, []);
+    // The one file it read, by its path in the project and its content, and what it computed with.
+    const csv = readFileSync(join(ROOT, 'data', 'science-data', 'tg_pure_compounds.csv'));
+    assert.deepEqual(provenance.kernel.session.files, [
+      {
+        path: 'data/science-data/tg_pure_compounds.csv',
+        sha256: createHash('sha256').update(csv).digest('hex'),
+        bytes: csv.length
+      }
+    ]);
+    const cited = provenance.kernel.session.citations.map(c => c.doi ?? c.url);
+    for (const doi of ['10.1007/s10994-006-6226-1', '10.1214/20-AOS1965']) {
+      assert.ok(cited.includes(doi), `no citation ${doi}: ${JSON.stringify(cited)}`);
+    }
     assert.deepEqual(provenance.parameters.given, {});
     assert.deepEqual(Object.keys(provenance.parameters.defaults), ['tgCsv', 'seed', 'folds']);
     assert.match(provenance.kernel.rdkit, /^\d{4}\.\d{2}/);
@@ -363,4 +348,47 @@ describe('notebooks under notebooks/ on the tslab kernel', () => {
     assert.equal(data['application/vnd.cryoprotect.molecule.v1+json'].smiles, 'OCC(O)CO');
     rmSync(path);
   });
+
+  /** What each published analysis must carry in its bundle: its data files and their licences. */
+  const PUBLISHED = {
+    '05-tg-pure-compounds.ipynb': { 'data/science-data/tg_pure_compounds.csv': 'BSD-3-Clause' },
+    '06-iri-small-molecules.ipynb': {
+      'data/science-data/iri_amino.csv': 'GPL-3.0',
+      'data/science-data/iri_glyco.csv': 'GPL-3.0'
+    },
+    '07-tg-aqueous-solutions.ipynb': {
+      'data/science-data/tg_aqueous_solutions.csv': 'BSD-3-Clause',
+      'data/science-data/gordon_taylor_parameters.csv': 'BSD-3-Clause'
+    }
+  };
+  for (const [name, licences] of Object.entries(PUBLISHED)) {
+    it(`${name} exports as a bundle carrying its data files with their licences and citations`, async () => {
+      assert.ok(ran.has(name), 'the notebook did not run');
+      const out = join(scratch, `${name}.bundle`);
+      const result = await runCommand(process.execPath, [
+        CLI,
+        'export',
+        join(EXECUTED, name),
+        '--out',
+        out
+      ]);
+      assert.equal(result.code, 0, `${result.stdout}\n${result.stderr}`);
+      const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
+      const carried = manifest.files.map(f => f.path);
+      const table = readFileSync(join(out, 'LICENCES.md'), 'utf8');
+      for (const [file, licence] of Object.entries(licences)) {
+        assert.ok(carried.includes(file), `${file} not in the bundle: ${carried.join(', ')}`);
+        assert.ok(table.includes(`| \`${file}\` | ${licence} |`), `${file}: ${licence} not stated`);
+      }
+      const citations = JSON.parse(readFileSync(join(out, 'CITATIONS.json'), 'utf8'));
+      assert.ok(
+        citations.some(c => /data source of data\/science-data\//.test(c.note ?? '')),
+        'no data source cited'
+      );
+      assert.equal(
+        readFileSync(join(out, 'CITATIONS.bib'), 'utf8').match(/^@\w+\{/gm)?.length,
+        citations.length
+      );
+    });
+  }
 });
