@@ -7,9 +7,10 @@ import {
   mkdtempSync,
   readFileSync,
   rmSync,
+  symlinkSync,
   writeFileSync
 } from 'node:fs';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { strToU8, unzipSync, zipSync } from 'fflate';
 import { CLI, ROOT, embeddedServer, runCommand, tempDir } from './helpers.mjs';
@@ -174,15 +175,69 @@ describe('cryoprotect export and reproduce of a bundle', () => {
     assert.equal(existsSync(unpacked('export-test-tampered')), false);
     assert.equal(existsSync(unpacked('export-test-escaping')), false);
     assert.equal(existsSync(join(ROOT, '.cryoprotect', 'reproduced', 'evil.txt')), false);
-    // Nothing half-unpacked is left behind.
-    assert.equal(existsSync(unpacked('export-test-tampered')), false);
-    assert.equal(existsSync(unpacked('export-test-escaping')), false);
+  });
+
+  it('refuses a folder bundle holding a file its manifest does not list, or a symbolic link', async () => {
+    assert.ok(entries, 'the export did not run');
+    const unzipTo = dir => {
+      for (const [path, content] of Object.entries(entries)) {
+        mkdirSync(dirname(join(dir, path)), { recursive: true });
+        writeFileSync(join(dir, path), content);
+      }
+    };
+    // A node_modules/ of its own would shadow the installed kernel library.
+    const shadowing = join(outside, 'export-test-shadowing');
+    unzipTo(shadowing);
+    mkdirSync(join(shadowing, 'node_modules', '@cryoprotect', 'kernel'), { recursive: true });
+    writeFileSync(join(shadowing, 'node_modules', '@cryoprotect', 'kernel', 'index.js'), '');
+    const shadowed = await cli(['reproduce', shadowing], { cwd: outside });
+    assert.equal(shadowed.code, 2, `${shadowed.stdout}\n${shadowed.stderr}`);
+    assert.match(
+      shadowed.stderr,
+      /node_modules\/@cryoprotect\/kernel\/index\.js: not in the manifest/
+    );
+    // A link to the genuine file would pass a check of what it points at.
+    const linking = join(outside, 'export-test-linking');
+    unzipTo(linking);
+    const data = join(linking, 'data', 'science-data', 'iri_amino.csv');
+    rmSync(data);
+    symlinkSync(join(ROOT, 'data', 'science-data', 'iri_amino.csv'), data);
+    const linked = await cli(['reproduce', linking], { cwd: outside });
+    assert.equal(linked.code, 2, `${linked.stdout}\n${linked.stderr}`);
+    assert.match(linked.stderr, /iri_amino\.csv is a symbolic link or a special file/);
+    assert.equal(existsSync(unpacked('export-test-shadowing')), false);
+    assert.equal(existsSync(unpacked('export-test-linking')), false);
   });
 
   it('refuses to export a notebook that did not run through cryoprotect run, or read a file outside the project', async () => {
     const plain = await cli(['export', file, '--out', join(outside, 'plain.zip')]);
     assert.equal(plain.code, 2, `${plain.stdout}\n${plain.stderr}`);
     assert.match(plain.stderr, /no provenance in its metadata/);
+    assert.equal(existsSync(join(outside, 'plain.zip')), false);
+
+    // A data file changed after the run: refused, nothing written.
+    const local = join(work, 'local.csv');
+    writeFileSync(local, 'SMILES,name\nOCC(O)CO,glycerol\n');
+    const changer = join(folder, 'local.ipynb');
+    writeFileSync(
+      changer,
+      notebook([
+        `const data = ${JSON.stringify(relative(folder, local))};`,
+        "import { readDataFile } from '@cryoprotect/kernel/node';\nconsole.log(readDataFile(data).length);"
+      ])
+    );
+    const ran = await cli(['run', changer, '--out', join(work, 'out')]);
+    assert.equal(ran.code, 0, `${ran.stdout}\n${ran.stderr}`);
+    writeFileSync(local, 'SMILES,name\nCS(C)=O,DMSO\n');
+    const stale = await cli([
+      'export',
+      join(work, 'out', 'local.ipynb'),
+      '--out',
+      join(outside, 'stale.zip')
+    ]);
+    assert.equal(stale.code, 2, `${stale.stdout}\n${stale.stderr}`);
+    assert.match(stale.stderr, /the data file .*local\.csv changed since the run/);
+    assert.equal(existsSync(join(outside, 'stale.zip')), false);
 
     const elsewhere = join(outside, 'elsewhere.csv');
     cpSync(join(ROOT, 'data', 'science-data', 'iri_amino.csv'), elsewhere);
@@ -210,6 +265,13 @@ describe('cryoprotect export and reproduce of a bundle', () => {
     assert.equal(busy.code, 2, `${busy.stdout}\n${busy.stderr}`);
     assert.match(busy.stderr, /exists and is not an empty folder/);
     assert.equal(readFileSync(join(outside, 'keep.txt'), 'utf8'), 'mine');
+    // Nor is a zip that exists.
+    const existing = join(outside, 'existing.zip');
+    writeFileSync(existing, 'mine');
+    const again = await cli(['export', executed, '--out', existing]);
+    assert.equal(again.code, 2, `${again.stdout}\n${again.stderr}`);
+    assert.match(again.stderr, /--out .*existing\.zip: exists/);
+    assert.equal(readFileSync(existing, 'utf8'), 'mine');
   });
 });
 

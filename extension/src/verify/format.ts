@@ -210,6 +210,8 @@ export function coverageSummary(coverage: RealCoverageSummary | null, unit: stri
       ? 'no intervals to check'
       : `${coverage.covered} of ${coverage.withInterval} inside the predicted intervals (${percent(coverage.coverage)})`;
   const mae =
-    coverage.mae === null ? '' : `, MAE ${formatNumber(coverage.mae, ESTIMATE_DIGITS)} ${unit}`;
+    coverage.mae === null
+      ? ''
+      : `, MAE ${formatNumber(coverage.mae, ESTIMATE_DIGITS)}${unit ? ` ${unit}` : ''}`;
   return `Real coverage of this model version: ${coverage.count} verified result${coverage.count === 1 ? '' : 's'}, ${share}${mae}`;
 }

@@ -16,7 +16,13 @@ export function readModelArchive(dir: string): ModelArchive {
     .filter(f => f.endsWith('.json'))
     .sort()) {
     const path = join(dir, file);
-    const parsed = ModelVersionSchema.safeParse(JSON.parse(readFileSync(path, 'utf8')));
+    let json: unknown;
+    try {
+      json = JSON.parse(readFileSync(path, 'utf8'));
+    } catch (error) {
+      throw new Error(`${path}: not a model version (${(error as Error).message})`);
+    }
+    const parsed = ModelVersionSchema.safeParse(json);
     if (!parsed.success) {
       throw new Error(
         `${path}: not a model version (${parsed.error.issues[0]?.path.join('.') ?? ''}: ${parsed.error.issues[0]?.message ?? ''})`

@@ -83,10 +83,13 @@ export async function openModel(
     throw new SavedModelError(reference, '', 'not a model directory (no model.json)');
   }
   const { name, version } = parseModelReference(reference);
-  // Archived (a reproduced bundle): no server needed.
-  const archived = options.client ? undefined : loadArchivedModel(name, version);
+  // Archived (a reproduced bundle): no server needed, and the client the notebook would have
+  // had when there is one to have.
+  const archived = loadArchivedModel(name, version);
   if (archived) {
-    return archived;
+    const client =
+      options.client ?? (process.env.CRYOPROTECT_SERVER_URL ? clientFromEnvironment() : undefined);
+    return { ...archived, ...(client ? { client } : {}) };
   }
   const client = options.client ?? clientFromEnvironment();
   const loaded = await loadRegisteredModel(client, name, version);

@@ -85,5 +85,10 @@ describe('bundles', () => {
         ''
       ].join('\n')
     );
+    // A backslash, tilde and caret as text, in one pass (no escaped braces of \textbackslash{}).
+    assert.match(
+      toBibtex([{ id: 'x', type: 'document', title: 'C:\\data ~ 2^3' }]),
+      /title = \{C:\\textbackslash\{\}data \\textasciitilde\{\} 2\\textasciicircum\{\}3\}/
+    );
   });
 });

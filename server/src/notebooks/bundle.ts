@@ -1,12 +1,13 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
-  cpSync,
+  copyFileSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
+  renameSync,
   rmSync,
   statSync,
   writeFileSync
@@ -50,7 +51,6 @@ export interface BundleFile {
 
 export interface Manifest {
   format: typeof BUNDLE_FORMAT;
-  created: string;
   notebook: string;
   files: BundleFile[];
   notes: string[];
@@ -86,14 +86,7 @@ export async function exportNotebook(
   settings: { out: string },
   progress: Progress
 ): Promise<Outcome> {
-  try {
-    return await Private.exportNotebook(file, settings, progress);
-  } catch (error) {
-    if (error instanceof BundleError) {
-      return { code: EXIT.usage, lines: [], problems: [error.message] };
-    }
-    throw error;
-  }
+  return Private.refusedAsUsage(() => Private.exportNotebook(file, settings, progress));
 }
 
 /**
@@ -108,15 +101,14 @@ export async function reproduceBundle(
   settings: ReproduceSettings,
   progress: Progress
 ): Promise<Outcome> {
-  let root: string;
-  let manifest: Manifest;
-  try {
+  let root = '';
+  let manifest: Manifest | undefined;
+  const refused = await Private.refusedAsUsage(async () => {
     ({ root, manifest } = Private.unpack(bundle, join(PROJECT_ROOT, '.cryoprotect', 'reproduced')));
-  } catch (error) {
-    if (error instanceof BundleError) {
-      return { code: EXIT.usage, lines: [], problems: [error.message] };
-    }
-    throw error;
+    return { code: EXIT.ok, lines: [], problems: [] };
+  });
+  if (!manifest) {
+    return refused;
   }
   progress(`${basename(bundle)}: ${manifest.files.length} files checked against ${MANIFEST}`);
   const models = join(root, 'models');
@@ -148,7 +140,13 @@ export function isBundle(path: string): boolean {
 
 /** CSL-JSON items as BibTeX entries (the fields BibTeX has a name for). */
 export function toBibtex(items: readonly CslItem[]): string {
-  const escape = (text: string) => text.replace(/([{}&%$#_])/g, '\\$1');
+  // One pass, so the braces of \textbackslash{} are not escaped again.
+  const special: Record<string, string> = {
+    '\\': '\\textbackslash{}',
+    '~': '\\textasciitilde{}',
+    '^': '\\textasciicircum{}'
+  };
+  const escape = (text: string) => text.replace(/[\\{}&%$#_~^]/g, ch => special[ch] ?? `\\${ch}`);
   return items
     .map(item => {
       const kind =
@@ -161,7 +159,7 @@ export function toBibtex(items: readonly CslItem[]): string {
         ['title', item.title],
         [kind === 'article' ? 'journal' : 'howpublished', item['container-title']],
         ['volume', item.volume],
-        ['pages', item.page?.replace('-', '--')],
+        ['pages', item.page?.replace(/-+/g, '--')],
         ['year', item.issued?.['date-parts'][0]?.[0]?.toString()],
         ['doi', item.DOI],
         ['url', item.URL],
@@ -186,6 +184,8 @@ namespace Private {
     progress: Progress
   ): Promise<Outcome> {
     const name = basename(file);
+    // Before any work: where it goes must be free.
+    checkOut(settings.out);
     let nb;
     try {
       nb = readNotebook(file);
@@ -205,11 +205,17 @@ namespace Private {
     }
     const notes: string[] = [];
     const files = new Map<string, { content: Buffer; role: string }>();
-    const add = (path: string, content: Buffer | string, role: string) =>
-      files.set(path, {
-        content: typeof content === 'string' ? Buffer.from(content, 'utf8') : content,
-        role
-      });
+    const add = (path: string, content: Buffer | string, role: string) => {
+      const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
+      const earlier = files.get(path);
+      if (earlier && !earlier.content.equals(bytes)) {
+        // A data file named like a file the bundle writes (README.md, manifest.json, …).
+        throw new BundleError(
+          `${name}: two different files would be ${path} in the bundle (${earlier.role}; ${role})`
+        );
+      }
+      files.set(path, { content: bytes, role: earlier?.role ?? role });
+    };
 
     const notebookPath = bundlePath(provenance.notebook, 'the notebook');
     add(
@@ -239,27 +245,27 @@ namespace Private {
           `${name}: the data file ${path} it read is gone (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`
         );
       }
-      if (sha256(content) !== used.sha256) {
+      const now = sha256(content);
+      if (now !== used.sha256) {
         throw new BundleError(
-          `${name}: the data file ${path} changed since the run (sha256 ${used.sha256.slice(0, 12)} recorded, ${sha256(content).slice(0, 12)} now); run the notebook again, then export`
+          `${name}: the data file ${path} changed since the run (sha256 ${used.sha256.slice(0, 12)} recorded, ${now.slice(0, 12)} now); run the notebook again, then export`
         );
       }
       add(path, content, 'a data file the notebook read');
       const licence = dataLicence(path, content, references);
       licences.push(licence);
       if (licence.licenceFile) {
-        add(
-          licence.licenceFile,
-          readFileSync(join(PROJECT_ROOT, licence.licenceFile)),
-          `the licence of ${path}`
-        );
+        add(licence.licenceFile, licenceText(licence.licenceFile, path), `the licence of ${path}`);
       } else {
         notes.push(`${path}: no licence stated (no entry in a sources.json beside it)`);
       }
     }
     for (const citation of provenance.kernel.session.citations ?? []) {
       const id = citation.key ?? `ref${references.size + 1}`;
-      if (![...references.values()].some(r => r.note === citation.citation)) {
+      const known = [...references.values()].some(
+        r => r.title === citation.citation || (citation.doi && r.DOI === citation.doi)
+      );
+      if (!known) {
         references.set(`method:${id}`, {
           id,
           type: 'document',
@@ -332,7 +338,6 @@ namespace Private {
 
     const manifest: Manifest = {
       format: BUNDLE_FORMAT,
-      created: new Date().toISOString(),
       notebook: notebookPath,
       files: [...files].map(([path, f]) => ({
         path,
@@ -374,6 +379,42 @@ namespace Private {
     return found.snapshotHash === model.snapshotHash
       ? found
       : `the server's version was trained on snapshot ${found.snapshotHash.slice(0, 12)}, the run's on ${model.snapshotHash.slice(0, 12)}`;
+  }
+
+  /** The licence text a catalogue names, or a refusal naming the catalogue's entry. */
+  export function licenceText(licenceFile: string, dataFile: string): Buffer {
+    try {
+      return readFileSync(join(PROJECT_ROOT, licenceFile));
+    } catch (error) {
+      throw new BundleError(
+        `sources.json beside ${dataFile}: its licenceFile ${licenceFile} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`
+      );
+    }
+  }
+
+  /** `--out` must be a new .zip, or a new or empty folder. */
+  export function checkOut(out: string): void {
+    if (!existsSync(out)) {
+      return;
+    }
+    const folder = statSync(out).isDirectory();
+    if (/\.zip$/i.test(out) || !folder || readdirSync(out).length > 0) {
+      throw new BundleError(
+        `--out ${out}: exists${folder ? ' and is not an empty folder' : ''}; name a new folder or a new .zip (nothing was written)`
+      );
+    }
+  }
+
+  /** `work`'s outcome, or a refusal (BundleError) as a usage outcome with its message. */
+  export async function refusedAsUsage(work: () => Promise<Outcome>): Promise<Outcome> {
+    try {
+      return await work();
+    } catch (error) {
+      if (error instanceof BundleError) {
+        return { code: EXIT.usage, lines: [], problems: [error.message] };
+      }
+      throw error;
+    }
   }
 
   export function sha256(content: Buffer | Uint8Array): string {
@@ -433,10 +474,12 @@ namespace Private {
     let entry: SourcesEntry | undefined;
     let known: CslItem[] = [];
     if (existsSync(catalogue)) {
-      const parsed = JSON.parse(readFileSync(catalogue, 'utf8')) as {
-        files?: Record<string, SourcesEntry>;
-        references?: CslItem[];
-      };
+      let parsed: { files?: Record<string, SourcesEntry>; references?: CslItem[] };
+      try {
+        parsed = JSON.parse(readFileSync(catalogue, 'utf8')) as typeof parsed;
+      } catch (error) {
+        throw new BundleError(`${catalogue}: not readable JSON (${(error as Error).message})`);
+      }
       entry = parsed.files?.[basename(path)];
       known = parsed.references ?? [];
     }
@@ -450,7 +493,12 @@ namespace Private {
           `${catalogue}: ${basename(path)} cites "${id}", which is not in its references`
         );
       }
-      references.set(`data:${id}`, { ...item, note: `data source of ${path}` });
+      // A reference shared by several files names them all.
+      const earlier = references.get(`data:${id}`);
+      references.set(`data:${id}`, {
+        ...item,
+        note: earlier?.note ? `${earlier.note}, ${path}` : `data source of ${path}`
+      });
     }
     if (entry.citationsFromColumns) {
       for (const item of rowCitations(path, content, entry.citationsFromColumns)) {
@@ -459,8 +507,12 @@ namespace Private {
         }
       }
     }
+    // Inside the project like every file carried (the catalogue could say "../../x").
     const licenceFile = entry.licenceFile
-      ? posix.normalize(posix.join(dirname(path).split(sep).join('/'), entry.licenceFile))
+      ? bundlePath(
+          join(PROJECT_ROOT, dirname(path), entry.licenceFile),
+          `${catalogue}: the licence text of ${basename(path)}`
+        )
       : null;
     return { file: path, licence: entry.licence, licenceFile, attribution: entry.attribution };
   }
@@ -607,8 +659,8 @@ namespace Private {
       '',
       '`reproduce` checks every file against `manifest.json`, re-runs the notebook in a fresh copy with the recorded parameters, and prints `identical` when every output is the same, or the differences. It refuses, and says which, when a version that decides the numbers differs from the recorded one (' +
         (kernel
-          ? `RDKit ${kernel.rdkit}, TensorFlow.js ${kernel.tensorflow ? `${kernel.tensorflow.tfjsVersion} (${kernel.tensorflow.backend})` : 'not loaded'}, Node ${kernel.node}`
-          : 'RDKit, TensorFlow.js, Node') +
+          ? `RDKit ${kernel.rdkit}, TensorFlow.js ${kernel.tensorflow ? `${kernel.tensorflow.tfjsVersion} (${kernel.tensorflow.backend})` : 'not loaded'}, the kernel library ${kernel.kernel}, tslab ${env.packages.tslab ?? 'unknown'}, Node ${kernel.node}`
+          : 'RDKit, TensorFlow.js, the kernel library, tslab, Node') +
         ').',
       ''
     ];
@@ -619,26 +671,39 @@ namespace Private {
   }
 
   /** Write the files to a folder (new or empty) or a .zip; returns where. */
+  /**
+   * Write the files to a new (or empty) folder or a new .zip; returns where. Written beside it
+   * under a temporary name and renamed at the end: a failure leaves no half bundle.
+   */
   export function write(out: string, files: Map<string, { content: Buffer }>): string {
-    if (/\.zip$/i.test(out)) {
-      mkdirSync(dirname(resolve(out)), { recursive: true });
-      const entries: Record<string, Uint8Array> = {};
-      for (const [path, f] of files) {
-        entries[path] = f.content;
+    checkOut(out);
+    const target = resolve(out);
+    mkdirSync(dirname(target), { recursive: true });
+    const partial = `${target}.partial-${process.pid}`;
+    rmSync(partial, { recursive: true, force: true });
+    try {
+      if (/\.zip$/i.test(out)) {
+        const entries: Record<string, Uint8Array> = {};
+        for (const [path, f] of files) {
+          entries[path] = f.content;
+        }
+        // Entries carry a fixed time, not the export's: they are the run's files.
+        writeFileSync(
+          partial,
+          zipSync(entries, { level: 6, mtime: new Date('2000-01-01T00:00:00Z') })
+        );
+      } else {
+        for (const [path, f] of files) {
+          const file = join(partial, path);
+          mkdirSync(dirname(file), { recursive: true });
+          writeFileSync(file, f.content);
+        }
       }
-      // A fixed time stamp: the same bundle gives the same bytes.
-      writeFileSync(out, zipSync(entries, { level: 6, mtime: new Date('2000-01-01T00:00:00Z') }));
-      return out;
-    }
-    if (existsSync(out) && (!statSync(out).isDirectory() || readdirSync(out).length > 0)) {
-      throw new BundleError(
-        `--out ${out}: exists and is not an empty folder; name a new folder or a .zip`
-      );
-    }
-    for (const [path, f] of files) {
-      const target = join(out, path);
-      mkdirSync(dirname(target), { recursive: true });
-      writeFileSync(target, f.content);
+      rmSync(target, { recursive: true, force: true });
+      renameSync(partial, target);
+    } catch (error) {
+      rmSync(partial, { recursive: true, force: true });
+      throw error;
     }
     return out;
   }
@@ -677,52 +742,7 @@ namespace Private {
   }
 
   function unpackInto(bundle: string, root: string): Manifest {
-    if (/\.zip$/i.test(bundle)) {
-      let data: Buffer;
-      try {
-        data = readFileSync(bundle);
-      } catch (error) {
-        throw new BundleError(
-          `${bundle}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`
-        );
-      }
-      let total = 0;
-      let entries: Record<string, Uint8Array>;
-      try {
-        entries = unzipSync(new Uint8Array(data), {
-          filter: file => {
-            total += file.originalSize;
-            if (total > MAX_UNPACKED_BYTES) {
-              throw new BundleError(
-                `${bundle}: unpacks to more than ${MAX_UNPACKED_BYTES} bytes; not a bundle`
-              );
-            }
-            return true;
-          }
-        });
-      } catch (error) {
-        if (error instanceof BundleError) {
-          throw error;
-        }
-        throw new BundleError(`${bundle}: not a readable zip (${(error as Error).message})`);
-      }
-      for (const [path, content] of Object.entries(entries)) {
-        if (path.endsWith('/')) {
-          continue;
-        }
-        const target = join(root, safePath(path, bundle));
-        mkdirSync(dirname(target), { recursive: true });
-        writeFileSync(target, content);
-      }
-    } else {
-      if (!existsSync(join(bundle, MANIFEST))) {
-        throw new BundleError(`${bundle}: not a bundle (no ${MANIFEST})`);
-      }
-      cpSync(bundle, root, {
-        recursive: true,
-        filter: source => basename(source) !== 'node_modules'
-      });
-    }
+    const unpacked = /\.zip$/i.test(bundle) ? unzipInto(bundle, root) : copyInto(bundle, root);
     let manifest: Manifest;
     try {
       manifest = JSON.parse(readFileSync(join(root, MANIFEST), 'utf8')) as Manifest;
@@ -740,22 +760,29 @@ namespace Private {
     }
     safePath(manifest.notebook, `${bundle} ${MANIFEST} notebook`);
     const damaged: string[] = [];
+    const listed = new Set<string>();
     for (const entry of manifest.files) {
       const path = safePath(String(entry.path), `${bundle} ${MANIFEST}`);
-      let content: Buffer;
-      try {
-        content = readFileSync(join(root, path));
-      } catch {
+      listed.add(path);
+      if (!unpacked.has(path)) {
         damaged.push(`${path}: missing`);
         continue;
       }
-      if (sha256(content) !== entry.sha256) {
+      const actual = sha256(readFileSync(join(root, path)));
+      if (actual !== entry.sha256) {
         damaged.push(
-          `${path}: sha256 ${sha256(content).slice(0, 12)}, the manifest says ${String(entry.sha256).slice(0, 12)}`
+          `${path}: sha256 ${actual.slice(0, 12)}, the manifest says ${String(entry.sha256).slice(0, 12)}`
         );
       }
     }
-    if (!manifest.files.some(f => f.path === manifest.notebook)) {
+    // A file the manifest does not vouch for (a node_modules/ shadowing the installed library, a
+    // tsconfig.json, another notebook) would change the run unseen.
+    for (const path of unpacked) {
+      if (path !== MANIFEST && !listed.has(path)) {
+        damaged.push(`${path}: not in the manifest`);
+      }
+    }
+    if (!listed.has(manifest.notebook)) {
       damaged.push(`${manifest.notebook}: the notebook is not listed`);
     }
     if (damaged.length > 0) {
@@ -767,5 +794,83 @@ namespace Private {
       );
     }
     return manifest;
+  }
+
+  /** Unzip into `root`, entry by checked entry; the paths written. */
+  function unzipInto(bundle: string, root: string): Set<string> {
+    let data: Buffer;
+    try {
+      data = readFileSync(bundle);
+    } catch (error) {
+      throw new BundleError(
+        `${bundle}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`
+      );
+    }
+    let total = 0;
+    let entries: Record<string, Uint8Array>;
+    try {
+      entries = unzipSync(new Uint8Array(data), {
+        filter: file => {
+          total += file.originalSize;
+          if (total > MAX_UNPACKED_BYTES) {
+            throw new BundleError(
+              `${bundle}: unpacks to more than ${MAX_UNPACKED_BYTES} bytes; not a bundle`
+            );
+          }
+          return true;
+        }
+      });
+    } catch (error) {
+      if (error instanceof BundleError) {
+        throw error;
+      }
+      throw new BundleError(`${bundle}: not a readable zip (${(error as Error).message})`);
+    }
+    const written = new Set<string>();
+    for (const [path, content] of Object.entries(entries)) {
+      if (path.endsWith('/')) {
+        continue;
+      }
+      const safe = safePath(path, bundle);
+      const target = join(root, safe);
+      mkdirSync(dirname(target), { recursive: true });
+      writeFileSync(target, content);
+      written.add(safe);
+    }
+    return written;
+  }
+
+  /**
+   * Copy a folder bundle into `root`: plain files and folders only (a symbolic link could point
+   * anywhere, and pass the check by what it points at); the paths written.
+   */
+  function copyInto(bundle: string, root: string): Set<string> {
+    if (!existsSync(join(bundle, MANIFEST))) {
+      throw new BundleError(`${bundle}: not a bundle (no ${MANIFEST})`);
+    }
+    const written = new Set<string>();
+    let total = 0;
+    const visit = (relativeDir: string) => {
+      for (const entry of readdirSync(join(bundle, relativeDir), { withFileTypes: true })) {
+        const path = relativeDir ? `${relativeDir}/${entry.name}` : entry.name;
+        if (entry.isDirectory()) {
+          visit(path);
+        } else if (entry.isFile()) {
+          total += statSync(join(bundle, path)).size;
+          if (total > MAX_UNPACKED_BYTES) {
+            throw new BundleError(`${bundle}: more than ${MAX_UNPACKED_BYTES} bytes; not a bundle`);
+          }
+          mkdirSync(join(root, relativeDir), { recursive: true });
+          copyFileSync(join(bundle, path), join(root, path));
+          written.add(path);
+        } else {
+          throw new BundleError(
+            `${bundle}: ${path} is a symbolic link or a special file; a bundle holds plain files only`
+          );
+        }
+      }
+    };
+    visit('');
+    return written;
   }
 }

@@ -120,7 +120,7 @@ export function addNotebookCommands(program: Command, io: CommandIO): void {
     .option('--kernel <name>', 'Jupyter kernel', 'tslab')
     .addHelpText(
       'after',
-      `\nExit codes: ${EXIT.ok} identical; ${EXIT.usage} not an executed notebook; ${EXIT.differences} differences (listed); ${EXIT.refused} refused, the environment differs (listed).`
+      `\nExit codes: ${EXIT.ok} identical; ${EXIT.usage} not an executed notebook, or a bundle that does not match its manifest; ${EXIT.differences} differences (listed); ${EXIT.refused} refused, the environment differs (listed).`
     )
     .action(
       async (
@@ -146,7 +146,7 @@ export function addNotebookCommands(program: Command, io: CommandIO): void {
     .requiredOption('--out <dir|file.zip>', 'a new (or empty) folder, or a .zip file')
     .addHelpText(
       'after',
-      `\nReproduce a bundle: cryoprotect reproduce BUNDLE (the folder or the .zip).\nExit codes: ${EXIT.ok} written; ${EXIT.usage} not an executed notebook, or a file it read is outside the project, changed since the run or gone.`
+      `\nReproduce a bundle: cryoprotect reproduce BUNDLE (the folder or the .zip).\nExit codes: ${EXIT.ok} written; ${EXIT.usage} not an executed notebook, --out exists, or a file it read is outside the project, changed since the run or gone (nothing is written).`
     )
     .action(async (executed: string, options: { out: string }) => {
       const { exportNotebook } = await import('./bundle.js');

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { isAbsolute, join, relative } from 'node:path';
+import { isAbsolute, join, relative, sep } from 'node:path';
 import { PROJECT_ROOT } from '../lab.js';
 import { checkoutState } from '../models/code-commit.js';
 import { joinedText, type Notebook } from './notebook.js';
@@ -86,7 +86,8 @@ export interface Provenance {
  */
 export function projectPath(path: string, root: string = PROJECT_ROOT): string {
   const inside = relative(root, path);
-  return inside.startsWith('..') || isAbsolute(inside) ? path : inside;
+  // With "/" whatever the system: a run recorded on Windows compares with one on Linux.
+  return inside.startsWith('..') || isAbsolute(inside) ? path : inside.split(sep).join('/');
 }
 
 export function resolveProjectPath(path: string, root: string = PROJECT_ROOT): string {

@@ -452,9 +452,10 @@ namespace Private {
     }
     const found: string[] = [];
     const list = (items: unknown[]) => items.map(i => JSON.stringify(i)).join(', ') || 'none';
+    // A run recorded before files were noted has nothing to compare them with.
     const files = (f: typeof was.files) =>
       (f ?? []).map(x => `${x.path} (sha256 ${x.sha256.slice(0, 12)})`);
-    if (JSON.stringify(files(was.files)) !== JSON.stringify(files(is.files))) {
+    if (was.files && JSON.stringify(files(was.files)) !== JSON.stringify(files(is.files))) {
       found.push(
         `files read: ${files(was.files).join(', ') || 'none'} recorded, ${files(is.files).join(', ') || 'none'} now`
       );
