@@ -23,6 +23,33 @@ import {
 // The shared Tg data set (data/science-data, source and licence beside it); the first 40 rows.
 const TG = resolve(__dirname, '..', '..', '..', 'data', 'science-data', 'tg_pure_compounds.csv');
 
+/**
+ * What the server answers for a registration: the registration as stored (JSON round trip) plus
+ * its own fields, as version `n`.
+ */
+function answered(
+  registration: ReturnType<typeof modelRegistration>,
+  saved: { snapshotHash: string },
+  n: number
+): ModelVersion {
+  return {
+    ...(JSON.parse(JSON.stringify(registration)) as typeof registration),
+    id: `00000000-0000-4000-8000-0000000000${String(10 + n).padStart(2, '0')}`,
+    version: n,
+    snapshotHash: saved.snapshotHash,
+    datasetId: '00000000-0000-4000-8000-000000000003',
+    targetUnit: 'K',
+    tfjsVersion: null,
+    backend: null,
+    codeCommit: null,
+    visibility: 'private',
+    projectId: null,
+    ownerId: '00000000-0000-4000-8000-000000000004',
+    createdAt: '2026-12-07T00:00:00.000Z',
+    realCoverage: null
+  } as ModelVersion;
+}
+
 describe('training from rows and models from the registry', () => {
   const dir = mkdtempSync(join(tmpdir(), 'cryoprotect-run-'));
   after(() => rmSync(dir, { recursive: true, force: true }));
@@ -92,22 +119,7 @@ describe('training from rows and models from the registry', () => {
       snapshotId: '00000000-0000-4000-8000-000000000001',
       propertyType: 'glass_transition'
     });
-    // What the server answers for it: the registration as stored (JSON round trip) plus its own fields.
-    const version = {
-      ...(JSON.parse(JSON.stringify(registration)) as typeof registration),
-      id: '00000000-0000-4000-8000-000000000002',
-      version: 3,
-      snapshotHash: saved.snapshotHash,
-      datasetId: '00000000-0000-4000-8000-000000000003',
-      targetUnit: 'K',
-      tfjsVersion: null,
-      backend: null,
-      codeCommit: null,
-      visibility: 'private',
-      projectId: null,
-      ownerId: '00000000-0000-4000-8000-000000000004',
-      createdAt: new Date().toISOString()
-    } as ModelVersion;
+    const version = answered(registration, saved, 3);
     const loaded = savedModelFromVersion(version);
     assert.equal(loaded.smilesColumn, 'SMILES');
     assert.equal(loaded.folds, 4);
@@ -144,22 +156,7 @@ describe('training from rows and models from the registry', () => {
       snapshotId: '00000000-0000-4000-8000-000000000001',
       propertyType: 'glass_transition'
     });
-    const version = (n: number) => ({
-      ...(JSON.parse(JSON.stringify(registration)) as typeof registration),
-      id: `00000000-0000-4000-8000-00000000001${n}`,
-      version: n,
-      snapshotHash: saved.snapshotHash,
-      datasetId: '00000000-0000-4000-8000-000000000003',
-      targetUnit: 'K',
-      tfjsVersion: null,
-      backend: null,
-      codeCommit: null,
-      visibility: 'private',
-      projectId: null,
-      ownerId: '00000000-0000-4000-8000-000000000004',
-      createdAt: '2026-12-07T00:00:00.000Z',
-      realCoverage: null
-    });
+    const version = (n: number) => answered(registration, saved, n);
     const archive = join(dir, 'models');
     mkdirSync(archive);
     writeFileSync(join(archive, 'tg-archived@2.json'), JSON.stringify(version(2)));
@@ -176,7 +173,7 @@ describe('training from rows and models from the registry', () => {
       useModelArchive(readModelArchive(archive));
       const latest = await openModel('tg-archived');
       assert.equal(latest.version?.version, 5);
-      assert.deepEqual(latest.model, savedModelFromVersion(version(5) as ModelVersion));
+      assert.deepEqual(latest.model, savedModelFromVersion(version(5)));
       assert.equal((await loadRegisteredModel(unreachable, 'tg-archived', 2)).version.version, 2);
       assert.deepEqual(
         sessionProvenance().models.map(m => `${m.name}@${m.version} ${m.use}`),
