@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { codeCommit } from './code-commit.js';
+import { checkoutState, codeCommit } from './code-commit.js';
 
 describe('the code commit recorded with a model version', () => {
   const dir = mkdtempSync(join(tmpdir(), 'cryoprotect-commit-'));
@@ -30,6 +30,12 @@ describe('the code commit recorded with a model version', () => {
     const dirty = codeCommit(dir, {});
     assert.equal(dirty.commit, undefined);
     assert.match((dirty as { reason: string }).reason, /uncommitted changes/);
+    // Which tracked files changed, by path (untracked ones are not code).
+    assert.deepEqual(checkoutState(dir, {}), {
+      commit: head,
+      modified: true,
+      changed: ['train.ts']
+    });
     assert.deepEqual(codeCommit(dir, { CRYOPROTECT_CODE_COMMIT: 'abcdef1' }), {
       commit: 'abcdef1'
     });

@@ -13,7 +13,9 @@ const REPOSITORY = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 
 export function checkoutState(
   directory: string = REPOSITORY,
   environment: NodeJS.ProcessEnv = process.env
-): { commit: string; modified: boolean } | { commit: undefined; reason: string } {
+):
+  | { commit: string; modified: boolean; changed?: string[] }
+  | { commit: undefined; reason: string } {
   const named = environment.CRYOPROTECT_CODE_COMMIT;
   if (named) {
     return /^[0-9a-f]{7,40}$/.test(named)
@@ -37,7 +39,14 @@ export function checkoutState(
       reason: 'not a git checkout and CRYOPROTECT_CODE_COMMIT is not set'
     };
   }
-  return { commit: head, modified: git(['status', '--porcelain', '--untracked-files=no']) !== '' };
+  // Which tracked files differ (staged or not), so a reader can tell an edited library from a
+  // notebook that JupyterLab saved with its outputs.
+  const changed = git(['diff', '--name-only', 'HEAD'])
+    .split('\n')
+    .filter(line => line !== '');
+  return changed.length > 0
+    ? { commit: head, modified: true, changed }
+    : { commit: head, modified: false };
 }
 
 /**

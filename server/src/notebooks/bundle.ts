@@ -230,7 +230,11 @@ namespace Private {
       'the provenance of the run'
     );
     progress(`${name}: rendering the static HTML (nbconvert)`);
-    add(`${stem}.html`, html(file), 'the executed notebook as static HTML (no JavaScript)');
+    add(
+      `${stem}.html`,
+      html(file),
+      'the executed notebook as static HTML (no JavaScript, nothing fetched)'
+    );
 
     const licences: DataLicence[] = [];
     const references = new Map<string, CslItem>();
@@ -254,6 +258,17 @@ namespace Private {
       add(path, content, 'a data file the notebook read');
       const licence = dataLicence(path, content, references);
       licences.push(licence);
+      // The folder's own account of its files (sources, licences, contents), as shipped.
+      for (const catalogue of ['SOURCES.md', 'sources.json']) {
+        const at = posix.join(posix.dirname(path), catalogue);
+        if (existsSync(join(PROJECT_ROOT, at))) {
+          add(
+            at,
+            readFileSync(join(PROJECT_ROOT, at)),
+            `the sources and licences of ${posix.dirname(path)}`
+          );
+        }
+      }
       if (licence.licenceFile) {
         add(licence.licenceFile, licenceText(licence.licenceFile, path), `the licence of ${path}`);
       } else {
@@ -447,7 +462,11 @@ namespace Private {
           `the HTML rendering failed (nbconvert exit ${result.status ?? result.signal}): ${(result.stderr ?? result.error?.message ?? '').trim().slice(-800)}`
         );
       }
-      return readFileSync(join(scratch, basename(file).replace(/\.ipynb$/, '.html')), 'utf8');
+      const page = readFileSync(join(scratch, basename(file).replace(/\.ipynb$/, '.html')), 'utf8');
+      // nbconvert's page loads require.js and MathJax from a CDN and mermaid as a module; an
+      // archived page must open offline and run nothing: the outputs are their static
+      // fallbacks already (TeX in markdown stays as written).
+      return page.replace(/<script\b[^>]*>[\s\S]*?<\/script\s*>/gi, '');
     } finally {
       rmSync(scratch, { recursive: true, force: true });
     }
@@ -584,7 +603,7 @@ namespace Private {
         archive,
         ...(modified
           ? {
-              note: `the run was made from a modified checkout of ${commit.slice(0, 12)}; the source carried is the commit without those changes`
+              note: `the run was made from a modified checkout of ${commit.slice(0, 12)} (changed: ${changedList(provenance.environment.code.changed)}); the source carried is the commit without those changes`
             }
           : {})
       };
@@ -596,6 +615,15 @@ namespace Private {
     }
   }
 
+  /** The changed files, a few by name. */
+  function changedList(changed: string[] | undefined): string {
+    if (!changed || changed.length === 0) {
+      return 'not recorded';
+    }
+    const shown = changed.slice(0, 8).join(', ');
+    return changed.length > 8 ? `${shown} and ${changed.length - 8} more` : shown;
+  }
+
   export function licencesText(licences: DataLicence[]): string {
     const rows = licences.map(
       l =>
@@ -604,7 +632,13 @@ namespace Private {
     return [
       '# Licences',
       '',
-      'Each data file carried here keeps the licence it was published under; a GPL-3.0 file stays under the GPL-3.0 in this bundle, with the licence text beside it. The notebook, its outputs and the CryoProtect source are under the BSD 3-Clause licence (`LICENSE` inside the source archive).',
+      [
+        'Each data file carried here keeps the licence it was published under, with the licence text beside it',
+        licences.some(l => l.licence.startsWith('GPL'))
+          ? '; the GPL-3.0 files stay under the GPL-3.0 in this bundle.'
+          : '.',
+        ' The notebook, its outputs and the CryoProtect source are under the BSD 3-Clause licence (`LICENSE` inside the source archive).'
+      ].join(''),
       '',
       '| file | licence | licence text | attribution |',
       '|---|---|---|---|',
@@ -647,7 +681,8 @@ namespace Private {
       '',
       'You need Node.js ' +
         env.node.replace(/^v/, '').split('.')[0] +
-        ', Python 3 and git (Debian or Ubuntu: `apt-get install nodejs npm python3-venv git`).',
+        ` (the run used ${env.node}; another major version is refused)` +
+        ', Python 3.10 or newer and git (Debian or Ubuntu: `apt-get install nodejs npm python3-venv git`).',
       '',
       '```sh',
       ...(sourcePath

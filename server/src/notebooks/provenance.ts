@@ -34,7 +34,8 @@ export interface Environment {
   packages: Record<string, string | null>;
   /** SHA-256 of each lockfile (null when absent). */
   lockfiles: Record<string, string | null>;
-  code: { commit: string | null; modified: boolean; reason?: string };
+  /** `changed`: the tracked files that differ from the commit, when `modified`. */
+  code: { commit: string | null; modified: boolean; changed?: string[]; reason?: string };
 }
 
 /** What the kernel reported after the last cell (kernel-lib's sessionProvenance and versions). */
@@ -209,6 +210,10 @@ namespace Private {
     const state = checkoutState(root);
     return state.commit === undefined
       ? { commit: null, modified: false, reason: state.reason }
-      : { commit: state.commit, modified: state.modified };
+      : {
+          commit: state.commit,
+          modified: state.modified,
+          ...(state.changed ? { changed: state.changed } : {})
+        };
   }
 }

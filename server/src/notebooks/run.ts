@@ -270,7 +270,7 @@ export async function reproduceNotebook(
     result
   );
   const executed = Private.write(result.notebook, rerun, settings.out, name);
-  lines.push(`${name}: re-run written to ${executed}`);
+  lines.push(`${name}: re-run written to ${resolve(executed)}`);
   if (result.status !== 'ok') {
     return {
       code: EXIT.differences,
