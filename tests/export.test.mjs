@@ -13,7 +13,7 @@ import {
 import { dirname, join, relative } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { strToU8, unzipSync, zipSync } from 'fflate';
-import { CLI, ROOT, embeddedServer, runCommand, tempDir } from './helpers.mjs';
+import { CLI, ROOT, embeddedServer, runCommand, tempDir, tslabNotebook } from './helpers.mjs';
 
 /**
  * `cryoprotect export` and `cryoprotect reproduce BUNDLE` as a journal and a reviewer meet them: a
@@ -25,20 +25,9 @@ import { CLI, ROOT, embeddedServer, runCommand, tempDir } from './helpers.mjs';
 const cli = (args, options = {}) =>
   runCommand(process.execPath, [CLI, ...args], { timeoutMs: 300_000, ...options });
 
-const notebook = sources =>
-  JSON.stringify({
-    cells: sources.map((source, i) => ({
-      cell_type: 'code',
-      id: `c${i}`,
-      metadata: i === 0 ? { tags: ['parameters'] } : {},
-      outputs: [],
-      execution_count: null,
-      source
-    })),
-    metadata: { kernelspec: { name: 'tslab', display_name: 'TypeScript', language: 'typescript' } },
-    nbformat: 4,
-    nbformat_minor: 5
-  });
+/** A notebook whose first cell holds its parameters. */
+const notebook = ([parameters, ...rest]) =>
+  tslabNotebook([{ source: parameters, tags: ['parameters'] }, ...rest]);
 
 const sha256 = buffer => createHash('sha256').update(buffer).digest('hex');
 

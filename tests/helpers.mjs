@@ -141,3 +141,29 @@ export async function embeddedServer() {
     throw error;
   }
 }
+
+/**
+ * A TypeScript (tslab) notebook's JSON: one code cell per item, given as its source or as
+ * { source, tags }, and extra notebook metadata.
+ */
+export function tslabNotebook(cells, metadata = {}) {
+  return JSON.stringify({
+    cells: cells.map((cell, i) => {
+      const { source, tags } = typeof cell === 'string' ? { source: cell } : cell;
+      return {
+        cell_type: 'code',
+        id: `c${i}`,
+        metadata: tags ? { tags } : {},
+        outputs: [],
+        execution_count: null,
+        source
+      };
+    }),
+    metadata: {
+      kernelspec: { name: 'tslab', display_name: 'TypeScript', language: 'typescript' },
+      ...metadata
+    },
+    nbformat: 4,
+    nbformat_minor: 5
+  });
+}

@@ -3,7 +3,15 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { CLI, ROOT, VENV_BIN, embeddedServer, runCommand, tempDir } from './helpers.mjs';
+import {
+  CLI,
+  ROOT,
+  VENV_BIN,
+  embeddedServer,
+  runCommand,
+  tempDir,
+  tslabNotebook
+} from './helpers.mjs';
 
 const JUPYTER = join(VENV_BIN, 'jupyter');
 const EXECUTED = join(ROOT, '.cryoprotect', 'executed');
@@ -186,21 +194,7 @@ async function exportHtml(path, dir) {
   return readFileSync(join(dir, basename(path).replace(/\.ipynb$/, '.html')), 'utf8');
 }
 
-function notebook(cells) {
-  return JSON.stringify({
-    cells: cells.map((source, i) => ({
-      cell_type: 'code',
-      id: `c${i}`,
-      metadata: {},
-      outputs: [],
-      execution_count: null,
-      source
-    })),
-    metadata: { kernelspec: { name: 'tslab', display_name: 'TypeScript', language: 'typescript' } },
-    nbformat: 4,
-    nbformat_minor: 5
-  });
-}
+const notebook = tslabNotebook;
 
 describe('notebooks under notebooks/ on the tslab kernel', () => {
   const scratch = tempDir();

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { CLI, runCommand, tempDir } from './helpers.mjs';
+import { CLI, runCommand, tempDir, tslabNotebook } from './helpers.mjs';
 
 /**
  * `cryoprotect run` and `cryoprotect reproduce` as a reviewer or CI meets them: a small notebook
@@ -10,23 +10,7 @@ import { CLI, runCommand, tempDir } from './helpers.mjs';
  * broken on purpose, and reproduced.
  */
 
-const notebook = (cells, metadata = {}) =>
-  JSON.stringify({
-    cells: cells.map((c, i) => ({
-      cell_type: 'code',
-      id: `c${i}`,
-      metadata: c.tags ? { tags: c.tags } : {},
-      outputs: [],
-      execution_count: null,
-      source: c.source
-    })),
-    metadata: {
-      kernelspec: { name: 'tslab', display_name: 'TypeScript', language: 'typescript' },
-      ...metadata
-    },
-    nbformat: 4,
-    nbformat_minor: 5
-  });
+const notebook = tslabNotebook;
 
 const ANALYSIS = notebook([
   {

@@ -7,6 +7,9 @@ import { fileURLToPath } from 'node:url';
 /** The repository root (server/dist -> ../..), where .venv and notebooks/ live. */
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
+/** The project's Python environment: JupyterLab, nbconvert, nbclient and the tslab kernel spec. */
+export const VENV_BIN = join(PROJECT_ROOT, '.venv', 'bin');
+
 /** JupyterLab's plugin that asks for news consent and checks for updates. */
 export const ANNOUNCEMENTS_PLUGIN = '@jupyterlab/apputils-extension:announcements';
 
@@ -32,7 +35,7 @@ export interface RunningLab {
  * wait until it answers. Its log goes to a file so the console keeps one line per step.
  */
 export async function startJupyterLab(options: LabOptions): Promise<RunningLab> {
-  const jupyter = join(PROJECT_ROOT, '.venv', 'bin', 'jupyter');
+  const jupyter = join(VENV_BIN, 'jupyter');
   if (!existsSync(jupyter)) {
     throw new Error(
       `JupyterLab is not installed at ${jupyter}; run "npm start" (or "npm run setup") from ${PROJECT_ROOT}`

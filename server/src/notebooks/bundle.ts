@@ -17,7 +17,7 @@ import { basename, dirname, isAbsolute, join, posix, relative, resolve, sep } fr
 import { parse } from 'csv-parse/sync';
 import { unzipSync, zipSync } from 'fflate';
 import { CryoProtectClient, type ModelVersion } from '@cryoprotect/kernel';
-import { PROJECT_ROOT } from '../lab.js';
+import { PROJECT_ROOT, VENV_BIN } from '../lab.js';
 import { EXIT } from './exit-codes.js';
 import { readNotebook } from './notebook.js';
 import { LOCKFILES, provenanceOf, type Provenance } from './provenance.js';
@@ -86,7 +86,11 @@ export async function exportNotebook(
   settings: { out: string },
   progress: Progress
 ): Promise<Outcome> {
-  return Private.refusedAsUsage(() => Private.exportNotebook(file, settings, progress));
+  try {
+    return await Private.exportNotebook(file, settings, progress);
+  } catch (error) {
+    return Private.refusal(error);
+  }
 }
 
 /**
@@ -101,15 +105,13 @@ export async function reproduceBundle(
   settings: ReproduceSettings,
   progress: Progress
 ): Promise<Outcome> {
-  let root = '';
-  let manifest: Manifest | undefined;
-  const refused = await Private.refusedAsUsage(async () => {
-    ({ root, manifest } = Private.unpack(bundle, join(PROJECT_ROOT, '.cryoprotect', 'reproduced')));
-    return { code: EXIT.ok, lines: [], problems: [] };
-  });
-  if (!manifest) {
-    return refused;
+  let unpacked: { root: string; manifest: Manifest };
+  try {
+    unpacked = Private.unpack(bundle, join(PROJECT_ROOT, '.cryoprotect', 'reproduced'));
+  } catch (error) {
+    return Private.refusal(error);
   }
+  const { root, manifest } = unpacked;
   progress(`${basename(bundle)}: ${manifest.files.length} files checked against ${MANIFEST}`);
   const models = join(root, 'models');
   const outcome = await reproduceNotebook(
@@ -337,8 +339,9 @@ namespace Private {
           `model ${model.name}@${model.version} (loaded) is not carried: ${version}; reproduce will ask the server named by CRYOPROTECT_SERVER_URL`
         );
       } else {
+        // The names come from the notebook's metadata: a path that would leave models/ is refused.
         add(
-          `models/${model.name}@${model.version}.json`,
+          safePath(`models/${model.name}@${model.version}.json`, `${name}: model ${model.name}`),
           `${JSON.stringify(version, null, 2)}\n`,
           `the model version ${model.name}@${model.version} the notebook loaded (as its server answered)`
         );
@@ -420,16 +423,12 @@ namespace Private {
     }
   }
 
-  /** `work`'s outcome, or a refusal (BundleError) as a usage outcome with its message. */
-  export async function refusedAsUsage(work: () => Promise<Outcome>): Promise<Outcome> {
-    try {
-      return await work();
-    } catch (error) {
-      if (error instanceof BundleError) {
-        return { code: EXIT.usage, lines: [], problems: [error.message] };
-      }
-      throw error;
+  /** A refusal (BundleError) as a usage outcome with its message; anything else is rethrown. */
+  export function refusal(error: unknown): Outcome {
+    if (error instanceof BundleError) {
+      return { code: EXIT.usage, lines: [], problems: [error.message] };
     }
+    throw error;
   }
 
   export function sha256(content: Buffer | Uint8Array): string {
@@ -451,7 +450,7 @@ namespace Private {
   export function html(file: string): string {
     const scratch = mkdtempSync(join(tmpdir(), 'cryoprotect-export-'));
     try {
-      const jupyter = join(PROJECT_ROOT, '.venv', 'bin', 'jupyter');
+      const jupyter = join(VENV_BIN, 'jupyter');
       const result = spawnSync(
         jupyter,
         ['nbconvert', '--to', 'html', '--output-dir', scratch, resolve(file)],
@@ -542,10 +541,14 @@ namespace Private {
     content: Buffer,
     columns: { source: string; identifier?: string }
   ): CslItem[] {
-    const rows = parse(content, { columns: true, skip_empty_lines: true, bom: true }) as Record<
-      string,
-      string
-    >[];
+    let rows: Record<string, string>[];
+    try {
+      rows = parse(content, { columns: true, skip_empty_lines: true, bom: true }) as typeof rows;
+    } catch (error) {
+      throw new BundleError(
+        `${path}: its rows cannot be read for their citations (${(error as Error).message})`
+      );
+    }
     const seen = new Map<string, CslItem>();
     for (const row of rows) {
       const source = row[columns.source]?.trim();

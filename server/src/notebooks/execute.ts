@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { PROJECT_ROOT } from '../lab.js';
+import { PROJECT_ROOT, VENV_BIN } from '../lab.js';
 import { notebookText, readNotebook, type Notebook } from './notebook.js';
 import type { KernelReport } from './provenance.js';
 
@@ -45,7 +45,7 @@ export interface ExecuteResult {
   kernelProblem?: string;
 }
 
-export const PYTHON = join(PROJECT_ROOT, '.venv', 'bin', 'python');
+export const PYTHON = join(VENV_BIN, 'python');
 const RUNNER = join(PROJECT_ROOT, 'server', 'notebook-runner', 'execute.py');
 const KERNEL_LIB = join(PROJECT_ROOT, 'kernel-lib', 'dist', 'index.js');
 const MARK = '__cryoprotect_provenance__';
