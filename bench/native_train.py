@@ -17,6 +17,15 @@ The mapping, and what differs:
                  min_samples_leaf and bootstrap, n_jobs=1: kernel-lib's tree ensembles follow
                  scikit-learn's rules (per-split column draws, midpoint or uniform cuts, squared
                  error), so only the random streams differ.
+  gradient-boosting
+                 HistGradientBoostingRegressor with the same learning_rate, max_iter,
+                 max_leaf_nodes, max_depth, min_samples_leaf, l2_regularization, max_bins,
+                 max_features, early_stopping ('auto', true or false), validation_fraction,
+                 n_iter_no_change and tol (one OpenMP thread, from OMP_NUM_THREADS). kernel-lib
+                 follows its rules (binning, split gain, leaf-wise growth, float32 gradients), so
+                 without early stopping and with max_features 1 (the defaults below 10,000 rows)
+                 both build the same trees and predictions; otherwise only the random streams
+                 differ.
   mlp-ensemble   `members` MLPRegressor(hidden_layer_sizes, relu, adam, batch_size,
                  learning_rate_init, max_iter=epochs, early_stopping with validation_fraction and
                  n_iter_no_change=patience, tol=0, best weights kept), seeds seed + member, on
@@ -59,6 +68,25 @@ def make(learner, params, seed):
             min_samples_leaf=params["minSamplesLeaf"],
             bootstrap=params["bootstrap"],
             n_jobs=1,
+            random_state=seed,
+        )
+    if learner == "gradient-boosting":
+        from sklearn.ensemble import HistGradientBoostingRegressor
+
+        return HistGradientBoostingRegressor(
+            learning_rate=params["learningRate"],
+            max_iter=params["maxIter"],
+            max_leaf_nodes=params["maxLeafNodes"],
+            max_depth=params["maxDepth"],
+            min_samples_leaf=params["minSamplesLeaf"],
+            l2_regularization=params["l2Regularization"],
+            max_bins=params["maxBins"],
+            # A float: scikit-learn refuses the int 1 for this fraction.
+            max_features=float(params["maxFeatures"]),
+            early_stopping=params["earlyStopping"],
+            validation_fraction=params["validationFraction"],
+            n_iter_no_change=params["nIterNoChange"],
+            tol=params["tol"],
             random_state=seed,
         )
     if learner == "mlp-ensemble":

@@ -2,7 +2,8 @@
 // with the same settings, in the same run, printed as ratios (ours / scikit-learn). Target: <= 2.
 // The held-out RMSE of both is printed beside the times, so a speed-up cannot hide a worse model.
 //
-//   node bench/train.mjs [--reps 5] [--rows 1000] [--learners ridge,random-forest,extra-trees,mlp-ensemble]
+//   node bench/train.mjs [--reps 5] [--rows 1000]
+//     [--learners ridge,random-forest,extra-trees,gradient-boosting,mlp-ensemble]
 //
 // Data (written once to a temporary JSON file that both sides read, so they train on identical
 // numbers; 80 % train / 20 % held out, one seeded split):
@@ -25,6 +26,7 @@ import {
   extraTreesLearner,
   featurizeSmiles,
   forestLearner,
+  gradientBoostingLearner,
   loadTensorFlow,
   mlpEnsembleLearner,
   ridgeLearner,
@@ -39,8 +41,11 @@ const option = (name, fallback) => {
 };
 const reps = Number(option('reps', 5));
 const syntheticRows = Number(option('rows', 1000));
-const wanted = option('learners', 'ridge,random-forest,extra-trees,mlp-ensemble').split(',');
-// The tree ensembles and the MLP ensemble (seconds per fit) get at most 3 repetitions, which keeps
+const wanted = option(
+  'learners',
+  'ridge,random-forest,extra-trees,gradient-boosting,mlp-ensemble'
+).split(',');
+// The tree ensembles, gradient boosting and the MLP ensemble get at most 3 repetitions, which keeps
 // one run of the bench within a few minutes on two cores.
 const repsOf = name => (name === 'ridge' ? reps : Math.min(reps, 3));
 
@@ -48,6 +53,7 @@ const LEARNERS = {
   ridge: ridgeLearner(),
   'random-forest': forestLearner(),
   'extra-trees': extraTreesLearner(),
+  'gradient-boosting': gradientBoostingLearner(),
   'mlp-ensemble': mlpEnsembleLearner()
 };
 for (const name of wanted) {
@@ -163,7 +169,7 @@ const versions = JSON.parse(
   })
 );
 console.log(
-  `bench/train: median of ${reps} repetitions (forest and MLP ensemble: ${repsOf('mlp-ensemble')}), one core each side`
+  `bench/train: median of ${reps} repetitions (all but ridge: ${repsOf('mlp-ensemble')}), one core each side`
 );
 console.log(
   `kernel-lib on Node ${process.version} (TensorFlow.js ${runtime.tfjsVersion}, ${runtime.backend}` +
@@ -206,7 +212,7 @@ for (const set of sets) {
     const b = median(theirs.seconds);
     const fmt = s => (s < 1 ? `${(s * 1000).toPrecision(3)} ms` : `${s.toPrecision(3)} s`);
     console.log(
-      `  ${name.padEnd(13)} fit: kernel-lib ${fmt(a).padStart(9)}, scikit-learn ${fmt(b).padStart(9)},` +
+      `  ${name.padEnd(17)} fit: kernel-lib ${fmt(a).padStart(9)}, scikit-learn ${fmt(b).padStart(9)},` +
         ` ratio ${(a / b).toFixed(2).padStart(6)} (target <= 2);` +
         ` held-out RMSE ${median(ours.rmse).toPrecision(3)} vs ${median(theirs.rmse).toPrecision(3)}` +
         (perEpoch.ours.length === 0

@@ -47,6 +47,20 @@ export const METHOD_CITATIONS = {
     doi: '10.1007/s10994-006-6226-1',
     usedFor: 'extremely randomized trees'
   },
+  'gradient-boosting': {
+    key: 'friedman2001',
+    citation:
+      'Friedman JH, Greedy function approximation: a gradient boosting machine, Ann. Statist. 29 (2001) 1189-1232',
+    doi: '10.1214/aos/1013203451',
+    usedFor: 'gradient-boosted regression trees'
+  },
+  lightgbm: {
+    key: 'ke2017',
+    citation:
+      'Ke G, Meng Q, Finley T, Wang T, Chen W, Ma W, Ye Q, Liu T-Y, LightGBM: a highly efficient gradient boosting decision tree, Advances in Neural Information Processing Systems 30 (2017) 3146-3154',
+    url: 'https://proceedings.neurips.cc/paper/2017/hash/6449f44a102fde848669bdd9eb6b76fa-Abstract.html',
+    usedFor: 'histogram-based, leaf-wise growth of the boosted trees'
+  },
   mlp: {
     key: 'lakshminarayanan2017',
     citation:
@@ -73,6 +87,13 @@ export const METHOD_CITATIONS = {
     citation: 'Efron B, Tibshirani RJ, An Introduction to the Bootstrap, Chapman & Hall (1993)',
     doi: '10.1201/9780429246593',
     usedFor: 'percentile bootstrap intervals of the metrics'
+  },
+  'normalized-conformal': {
+    key: 'papadopoulos2011',
+    citation:
+      'Papadopoulos H, Vovk V, Gammerman A, Regression conformal prediction with nearest neighbours, J. Artif. Intell. Res. 40 (2011) 815-840',
+    doi: '10.1613/jair.3198',
+    usedFor: 'prediction intervals that widen with the distance to the training data'
   }
 } as const satisfies Record<string, MethodCitation>;
 
@@ -85,6 +106,8 @@ export function learnerCitations(learner: string): MethodCitation[] {
       return [METHOD_CITATIONS['random-forest']];
     case 'extra-trees':
       return [METHOD_CITATIONS['extra-trees']];
+    case 'gradient-boosting':
+      return [METHOD_CITATIONS['gradient-boosting'], METHOD_CITATIONS.lightgbm];
     case 'mlp-ensemble':
       return [METHOD_CITATIONS.mlp, METHOD_CITATIONS.tensorflow];
     default:

@@ -1,6 +1,12 @@
 import type { Learner } from './types';
 import { MeanLearner } from './validation';
-import { extraTreesLearner, forestLearner, mlpEnsembleLearner, ridgeLearner } from './learners';
+import {
+  extraTreesLearner,
+  forestLearner,
+  gradientBoostingLearner,
+  mlpEnsembleLearner,
+  ridgeLearner
+} from './learners';
 
 /**
  * Learners by name, as model files and the command line name them; parameters are the learner's
@@ -11,6 +17,7 @@ const LEARNERS = new Map<string, (params: Record<string, unknown>) => Learner>([
   ['ridge', params => ridgeLearner(params)],
   ['random-forest', params => forestLearner(params)],
   ['extra-trees', params => extraTreesLearner(params)],
+  ['gradient-boosting', params => gradientBoostingLearner(params)],
   ['mlp-ensemble', params => mlpEnsembleLearner(params)]
 ]);
 

@@ -8,6 +8,13 @@ export type {
   TreeEnsembleOptions,
   TreeEnsembleParams
 } from './treeEnsemble';
+export { HistGradientBoostingRegressor, gradientBoostingLearner } from './histGradientBoosting';
+export type {
+  GradientBoostingLearner,
+  GradientBoostingOptions,
+  GradientBoostingParams,
+  SavedGradientBoosting
+} from './histGradientBoosting';
 export { MlpEnsembleRegressor, mlpEnsembleLearner } from './mlpEnsemble';
 export type {
   MlpEnsembleLearner,
