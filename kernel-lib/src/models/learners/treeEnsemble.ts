@@ -9,8 +9,10 @@
  *   on all rows; each drawn column gets one cut drawn uniformly between its smallest and largest
  *   value at the node, and the best of those cuts wins, as ExtraTreesRegressor.
  *
- * Both draw columns until maxFeatures non-constant ones were tried (constant ones do not count),
- * split only where both sides keep minSamplesLeaf rows, and predict a leaf's mean.
+ * Both visit columns as scikit-learn does: up to maxFeatures of them, constant ones included unless
+ * every one visited was constant (a column constant at a node stays constant below it and is never
+ * scanned again there); they split only where both sides keep minSamplesLeaf rows, and predict a
+ * leaf's mean.
  *
  * Written here because npm has no maintained package for either with per-split column sampling:
  * ml-random-forest 2.1.0 (the previous random-forest learner) draws its columns once per tree and its
@@ -190,6 +192,12 @@ export function extraTreesLearner(options: TreeEnsembleOptions = {}): TreeEnsemb
 }
 
 namespace Private {
+  export function swap(a: Int32Array, i: number, j: number): void {
+    const t = a[i];
+    a[i] = a[j];
+    a[j] = t;
+  }
+
   export function label(kind: TreeEnsembleKind): string {
     return kind === 'random-forest' ? 'random forest' : 'extra trees';
   }
@@ -330,6 +338,10 @@ namespace Private {
       value: []
     };
     private readonly order: Int32Array;
+    /** The columns known to be constant along the current path, in the order `order` keeps them. */
+    private readonly knownConstants: Int32Array;
+    /** How many columns are known constant at the node being split (then: for its children). */
+    private constants = 0;
 
     constructor(
       protected readonly X: Float64Array[],
@@ -339,21 +351,27 @@ namespace Private {
       protected readonly random: SeededRandom
     ) {
       this.order = Int32Array.from({ length: X.length }, (_, j) => j);
+      this.knownConstants = new Int32Array(X.length);
     }
 
-    /** Grows the node holding positions [start, end) depth first; returns its index. */
-    protected grow(start: number, end: number, depth: number): number {
+    /**
+     * Grows the node holding positions [start, end) depth first; returns its index. `known` columns
+     * (the first ones of `order`) were found constant at an ancestor, so they are constant here.
+     */
+    protected grow(start: number, end: number, depth: number, known = 0): number {
       const { total, sum } = this.sums(start, end);
       const node = this.push(sum / total);
+      this.constants = known;
       const split = this.splittable(end - start, depth)
         ? this.chooseSplit(start, end, total, sum)
         : null;
       if (split) {
+        const constants = this.constants;
         const middle = this.partition(start, end, split.feature, split.threshold);
         this.tree.feature[node] = split.feature;
         this.tree.threshold[node] = split.threshold;
-        this.tree.left[node] = this.grow(start, middle, depth + 1);
-        this.tree.right[node] = this.grow(middle, end, depth + 1);
+        this.tree.left[node] = this.grow(start, middle, depth + 1, constants);
+        this.tree.right[node] = this.grow(middle, end, depth + 1, constants);
       }
       return node;
     }
@@ -395,21 +413,48 @@ namespace Private {
     }
 
     /**
-     * Visits columns in a random order (partial Fisher-Yates) until `perSplit` of them were tried;
-     * `tryColumn` returns false for a column that is constant at the node, which does not count.
+     * Visits columns in a random order as scikit-learn's splitters do (sklearn/tree/_splitter.pyx,
+     * node_split): a partial Fisher-Yates over `order`, whose first `this.constants` entries are
+     * the columns known to be constant at the node (an ancestor found them so): drawing one costs
+     * nothing. `tryColumn` returns false for a column constant at the node, which joins the known
+     * ones for the node's children. Visiting stops after `perSplit` columns, constant ones
+     * included, unless every column visited so far was constant. On return `this.constants` counts
+     * the known and newly found constant columns.
      */
     protected drawColumns(tryColumn: (feature: number) => boolean): void {
-      const columns = this.order.length;
-      let tried = 0;
-      for (let k = 0; k < columns && tried < this.perSplit; k++) {
-        const pick = k + this.random.integer(columns - k);
-        const feature = this.order[pick];
-        this.order[pick] = this.order[k];
-        this.order[k] = feature;
-        if (tryColumn(feature)) {
-          tried++;
+      const features = this.order;
+      const known = this.constants;
+      let end = features.length;
+      let drawnConstants = 0;
+      let foundConstants = 0;
+      let totalConstants = known;
+      let visited = 0;
+      while (
+        end > totalConstants &&
+        (visited < this.perSplit || visited <= foundConstants + drawnConstants)
+      ) {
+        visited++;
+        let j = drawnConstants + this.random.integer(end - foundConstants - drawnConstants);
+        if (j < known) {
+          Private.swap(features, drawnConstants, j);
+          drawnConstants++;
+          continue;
         }
+        j += foundConstants;
+        const feature = features[j];
+        if (!tryColumn(feature)) {
+          Private.swap(features, j, totalConstants);
+          foundConstants++;
+          totalConstants++;
+          continue;
+        }
+        end--;
+        Private.swap(features, end, j);
       }
+      // Keep the known constants in their order for the siblings; record the new ones.
+      features.set(this.knownConstants.subarray(0, known), 0);
+      this.knownConstants.set(features.subarray(known, known + foundConstants), known);
+      this.constants = totalConstants;
     }
   }
 
