@@ -21,12 +21,49 @@ describe('cryoprotect describe', () => {
     assert.equal(code, 0, stderr);
     const lines = stdout.trim().split('\n');
     assert.equal(lines.length, 3, stdout);
-    assert.match(lines[0], /^line,id,input,smiles,inchikey,exactMass,molarMass,/);
-    assert.match(lines[1], /^2,glycerol,OCC\(O\)CO,OCC\(O\)CO,PEDCQBHIVMGVHV-UHFFFAOYSA-N,/);
-    assert.match(lines[2], /^4,DMSO,/);
+    // The input's own columns as they were, then what was computed.
+    assert.match(lines[0], /^line,Name,SMILES,Tg,smiles,inchikey,exactMass,molarMass,/);
+    assert.match(lines[1], /^2,glycerol,OCC\(O\)CO,190,OCC\(O\)CO,PEDCQBHIVMGVHV-UHFFFAOYSA-N,/);
+    assert.match(lines[2], /^4,DMSO,CS\(C\)=O,,CS\(C\)=O,/);
     assert.match(stderr, /mixed\.csv:3: RDKit could not parse the SMILES "C1CC": unclosed ring/);
     assert.match(stderr, /mixed\.csv:5: the structure is empty/);
     assert.match(stderr, /described 2 of 4 structures/);
+  });
+
+  it('keeps every column of the input as valid CSV, and writes counts as integers and reals to their digits', async () => {
+    const file = join(dir, 'named.csv');
+    writeFileSync(
+      file,
+      'id,name,SMILES,note\n7,"glycerol, anhydrous",OCC(O)CO,"said ""pure"""\n8,"two\nlines",CS(C)=O,\n'
+    );
+    const { code, stdout, stderr } = await describeFile(file);
+    assert.equal(code, 0, stderr);
+    const lines = stdout.split('\n');
+    assert.match(lines[0], /^line,id,name,SMILES,note,smiles,inchikey,exactMass,molarMass,/);
+    assert.match(
+      lines[1],
+      /^2,7,"glycerol, anhydrous",OCC\(O\)CO,"said ""pure""",OCC\(O\)CO,PEDCQBHIVMGVHV-UHFFFAOYSA-N,/
+    );
+    assert.equal(lines[2], '3,8,"two');
+    assert.match(lines[3], /^lines",CS\(C\)=O,,CS\(C\)=O,IAZDPXIOMUYVGZ-UHFFFAOYSA-N,/);
+    const header = lines[0].split(',');
+    const glycerol = lines[1].replace(/"(?:[^"]|"")*"/g, 'x').split(',');
+    const cell = name => glycerol[header.indexOf(name)];
+    // Monoisotopic mass to 0.1 mDa, molar mass as RDKit sums it, counts whole, no float noise.
+    assert.equal(cell('exactMass'), '92.0473');
+    assert.equal(cell('molarMass'), '92.094');
+    assert.equal(cell('hydroxylGroups'), '3');
+    assert.equal(cell('polarSurfaceArea'), '60.69');
+    for (const value of glycerol.slice(header.indexOf('exactMass'))) {
+      assert.match(value, /^-?\d+(\.\d{1,6})?$/);
+    }
+    // A column the input already has keeps its name; the computed one is told apart.
+    const clash = join(dir, 'clash.csv');
+    writeFileSync(clash, 'smiles,inchikey\nOCCO,mine\n');
+    const told = await describeFile(clash);
+    assert.equal(told.code, 0, told.stderr);
+    assert.match(told.stdout, /^line,smiles,inchikey,smiles_2,inchikey_2,exactMass,/);
+    assert.match(told.stdout, /\n2,OCCO,mine,OCCO,LYCAIKOWRPUZTN-UHFFFAOYSA-N,/);
   });
 
   it('writes JSON with the descriptor definitions and their units', async () => {
@@ -41,6 +78,7 @@ describe('cryoprotect describe', () => {
     assert.equal(json.rows[0].inchikey, 'LYCAIKOWRPUZTN-UHFFFAOYSA-N');
     assert.equal(json.rows[0].descriptors.hydroxylGroups, 2);
     assert.deepEqual(json.invalid, []);
+    assert.deepEqual(json.rows[0].columns, { smiles: 'OCCO' });
   });
 
   it('reads SDF, naming records by their title and line', async () => {
@@ -126,7 +164,11 @@ describe('cryoprotect describe', () => {
     const named = await describeFile(file, '--smiles-column', 'structure');
     assert.equal(named.code, 0, named.stderr);
     const missing = await describeFile(join(dir, 'absent.csv'));
-    assert.match(missing.stderr, /cannot read .*absent\.csv: ENOENT/);
+    assert.equal(missing.code, 2);
+    assert.equal(
+      missing.stderr,
+      `cryoprotect: cannot read ${join(dir, 'absent.csv')}: no such file\n`
+    );
     const format = await describeFile(file, '--format', 'xml');
     assert.match(format.stderr, /--format.*must be csv or json/);
   });

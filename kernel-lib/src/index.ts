@@ -95,6 +95,7 @@ export * from './models/pipeline';
 export * from './models/data';
 export * from './models/features';
 export * from './models/learner-registry';
+export * from './models/auto';
 export * from './models/featurizer-spec';
 export * from './models/training';
 export * from './models/artifact';

@@ -1,9 +1,11 @@
 import { Command } from 'commander';
+import { KERNEL_VERSION } from '@cryoprotect/kernel';
+import { softwareVersions } from './backup/archive.js';
 import { addUserCommands } from './accounts/cli.js';
 import { addBackupCommands } from './backup/cli.js';
 import { addDbCommands } from './cli/db.js';
 import { addDescribeCommand } from './cli/describe.js';
-import { processIO, type CommandIO } from './cli/output.js';
+import { failureOf, processIO, type CommandIO } from './cli/output.js';
 import { addProxyEntryCommand } from './cli/proxy-entry.js';
 import { addServeCommands } from './cli/serve.js';
 import { addModelCommands } from './models/cli.js';
@@ -15,6 +17,11 @@ export function buildCli(io: CommandIO = processIO()): Command {
   const program = new Command('cryoprotect')
     .description(
       'CryoProtect: shared database, REST server and JupyterLab for cryoprotectant research'
+    )
+    .version(
+      `cryoprotect ${softwareVersions().server} (@cryoprotect/kernel ${KERNEL_VERSION})`,
+      '-V, --version',
+      'print the versions of cryoprotect and of its kernel library'
     )
     .showHelpAfterError();
   addServeCommands(program, io);
@@ -36,7 +43,8 @@ export async function main(
   try {
     await buildCli(io).parseAsync(argv);
   } catch (error) {
-    io.out.warn((error as Error).message);
-    process.exit(1);
+    const { message, exitCode } = failureOf(error);
+    io.out.warn(message);
+    process.exit(exitCode);
   }
 }

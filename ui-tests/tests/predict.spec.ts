@@ -45,10 +45,10 @@ test('predict with a registered model, request verification from a second accoun
   // The model: its record, metrics with intervals, and no real coverage yet.
   const chooser = panel.locator('.jp-cryoprotect-Predict-version');
   await expect(chooser.locator('option', { hasText: `${name}@1` })).toHaveCount(1);
-  await chooser.selectOption({ label: `${name}@1 · glass_transition (K) · ridge` });
+  await chooser.selectOption({ label: `${name}@1 · glass transition (K) · ridge` });
   const facts = panel.locator('.jp-cryoprotect-Predict-facts');
   await expect(facts).toContainText(`${name}@1`);
-  await expect(facts).toContainText('glass_transition in K');
+  await expect(facts).toContainText('glass transition in K');
   await expect(facts).toContainText(version.snapshotHash.slice(0, 12));
   await expect(panel.locator('.jp-cryoprotect-Predict-metrics tbody tr')).toHaveCount(3);
   await expect(panel.locator('.jp-cryoprotect-Predict-real')).toContainText(

@@ -111,8 +111,9 @@ const TUTORIALS: Record<string, ITutorial> = {
   },
   '03-models.ipynb': {
     // [4] tableDisplay (metrics); [6] modelReportDisplay; [8] tableDisplay (rejected rows) +
-    // tableDisplay (metrics) + plotDisplay (importance); [10] predictionDisplay + moleculesDisplay.
-    counts: { ...NONE, table: 3, modelReport: 1, vegaLite: 1, prediction: 1, molecules: 1 },
+    // tableDisplay (metrics) + plotDisplay (importance); [10] modelReportDisplay (auto);
+    // [12] predictionDisplay + moleculesDisplay.
+    counts: { ...NONE, table: 3, modelReport: 2, vegaLite: 1, prediction: 1, molecules: 1 },
     grids: [
       {
         cards: 3,
@@ -128,8 +129,9 @@ const TUTORIALS: Record<string, ITutorial> = {
     predictionRows: [3],
     // kernel-lib trainingPlotSpecs: predicted vs measured, residuals, learning curve, importance
     // (permutation importance is on by default) and coverage (the 90 % conformal intervals).
-    reportPlots: [5],
-    html: 0
+    reportPlots: [5, 5],
+    // The training progress of each trainFromCsv (five), drawn by its HTML: "training finished ...".
+    html: 5
   }
 };
 

@@ -119,6 +119,47 @@ export const prediction: PredictionPayload = {
   ]
 };
 
+/** Predictions of a model with adaptive intervals: the second lies outside its domain. */
+export const predictionWithDomain: PredictionPayload = {
+  property: { name: 'Tg', unit: 'K' },
+  model: { name: 'tg-ridge', version: 4, learner: 'ridge', snapshot: 'ab12cd34ef56ab12cd34ef56' },
+  intervalLevel: 0.9,
+  digits: 4,
+  domainThreshold: 2.05,
+  items: [
+    {
+      name: 'glycerol',
+      smiles: 'OCC(O)CO',
+      value: 190.456,
+      lower: 180.1,
+      upper: 200.9,
+      warning: null,
+      novelty: 0.4123,
+      inDomain: true
+    },
+    {
+      name: 'perfluorodecalin',
+      smiles: 'FC1(F)C(F)(F)C(F)(F)C2(F)C(F)(F)C(F)(F)C(F)(F)C(F)(F)C2(F)C1(F)F',
+      value: 251.2,
+      lower: 201.7,
+      upper: 300.7,
+      warning: null,
+      novelty: 3.4167,
+      inDomain: false
+    },
+    {
+      name: 'DMSO',
+      smiles: 'CS(C)=O',
+      value: 137.9,
+      lower: 128.2,
+      upper: 147.6,
+      warning: null,
+      novelty: 0.873,
+      inDomain: true
+    }
+  ]
+};
+
 export const report: ModelReportPayload = {
   model: { name: 'tg-rf', version: 3, learner: 'random forest', snapshot: 'ab12cd34' },
   property: { name: 'Tg', unit: 'K' },

@@ -3,7 +3,14 @@ import { Widget } from '@lumino/widgets';
 import { clearDepictionCache } from '../display/depict';
 import { createRendererFactories } from '../display/factories';
 import { DISPLAY_MIME, RENDERER_RANK } from '../display/mime';
-import { glycerol, mixture, prediction, report, table } from './display-fixtures';
+import {
+  glycerol,
+  mixture,
+  prediction,
+  predictionWithDomain,
+  report,
+  table
+} from './display-fixtures';
 import { mimeModel, rendererOptions, svgOf, waitFor } from './display-harness';
 
 type Kind = keyof typeof DISPLAY_MIME;
@@ -196,6 +203,89 @@ describe('prediction renderer', () => {
     expect(node.textContent).toContain('sha256:ab12cd34ef56…');
     expect(node.textContent).toContain('random forest');
     expect(node.textContent).toContain('1 of 2 predictions carry a warning');
+    renderer.dispose();
+  });
+});
+
+describe('prediction renderer and the applicability domain', () => {
+  it('marks a row outside the domain with a badge and a note; rows inside show nothing extra', async () => {
+    const renderer = await render('prediction', predictionWithDomain);
+    const node = renderer.node;
+    const headers = [...node.querySelectorAll('.jp-cryoprotect-Predictions thead th')];
+    expect(headers.map(th => th.textContent)).toEqual([
+      'Name',
+      'SMILES',
+      'Tg (K)',
+      'Interval',
+      'Novelty',
+      'Warning'
+    ]);
+    expect(headers[4].getAttribute('title')).toBe(
+      "Mean standardized distance to the model's 5 nearest training molecules (0: on one of them); above 2.05 a prediction is outside the applicability domain."
+    );
+    const rows = [...node.querySelectorAll('.jp-cryoprotect-Predictions tbody tr')];
+    expect(rows.map(row => [...row.querySelectorAll('td')].map(cell => cell.textContent))).toEqual([
+      ['glycerol', 'OCC(O)CO', '190.5', '[180.1, 200.9]', '0.412', ''],
+      [
+        'perfluorodecalin',
+        predictionWithDomain.items[1].smiles,
+        '251.2',
+        '[201.7, 300.7]',
+        '3.42',
+        '⚠ outside the applicability domain'
+      ],
+      ['DMSO', 'CS(C)=O', '137.9', '[128.2, 147.6]', '0.873', '']
+    ]);
+    // Only the row outside is marked, and its badge explains why on hover.
+    expect(rows.map(row => row.classList.contains('jp-cryoprotect-mod-outsideDomain'))).toEqual([
+      false,
+      true,
+      false
+    ]);
+    const badges = node.querySelectorAll('.jp-cryoprotect-DomainBadge');
+    expect(badges).toHaveLength(1);
+    expect(rows[1].contains(badges[0])).toBe(true);
+    expect(badges[0].getAttribute('title')).toBe(
+      "Outside the applicability domain: farther from the model's training molecules than cross-validation ever tested it (novelty 3.42, above 2.05, the 99th percentile of the molecules held out in cross-validation). The interval is wider here, but less trustworthy."
+    );
+    // One line under the table.
+    const note = node.querySelector('.jp-cryoprotect-DomainNote')!;
+    expect(note.textContent).toBe(
+      '⚠ 1 of 3 predictions is outside the applicability domain: farther from the training molecules than cross-validation ever tested the model. Its interval is wider but less trustworthy; treat it as extrapolation.'
+    );
+    expect(note.previousElementSibling).toBe(node.querySelector('.jp-cryoprotect-Predictions'));
+    renderer.dispose();
+  });
+
+  it('shows no badge, note or novelty column when every row is inside or the domain is unknown', async () => {
+    const inside = await render('prediction', {
+      ...predictionWithDomain,
+      items: [predictionWithDomain.items[0], predictionWithDomain.items[2]]
+    });
+    expect(inside.node.querySelector('.jp-cryoprotect-DomainBadge')).toBeNull();
+    expect(inside.node.querySelector('.jp-cryoprotect-DomainNote')).toBeNull();
+    expect(inside.node.querySelector('.jp-cryoprotect-mod-outsideDomain')).toBeNull();
+    expect(inside.node.textContent).not.toContain('applicability');
+    inside.dispose();
+    // A payload of before the domain (no novelty, no inDomain): as it always was.
+    const older = await render('prediction', prediction);
+    expect(older.node.querySelector('.jp-cryoprotect-DomainBadge')).toBeNull();
+    expect(older.node.querySelector('.jp-cryoprotect-DomainNote')).toBeNull();
+    expect(
+      [...older.node.querySelectorAll('.jp-cryoprotect-Predictions thead th')].map(
+        th => th.textContent
+      )
+    ).not.toContain('Novelty');
+    older.dispose();
+  });
+
+  it('refuses a negative novelty, naming the field', async () => {
+    const bad = {
+      ...predictionWithDomain,
+      items: [{ ...predictionWithDomain.items[0], novelty: -1 }]
+    };
+    const renderer = await render('prediction', bad);
+    expect(renderer.node.textContent).toContain('items[0].novelty');
     renderer.dispose();
   });
 });

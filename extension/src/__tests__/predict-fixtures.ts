@@ -60,3 +60,27 @@ export function withCoolingRate(): string {
     '\n'
   );
 }
+
+type Artifact = { conformal: { adaptive?: { domainThreshold: number } } };
+
+/**
+ * The same version with another applicability-domain threshold (conformal.adaptive of its
+ * artifact). The 30 training rows include salts far from everything else, so the threshold
+ * calibrated on them (about 49) leaves every common cryoprotectant inside; at 0.5 glycerol
+ * (novelty about 0.37) stays inside and DMSO (about 0.63) falls outside.
+ */
+export function withDomainThreshold(version: ModelVersion, threshold: number): ModelVersion {
+  const artifact = JSON.parse(JSON.stringify(version.artifact)) as Artifact;
+  if (!artifact.conformal.adaptive) {
+    throw new Error('the fixture model has no adaptive intervals');
+  }
+  artifact.conformal.adaptive.domainThreshold = threshold;
+  return { ...version, artifact } as ModelVersion;
+}
+
+/** The same version as saved before adaptive intervals: constant intervals, no novelty. */
+export function withoutAdaptive(version: ModelVersion): ModelVersion {
+  const artifact = JSON.parse(JSON.stringify(version.artifact)) as Artifact;
+  delete artifact.conformal.adaptive;
+  return { ...version, artifact } as ModelVersion;
+}

@@ -1,6 +1,7 @@
 import type { Measurement, ModelVersion } from '@cryoprotect/kernel';
 import { loadKernel } from '../chemistry';
 import {
+  actionBlocker,
   droppedSubject,
   fieldOfPath,
   measuredRows,
@@ -8,15 +9,25 @@ import {
   predictionBody,
   predictionCode,
   predictionText,
+  propertyName,
   readConditions,
   realCoverageView,
   summarize,
   verificationBody,
   verificationMessages,
   versionLabel,
+  type IActionState,
   type IVerificationForm
 } from '../predict/model';
-import { MOLECULE, OWNER, ROWS, registered, withCoolingRate } from './predict-fixtures';
+import {
+  MOLECULE,
+  OWNER,
+  ROWS,
+  registered,
+  withCoolingRate,
+  withDomainThreshold,
+  withoutAdaptive
+} from './predict-fixtures';
 
 // The prediction panel's logic with the real kernel and a model trained on real rows
 // (predict-fixtures.ts).
@@ -45,7 +56,9 @@ describe('prediction panel model', () => {
     const summary = summarize(await loadKernel(), version);
     expect(summary.problem).toBeNull();
     expect(summary.reference).toBe('tg-ridge@3');
+    // The API's key for queries, the words for people.
     expect(summary.target).toBe('glass_transition');
+    expect(summary.targetName).toBe('glass transition');
     expect(summary.unit).toBe('K');
     expect(summary.snapshot).toBe(version.snapshotHash.slice(0, 12));
     expect(summary.learner).toBe('ridge');
@@ -60,7 +73,11 @@ describe('prediction panel model', () => {
     expect(summary.conditions).toEqual([]);
     expect(summary.notes[0]).toBe('Predicts single molecules from their structure.');
     expect(summary.notes.some(n => /^Trained on 30 rows/.test(n))).toBe(true);
-    expect(versionLabel(version)).toBe('tg-ridge@3 · glass_transition (K) · ridge');
+    expect(versionLabel(version)).toBe('tg-ridge@3 · glass transition (K) · ridge');
+    expect(propertyName('ice_recrystallization_inhibition')).toBe(
+      'ice recrystallization inhibition'
+    );
+    expect(propertyName('density')).toBe('density');
   });
 
   it('says why a version without an artifact cannot predict', async () => {
@@ -111,13 +128,41 @@ describe('prediction panel model', () => {
     if (!outcome.ok) {
       throw new Error([...outcome.messages.values()].join('; '));
     }
-    const direct = await kernel.predictMolecules(saved, ['OCC(O)CO']);
-    expect(outcome.row.prediction).toBe(direct.rows[0].prediction);
-    expect(outcome.row.upper - outcome.row.lower).toBeCloseTo(2 * saved.conformal.halfWidth, 9);
+    const direct = (await kernel.predictMolecules(saved, ['OCC(O)CO'])).rows[0];
+    const { prediction, lower, upper, novelty, inDomain } = outcome.row;
+    expect({ prediction, lower, upper, novelty, inDomain }).toEqual({
+      prediction: direct.prediction,
+      lower: direct.lower,
+      upper: direct.upper,
+      novelty: direct.novelty,
+      inDomain: direct.inDomain
+    });
+    // The model's own interval: adaptive, its half-width growing with the distance to the
+    // training molecules (quantile × (β + novelty)); glycerol lies inside the domain.
+    const adaptive = saved.conformal.adaptive!;
+    expect(novelty).toEqual(expect.any(Number));
+    expect(upper - lower).toBeCloseTo(2 * adaptive.quantile * (adaptive.beta + novelty!), 9);
+    expect(inDomain).toBe(true);
     expect(outcome.level).toBe(saved.conformal.level);
     expect(predictionText(outcome.row, outcome.level, 'K')).toMatch(
       /^\d+\.?\d* K \(\d+ % interval \d+\.?\d* to \d+\.?\d* K\)$/
     );
+
+    // A version saved without adaptive intervals: the constant conformal interval, no novelty,
+    // nothing said about its domain.
+    const constant = kernel.savedModelFromVersion(withoutAdaptive(version));
+    const plain = await predictOne(kernel, constant, { subject: 'OCC(O)CO', conditions: {} });
+    expect(plain.ok && plain.row.upper - plain.row.lower).toBeCloseTo(
+      2 * constant.conformal.halfWidth,
+      9
+    );
+    expect(plain.ok && [plain.row.novelty, plain.row.inDomain]).toEqual([null, true]);
+
+    // Beyond the domain threshold the row says so (DMSO's novelty is about 0.63).
+    const narrow = kernel.savedModelFromVersion(withDomainThreshold(version, 0.5));
+    const dmso = await predictOne(kernel, narrow, { subject: 'CS(C)=O', conditions: {} });
+    expect(dmso.ok && dmso.row.inDomain).toBe(false);
+    expect(dmso.ok && dmso.row.novelty).toBeGreaterThan(0.5);
   });
 
   it('puts an unparsable SMILES and a missing or wrong condition under their fields', async () => {
@@ -190,7 +235,16 @@ describe('prediction panel model', () => {
         measurement({ value: 250, verified: true, method: '' })
       ],
       new Map([[reference, 'Angell 2002']]),
-      { line: 2, input: 'OCC(O)CO', conditions: {}, prediction: 190, lower: 180, upper: 200 }
+      {
+        line: 2,
+        input: 'OCC(O)CO',
+        conditions: {},
+        prediction: 190,
+        lower: 180,
+        upper: 200,
+        novelty: 0.37,
+        inDomain: true
+      }
     );
     expect(rows).toEqual([
       { value: '191.3 ± 2.0', unit: 'K', source: 'Angell 2002', verified: false, inside: true },
@@ -205,7 +259,9 @@ describe('prediction panel model', () => {
       conditions: { coolingRateKPerMin: 10 },
       prediction: 190,
       lower: 180,
-      upper: 200
+      upper: 200,
+      novelty: 0.41,
+      inDomain: true
     };
     expect(
       predictionBody(version, { moleculeId: MOLECULE }, row, 0.9, {
@@ -221,12 +277,26 @@ describe('prediction panel model', () => {
           value: 190,
           lower: 180,
           upper: 200,
-          intervalLevel: 0.9
+          intervalLevel: 0.9,
+          novelty: 0.41,
+          inDomain: true
         }
       ],
       visibility: 'project',
       projectId: 'p'
     });
+    const sharing = { visibility: 'private' as const, projectId: '' };
+    // Outside the domain: recorded as such, with its novelty.
+    const far = { ...row, prediction: 260, lower: 160, upper: 360, novelty: 3.2, inDomain: false };
+    expect(
+      predictionBody(version, { moleculeId: MOLECULE }, far, 0.9, sharing).items[0]
+    ).toMatchObject({ novelty: 3.2, inDomain: false });
+    // A model without adaptive intervals measured no distance: neither is recorded (as the
+    // kernel's storePredictions does), not "inside" by default.
+    const unmeasured = { ...row, novelty: null, inDomain: true };
+    expect(
+      predictionBody(version, { moleculeId: MOLECULE }, unmeasured, 0.9, sharing).items[0]
+    ).toMatchObject({ novelty: null, inDomain: null });
     expect(verificationBody('pred', row.conditions, FORM)).toEqual({
       predictionId: 'pred',
       plannedExperiment: 'DSC, 10 K/min',
@@ -264,6 +334,47 @@ describe('prediction panel model', () => {
     expect(fieldOfPath('body.items[0].value')).toBe('form');
   });
 
+  it('says why an action is not available, in the order a researcher meets the causes', () => {
+    const ready: IActionState = {
+      version: true,
+      problem: null,
+      mixture: false,
+      emptySubject: false,
+      predicted: true,
+      predicting: false,
+      busy: false
+    };
+    expect(actionBlocker(ready)).toBeNull();
+    expect(actionBlocker(ready, verificationMessages(FORM))).toBeNull();
+    const nothing = { ...ready, version: false, emptySubject: true, predicted: false };
+    expect(actionBlocker(nothing)).toBe('choose a model version first');
+    expect(actionBlocker({ ...ready, problem: 'artifact: missing', predicted: false })).toBe(
+      'choose another model version: this one cannot predict (see above)'
+    );
+    expect(actionBlocker({ ...ready, predicted: false, emptySubject: true })).toBe(
+      'give a molecule to predict first: type a SMILES, draw it or drop one from the database'
+    );
+    expect(actionBlocker({ ...ready, predicted: false, emptySubject: true, mixture: true })).toBe(
+      'give a mixture to predict first: open a saved one or type its text form'
+    );
+    expect(actionBlocker({ ...ready, predicted: false })).toBe(
+      'correct the inputs marked above: nothing is predicted yet'
+    );
+    expect(actionBlocker({ ...ready, predicting: true })).toBe('wait for the prediction to finish');
+    expect(actionBlocker({ ...ready, busy: true })).toBe('wait for the last request to finish');
+    expect(
+      actionBlocker(
+        ready,
+        verificationMessages({ ...FORM, visibility: 'project', dueOn: '2027-02-30' })
+      )
+    ).toBe(
+      'correct the marked fields: Project (choose the project that may see it), Due (2027-02-30 is not a calendar date)'
+    );
+    expect(
+      actionBlocker(ready, verificationMessages({ ...FORM, plannedExperiment: 'x'.repeat(10_001) }))
+    ).toBe('correct the marked field: Planned experiment (at most 10000 characters)');
+  });
+
   it('reads what the database sidebar drags: a molecule or a mixture by id, or text', () => {
     const id = '0b6f1a52-3c1e-4b7a-9d2e-6f0a1b2c3d4e';
     expect(
@@ -295,8 +406,13 @@ describe('prediction panel model', () => {
       'const predictions = await predictMolecules(model, [{ smiles: "OCC(O)CO" }]);'
     );
     expect(predictOnly).toContain('const client = clientFromEnvironment();');
+    // The notebook's table names the property in words, as the panel does.
+    expect(predictOnly).toContain(
+      '    property: { name: "glass transition", unit: version.targetUnit }'
+    );
     expect(predictOnly).not.toMatch(/token|storePredictions|verifications/i);
 
+    // storePredictions sends each row's novelty and domain itself.
     const stored = predictionCode({ ...base, store: true, verification: null });
     expect(stored).toContain('await storePredictions(client, version, model, predictions.rows)');
 
@@ -312,6 +428,11 @@ describe('prediction panel model', () => {
     expect(requested).toContain(
       "await client.registerMolecule({ structure: row.input, visibility: 'public' })"
     );
+    // The prediction the request names carries its novelty and domain, null for a model that
+    // did not measure them (the kernel's storePredictions rule).
+    expect(requested).toContain('      intervalLevel: model.conformal.level,');
+    expect(requested).toContain('      novelty: row.novelty,');
+    expect(requested).toContain('      inDomain: row.novelty === null ? null : row.inDomain');
     expect(requested).toContain('const verification = await client.verifications.request({');
     expect(requested).toContain(`  assigneeId: "${FORM.assigneeId}",`);
     expect(requested).toContain('  dueOn: "2027-01-15",');
@@ -333,5 +454,6 @@ describe('prediction panel model', () => {
     );
     expect(mixture).toContain("predictCsvText(model, csv, { mixtureColumn: 'Mixture' })");
     expect(mixture).toContain(`const subject = { mixtureId: "${MOLECULE}" };`);
+    expect(mixture).toContain('      inDomain: row.novelty === null ? null : row.inDomain');
   });
 });

@@ -2,7 +2,7 @@ import { ApiError, type CryoProtectClient, type ModelVersion } from '@cryoprotec
 import { loadKernel } from '../chemistry';
 import type { ICryoProtectConnection } from '../connection';
 import type { IVerificationForm } from '../predict/model';
-import { ROWS, registered } from './predict-fixtures';
+import { ROWS, registered, withDomainThreshold } from './predict-fixtures';
 import { measuredFor, messagesOfError, storeAndRequest } from '../predict/store';
 import { PredictionPanel } from '../predict/widget';
 import { Widget } from '@lumino/widgets';
@@ -24,13 +24,16 @@ const ME = id(401);
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
 
+// Glycerol as a model with adaptive intervals predicts it: close to its training molecules.
 const ROW = {
   line: 2,
   input: 'OCC(O)CO',
   conditions: {},
   prediction: 190,
   lower: 180,
-  upper: 200
+  upper: 200,
+  novelty: 0.37,
+  inDomain: true
 };
 
 const FORM: IVerificationForm = {
@@ -106,7 +109,9 @@ describe('storing a prediction and requesting its verification', () => {
       value: 190,
       lower: 180,
       upper: 200,
-      intervalLevel: 0.9
+      intervalLevel: 0.9,
+      novelty: 0.37,
+      inDomain: true
     });
     expect(calls[2][1]).toEqual({
       predictionId: PREDICTION,
@@ -114,6 +119,40 @@ describe('storing a prediction and requesting its verification', () => {
       conditions: {},
       assigneeId: ASSIGNEE,
       visibility: 'public'
+    });
+  });
+
+  it('records where the molecule stands against the training data: outside, or not checked', async () => {
+    const stored = async (row: typeof ROW | Record<string, unknown>) => {
+      const { calls, client } = fakeClient();
+      const outcome = await storeAndRequest(
+        client,
+        { id: id(1) },
+        { kind: 'molecule', smiles: 'CS(C)=O' },
+        row as typeof ROW,
+        0.9,
+        FORM,
+        null
+      );
+      expect(outcome.ok).toBe(true);
+      return calls.find(c => c[0] === 'predictions.create')![1].items[0];
+    };
+    // Outside the applicability domain: its wider interval, its novelty, inDomain false.
+    expect(
+      await stored({
+        ...ROW,
+        input: 'CS(C)=O',
+        lower: 150,
+        upper: 230,
+        novelty: 2.84,
+        inDomain: false
+      })
+    ).toMatchObject({ lower: 150, upper: 230, novelty: 2.84, inDomain: false });
+    // A model saved without adaptive intervals measured no distance (its rows say inDomain
+    // true): nothing is recorded about its domain.
+    expect(await stored({ ...ROW, novelty: null, inDomain: true })).toMatchObject({
+      novelty: null,
+      inDomain: null
     });
   });
 
@@ -217,10 +256,16 @@ describe('storing a prediction and requesting its verification', () => {
 /** The registered version the panel lists (trained once, with the real kernel). */
 let listed: Promise<ModelVersion> | null = null;
 
-/** A fake client with what the panel reads besides: a version, users, no project, no molecule. */
-async function panelClient(fail: Record<string, unknown> = {}) {
+/**
+ * A fake client with what the panel reads besides: a version (the registered one, or `variant`
+ * of it), users, no project, no molecule.
+ */
+async function panelClient(
+  fail: Record<string, unknown> = {},
+  variant: (version: ModelVersion) => ModelVersion = version => version
+) {
   listed ??= registered(ROWS.join('\n')).then(version => ({ ...version, ownerId: ME }));
-  const version = await listed;
+  const version = variant(await listed);
   const fake = fakeClient(fail);
   Object.assign(fake.client, {
     models: {
@@ -395,6 +440,122 @@ describe('prediction panel', () => {
         'predictions.create',
         'verifications.request'
       ]);
+    } finally {
+      panel.dispose();
+    }
+  }, 120_000);
+
+  it('names the property in words, marks only a prediction outside the domain, and stores it so', async () => {
+    // At a domain threshold of 0.5, glycerol (novelty about 0.37) is inside, DMSO (0.63) outside.
+    const { calls, client } = await panelClient({}, version => withDomainThreshold(version, 0.5));
+    const { panel, q } = openPanel(client);
+    try {
+      expect(await panel.selectModel('tg-ridge')).toBe(true);
+      await waitFor(() => q('.jp-cryoprotect-Predict-facts'));
+      expect(q('.jp-cryoprotect-Predict-facts').textContent).toContain('glass transition in K');
+      expect(q('.jp-cryoprotect-Predict-version option:checked').textContent).toContain(
+        '· glass transition (K) ·'
+      );
+
+      panel.setSubject('OCC(O)CO');
+      await waitFor(() => panel.prediction).then(() => panel.settled());
+      const result = q<HTMLElement>('.jp-cryoprotect-Predict-result');
+      expect(result.querySelector('.jp-cryoprotect-Label')!.textContent).toBe(
+        'glass transition predicted by tg-ridge@3'
+      );
+      expect(panel.prediction!.inDomain).toBe(true);
+      expect(result.dataset.inDomain).toBe('true');
+      expect(result.querySelector('.jp-cryoprotect-DomainBadge')).toBeNull();
+      expect(result.querySelector('.jp-cryoprotect-DomainNote')).toBeNull();
+      // The raw key stays out of what is read (a tooltip keeps it for code).
+      expect(panel.node.textContent).not.toContain('glass_transition');
+
+      panel.setSubject('CS(C)=O');
+      await waitFor(() => result.dataset.inDomain === 'false');
+      const row = await panel.settled();
+      expect(row!.inDomain).toBe(false);
+      const badge = result.querySelector<HTMLElement>(
+        '.jp-cryoprotect-Predict-value .jp-cryoprotect-DomainBadge'
+      )!;
+      expect(badge.textContent).toBe('⚠ outside the applicability domain');
+      expect(badge.title).toMatch(
+        /^Outside the applicability domain: farther from the model's training molecules than cross-validation ever tested it \(novelty 0\.6\d+, above 0\.50*, the 99th percentile/
+      );
+      expect(result.querySelector('.jp-cryoprotect-DomainNote')!.textContent).toBe(badge.title);
+      expect(q<HTMLElement>('.jp-cryoprotect-Predict-value').dataset.value).toBe(
+        String(row!.prediction)
+      );
+
+      q<HTMLButtonElement>('.jp-cryoprotect-Predict-store').click();
+      await waitFor(() => q('.jp-cryoprotect-Predict-outcome').getAttribute('data-state') === 'ok');
+      expect(calls[1][1].items[0]).toMatchObject({
+        value: row!.prediction,
+        novelty: row!.novelty,
+        inDomain: false
+      });
+    } finally {
+      panel.dispose();
+    }
+  }, 120_000);
+
+  it('says why "Request verification" is disabled, in its tooltip and under the buttons', async () => {
+    const { client } = await panelClient();
+    const { panel, q } = openPanel(client);
+    const request = q<HTMLButtonElement>('.jp-cryoprotect-Predict-request');
+    const store = q<HTMLButtonElement>('.jp-cryoprotect-Predict-store');
+    const hint = q('.jp-cryoprotect-Predict-actionHint');
+    const what = 'Store the prediction and ask the lab to measure it, in one step';
+    const says = (reason: string) => {
+      expect(request.disabled).toBe(true);
+      expect(request.title).toBe(`To request verification, ${reason}.`);
+      expect(hint.textContent).toBe(`To request verification, ${reason}.`);
+    };
+    try {
+      expect(request.getAttribute('aria-describedby')).toBe(hint.id);
+      says('choose a model version first');
+      expect(q<HTMLButtonElement>('.jp-cryoprotect-Predict-insert').title).toBe(
+        'To insert the code, choose a model version first.'
+      );
+
+      expect(await panel.selectModel('tg-ridge')).toBe(true);
+      await waitFor(() => q('.jp-cryoprotect-Predict-facts'));
+      await panel.settled();
+      says(
+        'give a molecule to predict first: type a SMILES, draw it or drop one from the database'
+      );
+
+      panel.setSubject('C1CC');
+      await waitFor(() => q('[data-field="subject"]').textContent);
+      await panel.settled();
+      says('correct the inputs marked above: nothing is predicted yet');
+
+      // While it predicts, the tooltip says so; the line under the buttons does not flicker.
+      panel.setSubject('OCC(O)CO');
+      expect(request.disabled).toBe(true);
+      expect(request.title).toBe('To request verification, wait for the prediction to finish.');
+      expect(hint.textContent).toBe(
+        'To request verification, correct the inputs marked above: nothing is predicted yet.'
+      );
+      await predictGlycerol(panel, q);
+      expect(request.disabled).toBe(false);
+      expect(request.title).toBe(what);
+      expect(hint.textContent).toBe('');
+
+      const planned = q<HTMLTextAreaElement>('.jp-cryoprotect-Predict-planned');
+      planned.value = 'x'.repeat(10_001);
+      planned.dispatchEvent(new Event('input'));
+      says('correct the marked field: Planned experiment (at most 10000 characters)');
+      // Storing does not need the request's fields: it stays available, with its own tooltip.
+      expect(store.disabled).toBe(false);
+      expect(store.title).toBe(
+        'Keep this prediction (value, interval, level, novelty and applicability domain) on the CryoProtect server'
+      );
+
+      planned.value = 'DSC';
+      planned.dispatchEvent(new Event('input'));
+      expect(request.disabled).toBe(false);
+      expect(request.title).toBe(what);
+      expect(hint.textContent).toBe('');
     } finally {
       panel.dispose();
     }

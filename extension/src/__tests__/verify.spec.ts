@@ -121,7 +121,9 @@ function verification(extra: Partial<Verification> = {}): Verification {
       value: 190,
       lower: 185,
       upper: 195,
-      intervalLevel: 0.95
+      intervalLevel: 0.95,
+      novelty: null,
+      inDomain: null
     },
     measurement: null,
     people: { [REQUESTER]: 'ada', [TECHNICIAN]: 'grace' },
@@ -686,11 +688,15 @@ describe('verification queue panel', () => {
     globalThis.fetch = realFetch;
   });
 
-  async function panelWith(selected: Verification, realCoverage: object | null = null) {
+  async function panelWith(
+    selected: Verification,
+    realCoverage: object | null = null,
+    artifact: object | null = null
+  ) {
     fakeFetch([
       [/^GET \/api\/verifications$/, 200, { items: [selected], nextCursor: null }],
       [/^GET \/api\/verifications\//, 200, selected],
-      [/^GET \/api\/models\//, 200, modelVersion(realCoverage)],
+      [/^GET \/api\/models\//, 200, { ...modelVersion(realCoverage), artifact }],
       [
         /^GET \/api\/property-types$/,
         200,
@@ -772,6 +778,53 @@ describe('verification queue panel', () => {
     );
     expect(panel.node.querySelector<HTMLInputElement>('input[name="value"]')!.value).toBe('abc');
     panel.dispose();
+  });
+
+  it('marks a prediction outside the applicability domain, in the row and the detail, only then', async () => {
+    const outside = verification({
+      prediction: { ...verification().prediction!, novelty: 3.42, inDomain: false }
+    });
+    // The model version's artifact holds the threshold; the rest of it does not matter here.
+    const panel = await panelWith(outside, null, {
+      conformal: { adaptive: { domainThreshold: 2.5 } }
+    });
+    const row = panel.node.querySelector('.jp-cryoprotect-Verify-row')!;
+    const badge = row.querySelector<HTMLElement>(
+      '.jp-cryoprotect-Verify-rowLine .jp-cryoprotect-DomainBadge'
+    )!;
+    expect(badge.textContent).toBe('⚠ outside the applicability domain');
+    expect(badge.title).toBe(
+      "Outside the applicability domain: farther from the model's training molecules than cross-validation ever tested it (novelty 3.42). The interval is wider here, but less trustworthy."
+    );
+    expect(row.textContent).toContain('tg@1 · 190 ± 5 K (95 %) ⚠ outside the applicability domain');
+    // The detail, once the model version is read, gives the threshold too.
+    const detail = panel.node.querySelector('.jp-cryoprotect-Verify-detail')!;
+    const predicted = Array.from(detail.querySelectorAll('tr')).find(
+      tr => tr.querySelector('th')?.textContent === 'Predicted'
+    )!;
+    const detailBadge = predicted.querySelector<HTMLElement>('.jp-cryoprotect-DomainBadge')!;
+    expect(predicted.querySelector('td')!.textContent).toBe(
+      '190 ± 5 K (95 %) ⚠ outside the applicability domain'
+    );
+    expect(detailBadge.title).toMatch(/\(novelty 3\.42, above 2\.50*, the 99th percentile/);
+    expect(detail.querySelector('.jp-cryoprotect-DomainNote')!.textContent).toBe(detailBadge.title);
+    panel.dispose();
+
+    // Inside the domain, or not checked (a model without adaptive intervals): no marker.
+    for (const [novelty, inDomain] of [
+      [0.4, true],
+      [null, null]
+    ] as const) {
+      const quiet = await panelWith(
+        verification({ prediction: { ...verification().prediction!, novelty, inDomain } })
+      );
+      expect(quiet.node.querySelector('.jp-cryoprotect-Verify-row')!.textContent).toContain(
+        'tg@1 · 190 ± 5 K (95 %)'
+      );
+      expect(quiet.node.querySelector('.jp-cryoprotect-DomainBadge')).toBeNull();
+      expect(quiet.node.querySelector('.jp-cryoprotect-DomainNote')).toBeNull();
+      quiet.dispose();
+    }
   });
 
   it('highlights an overdue request', async () => {

@@ -2,18 +2,29 @@ import type { PredictionPayload } from '@cryoprotect/kernel';
 import type { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 import { dataTable, h } from './dom';
 import {
+  DOMAIN_SIGN,
+  NOVELTY_DIGITS,
+  OUTSIDE_DOMAIN,
   formatInterval,
   formatLevel,
   formatNumber,
+  noveltyDescription,
+  outsideDomainExplanation,
+  outsideDomainNote,
   titleWithUnit
 } from '@cryoprotect/kernel/display';
 import { modelFacts, modelName } from './model-ref';
 import { PayloadRenderer } from './renderer';
 
+type Item = PredictionPayload['items'][number];
+
 /**
  * Predictions of one property by one model: each value to the model's significant figures, its
  * interval with the interval's nominal level, a warning where the model is less to be trusted,
- * and the model and dataset snapshot that produced them.
+ * and the model and dataset snapshot that produced them. A prediction outside the model's
+ * applicability domain (inDomain false) gets a badge explaining it and a tinted row, and a line
+ * under the table counts them; rows inside the domain show nothing extra. Each prediction's
+ * novelty is a column when the model gives it.
  */
 export class PredictionRenderer extends PayloadRenderer<PredictionPayload> {
   constructor(options: IRenderMime.IRendererOptions) {
@@ -22,7 +33,11 @@ export class PredictionRenderer extends PayloadRenderer<PredictionPayload> {
 
   protected render(payload: PredictionPayload): Node[] {
     const { property, digits } = payload;
+    const threshold = payload.domainThreshold ?? null;
+    const outside = (item: Item) => item.inDomain === false;
     const warned = payload.items.filter(item => item.warning !== null).length;
+    const outsideCount = payload.items.filter(outside).length;
+    const withNovelty = payload.items.some(item => typeof item.novelty === 'number');
     const level =
       payload.intervalLevel === null
         ? 'The model gives no prediction intervals.'
@@ -34,6 +49,9 @@ export class PredictionRenderer extends PayloadRenderer<PredictionPayload> {
         { label: 'SMILES' },
         { label: titleWithUnit(property.name, property.unit), numeric: true },
         { label: 'Interval', numeric: true },
+        ...(withNovelty
+          ? [{ label: 'Novelty', numeric: true, title: noveltyDescription(threshold) }]
+          : []),
         { label: 'Warning' }
       ],
       payload.items.map(item => [
@@ -41,9 +59,22 @@ export class PredictionRenderer extends PayloadRenderer<PredictionPayload> {
         item.smiles ? h('code', {}, item.smiles) : '—',
         { text: formatNumber(item.value, digits), title: String(item.value) },
         formatInterval(item.lower, item.upper, null, digits) ?? '—',
-        item.warning ? h('span', { className: 'jp-cryoprotect-Warning' }, item.warning) : ''
+        ...(withNovelty
+          ? [
+              typeof item.novelty === 'number'
+                ? { text: formatNumber(item.novelty, NOVELTY_DIGITS), title: String(item.novelty) }
+                : '—'
+            ]
+          : []),
+        Private.warningCell(item, threshold)
       ])
     );
+    // Tint the rows outside the domain (dataTable draws rows in the order of the items).
+    table.querySelectorAll('tbody tr').forEach((row, index) => {
+      if (outside(payload.items[index])) {
+        row.classList.add('jp-cryoprotect-mod-outsideDomain');
+      }
+    });
     return [
       h(
         'div',
@@ -55,6 +86,13 @@ export class PredictionRenderer extends PayloadRenderer<PredictionPayload> {
         ),
         modelFacts(payload.model),
         table,
+        outsideCount > 0
+          ? h(
+              'p',
+              { className: 'jp-cryoprotect-DomainNote', attrs: { role: 'note' } },
+              outsideDomainNote(outsideCount, payload.items.length)
+            )
+          : null,
         h(
           'p',
           { className: 'jp-cryoprotect-Muted' },
@@ -66,5 +104,29 @@ export class PredictionRenderer extends PayloadRenderer<PredictionPayload> {
         )
       )
     ];
+  }
+}
+
+namespace Private {
+  /** The domain badge (with its explanation on hover) and the item's own warning, if any. */
+  export function warningCell(item: Item, threshold: number | null): Node | string {
+    const badge =
+      item.inDomain === false
+        ? h(
+            'span',
+            {
+              className: 'jp-cryoprotect-DomainBadge',
+              title: outsideDomainExplanation(item.novelty, threshold)
+            },
+            `${DOMAIN_SIGN} ${OUTSIDE_DOMAIN}`
+          )
+        : null;
+    const warning = item.warning
+      ? h('span', { className: 'jp-cryoprotect-Warning' }, item.warning)
+      : null;
+    if (badge === null && warning === null) {
+      return '';
+    }
+    return h('span', { className: 'jp-cryoprotect-WarningCell' }, badge, warning);
   }
 }

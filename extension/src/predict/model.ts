@@ -29,7 +29,10 @@ export interface IMetricView {
 export interface IModelSummary {
   /** name@version */
   reference: string;
+  /** The target's property key, as the API names it (e.g. glass_transition). */
   target: string;
+  /** The target as a person reads it (e.g. "glass transition"). */
+  targetName: string;
   unit: string;
   /** The training snapshot's hash, first 12 hex digits (the full one in a title). */
   snapshot: string;
@@ -59,6 +62,14 @@ export interface IRealCoverageView {
   belowPromise: boolean;
 }
 
+/**
+ * A property key as a person reads it: "glass_transition" -> "glass transition" (the key itself
+ * is what the API and a notebook use; the panel shows it only in tooltips).
+ */
+export function propertyName(key: string): string {
+  return key.replace(/_/g, ' ');
+}
+
 /** "glycerol-Tg@3". */
 export function versionReference(version: Pick<ModelVersion, 'name' | 'version'>): string {
   return `${version.name}@${version.version}`;
@@ -67,7 +78,7 @@ export function versionReference(version: Pick<ModelVersion, 'name' | 'version'>
 /** The option text of a version in the chooser. */
 export function versionLabel(version: ModelVersion): string {
   const flag = version.realCoverage?.belowPromise ? ' ⚠ below promised coverage' : '';
-  return `${versionReference(version)} · ${version.targetPropertyType} (${version.targetUnit}) · ${version.learner}${flag}`;
+  return `${versionReference(version)} · ${propertyName(version.targetPropertyType)} (${version.targetUnit}) · ${version.learner}${flag}`;
 }
 
 /** Everything the panel says about a version, read with the kernel's own artifact parser. */
@@ -112,6 +123,7 @@ export function summarize(kernel: Kernel, version: ModelVersion): IModelSummary 
   return {
     reference: versionReference(version),
     target: version.targetPropertyType,
+    targetName: propertyName(version.targetPropertyType),
     unit: version.targetUnit,
     snapshot: version.snapshotHash.slice(0, 12),
     snapshotHash: version.snapshotHash,
@@ -328,10 +340,94 @@ export function verificationMessages(form: IVerificationForm): Map<RequestField,
   return messages;
 }
 
+/** Where the panel stands, for saying why an action is not available. */
+export interface IActionState {
+  /** A model version is chosen. */
+  version: boolean;
+  /** Why the chosen version cannot predict (its artifact), if it cannot. */
+  problem: string | null;
+  mixture: boolean;
+  /** The subject field is empty. */
+  emptySubject: boolean;
+  /** A prediction is shown. */
+  predicted: boolean;
+  /** Typing has not settled or the prediction is being computed. */
+  predicting: boolean;
+  /** A store or request is on its way. */
+  busy: boolean;
+}
+
+const FIELD_LABELS: Record<RequestField, string> = {
+  plannedExperiment: 'Planned experiment',
+  assignee: 'Assignee',
+  dueOn: 'Due',
+  visibility: 'Visible to',
+  project: 'Project',
+  subject: 'the subject',
+  conditions: 'the conditions',
+  form: 'the form'
+};
+
+/**
+ * Why an action cannot be taken now, as the end of "To request verification, …" (lower case, no
+ * final stop); null when it can. `messages` are what stops the action in the store form
+ * (verificationMessages for a request, sharingMessages for storing, none for inserting code).
+ */
+export function actionBlocker(
+  state: IActionState,
+  messages: ReadonlyMap<RequestField, string> = new Map()
+): string | null {
+  if (!state.version) {
+    return 'choose a model version first';
+  }
+  if (state.problem !== null) {
+    return 'choose another model version: this one cannot predict (see above)';
+  }
+  if (state.busy) {
+    return 'wait for the last request to finish';
+  }
+  if (state.predicting) {
+    return 'wait for the prediction to finish';
+  }
+  if (!state.predicted) {
+    if (state.emptySubject) {
+      return state.mixture
+        ? 'give a mixture to predict first: open a saved one or type its text form'
+        : 'give a molecule to predict first: type a SMILES, draw it or drop one from the database';
+    }
+    return 'correct the inputs marked above: nothing is predicted yet';
+  }
+  if (messages.size > 0) {
+    const named = [...messages].map(([field, message]) => `${FIELD_LABELS[field]} (${message})`);
+    return `correct the marked field${messages.size === 1 ? '' : 's'}: ${named.join(', ')}`;
+  }
+  return null;
+}
+
 /** The subject a stored prediction names: a registered molecule or a saved mixture. */
 export type StoredSubject = { moleculeId: string } | { mixtureId: string };
 
-/** POST /api/predictions for one prediction, with its interval and level. */
+/**
+ * Where the prediction stands against the model's training data, as the server records it (the
+ * same rule as the kernel's storePredictions): a model saved without adaptive intervals measured
+ * no distance (novelty null), so its domain was not checked and neither is recorded.
+ */
+export function storedDomain(row: Pick<PredictedRow, 'novelty' | 'inDomain'>): {
+  novelty: number | null;
+  inDomain: boolean | null;
+} {
+  return { novelty: row.novelty, inDomain: row.novelty === null ? null : row.inDomain };
+}
+
+/** The distance beyond which the model's predictions are outside its domain (null: not known). */
+export function domainThreshold(saved: SavedModel | null): number | null {
+  return saved?.conformal.adaptive?.domainThreshold ?? null;
+}
+
+/**
+ * POST /api/predictions for one prediction, with its interval and level, its novelty and whether
+ * it lies inside the model's applicability domain.
+ */
 export function predictionBody(
   version: Pick<ModelVersion, 'id'>,
   subject: StoredSubject,
@@ -348,7 +444,8 @@ export function predictionBody(
         value: row.prediction,
         lower: row.lower,
         upper: row.upper,
-        intervalLevel: level
+        intervalLevel: level,
+        ...storedDomain(row)
       }
     ],
     visibility: sharing.visibility,
@@ -478,7 +575,7 @@ export function predictionCode(options: ICodeOptions): string {
     'await tslabDisplay(',
     '  predictionDisplay(predictions, {',
     '    model: { name: version.name, version: version.version },',
-    '    property: { name: version.targetPropertyType, unit: version.targetUnit }',
+    `    property: { name: ${JSON.stringify(propertyName(version.targetPropertyType))}, unit: version.targetUnit }`,
     '  })',
     ');'
   );
@@ -516,7 +613,19 @@ export function predictionCode(options: ICodeOptions): string {
   lines.push(
     'const [prediction] = await client.predictions.create({',
     '  modelVersionId: version.id,',
-    '  items: [{ ...subject, conditions: row.conditions, value: row.prediction, lower: row.lower, upper: row.upper, intervalLevel: model.conformal.level }],',
+    '  items: [',
+    '    {',
+    '      ...subject,',
+    '      conditions: row.conditions,',
+    '      value: row.prediction,',
+    '      lower: row.lower,',
+    '      upper: row.upper,',
+    '      intervalLevel: model.conformal.level,',
+    '      // How far from the training molecules; a model without adaptive intervals did not measure it.',
+    '      novelty: row.novelty,',
+    '      inDomain: row.novelty === null ? null : row.inDomain',
+    '    }',
+    '  ],',
     `  ${share}`,
     '});'
   );

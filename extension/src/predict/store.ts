@@ -9,6 +9,7 @@ import type {
 import {
   fieldOfPath,
   predictionBody,
+  propertyName,
   verificationBody,
   type ISharing,
   type IVerificationForm,
@@ -72,7 +73,8 @@ export async function subjectOnServer(
 export class SubjectError extends Error {}
 
 /**
- * Keep the prediction on the server (POST /api/predictions with its interval and level), then,
+ * Keep the prediction on the server (POST /api/predictions with its interval and level, its
+ * novelty and whether it lies inside the model's applicability domain), then,
  * when `verification` is given, request its verification (POST /api/verifications). A prediction
  * already stored for the same inputs (`stored`) is reused, so a request that failed once does not
  * store a second copy when tried again.
@@ -214,7 +216,7 @@ export async function measuredFor(
     recordId,
     measurements,
     citations,
-    note: measurements.length === 0 ? `no ${propertyType} measured for it yet` : ''
+    note: measurements.length === 0 ? `no ${propertyName(propertyType)} measured for it yet` : ''
   };
 
   function empty(note: string): IMeasured {

@@ -14,8 +14,11 @@ import { first, pick } from '../composer/picker';
 import { rowsOfRecord } from '../composer/records';
 import type { ICryoProtectConnection } from '../connection';
 import { dataTable, h } from '../display/dom';
+import { domainBadge, domainNote, outsideDomain } from './domain';
 import {
+  actionBlocker,
   DIGITS,
+  domainThreshold,
   droppedSubject,
   measuredRows,
   predictOne,
@@ -260,7 +263,7 @@ export class PredictionPanel extends Widget {
         'tbody',
         {},
         row('Model', s.reference),
-        row('Predicts', `${s.target} in ${s.unit}`),
+        row('Predicts', `${s.targetName} in ${s.unit}`, `property ${s.target}`),
         row(
           'Training snapshot',
           h('code', { className: 'jp-cryoprotect-Predict-snapshot' }, s.snapshot),
@@ -442,6 +445,7 @@ export class PredictionPanel extends Widget {
 
   private clearPrediction(): void {
     this.predicted = null;
+    delete this.n.result.dataset.inDomain;
     this.n.result.replaceChildren();
     this.n.compare.replaceChildren();
   }
@@ -502,15 +506,21 @@ export class PredictionPanel extends Widget {
   private showPrediction(predicted: IPredicted | null): void {
     const n = this.n;
     if (predicted === null) {
+      delete n.result.dataset.inDomain;
       n.result.replaceChildren();
       return;
     }
     const { row, level, summary } = predicted;
+    // Outside the model's applicability domain: the notebook's marker beside the value, and its
+    // explanation under it (only for inDomain false; nothing is added inside the domain).
+    const outside = outsideDomain(row);
+    const threshold = domainThreshold(summary.saved);
+    n.result.dataset.inDomain = String(row.inDomain);
     n.result.replaceChildren(
       h(
         'div',
         { className: 'jp-cryoprotect-Label' },
-        `${summary.target} predicted by ${summary.reference}`
+        `${summary.targetName} predicted by ${summary.reference}`
       ),
       h(
         'div',
@@ -518,8 +528,11 @@ export class PredictionPanel extends Widget {
           className: 'jp-cryoprotect-Predict-value',
           attrs: { 'data-value': String(row.prediction) }
         },
-        predictionText(row, level, summary.unit)
+        predictionText(row, level, summary.unit),
+        outside ? ' ' : null,
+        outside ? domainBadge(row.novelty, threshold) : null
       ),
+      ...(outside ? [domainNote(row.novelty, threshold)] : []),
       ...(Object.keys(row.conditions).length > 0
         ? [
             h(
@@ -568,7 +581,7 @@ export class PredictionPanel extends Widget {
                 r.verified ? 'yes' : 'no',
                 r.inside === null ? '—' : r.inside ? 'yes' : 'no'
               ]),
-              `Measured ${predicted.summary.target} in the database for the same ${predicted.subject.kind}`
+              `Measured ${predicted.summary.targetName} in the database for the same ${predicted.subject.kind}`
             );
     } catch (error) {
       content = h(
@@ -643,13 +656,42 @@ export class PredictionPanel extends Widget {
 
   private updateActions(): void {
     const n = this.n;
-    const ready = this.predicted !== null && this.timer === undefined && !this.pending;
     const form = this.verificationForm();
+    const state = {
+      version: this.version !== null,
+      problem: this.summary?.problem ?? null,
+      mixture: this.summary?.mixture ?? false,
+      emptySubject: n.subject.value.trim() === '',
+      predicted: this.predicted !== null,
+      // The chosen version is still being read, typing has not settled, or the kernel predicts.
+      predicting:
+        (this.version !== null && this.summary === null) ||
+        this.timer !== undefined ||
+        this.pending,
+      busy: this.busy
+    };
     // Storing needs only the sharing right; a bad due date or an over-long plan stops the request,
     // not the prediction it would be stored without (verificationMessages has the sharing's too).
-    n.store.disabled = !ready || this.busy || sharingMessages(form).size > 0;
-    n.request.disabled = !ready || this.busy || verificationMessages(form).size > 0;
-    n.insert.disabled = !ready;
+    // Inserting code sends nothing. A disabled button says why in its tooltip; the request's
+    // reason is also written under the buttons.
+    const store = actionBlocker(state, sharingMessages(form));
+    const request = actionBlocker(state, verificationMessages(form));
+    const insert = actionBlocker({ ...state, busy: false });
+    Private.enable(n.store, store === null ? null : `To store, ${store}.`);
+    Private.enable(n.request, request === null ? null : `To request verification, ${request}.`);
+    Private.enable(n.insert, insert === null ? null : `To insert the code, ${insert}.`);
+    // Under the buttons, the request's reason. While a request is on its way the outcome line
+    // says so: no hint repeats it. While typing settles and the kernel predicts (a moment, at each
+    // pause in typing), the hint keeps what it said rather than flicker, unless it was about the
+    // model version, which has just been chosen.
+    const hint = n.actionHint;
+    if (this.busy || request === null) {
+      hint.textContent = '';
+      delete hint.dataset.about;
+    } else if (!state.predicting || hint.dataset.about === 'model') {
+      hint.textContent = `To request verification, ${request}.`;
+      hint.dataset.about = !state.version || state.problem !== null ? 'model' : 'inputs';
+    }
     for (const [field, message] of verificationMessages(form)) {
       const slot = n.root.querySelector<HTMLElement>(
         `.jp-cryoprotect-FieldError[data-field="${field}"]`
@@ -875,6 +917,16 @@ export class PredictionPanel extends Widget {
 namespace Private {
   export const ids = { next: 0 };
 
+  /**
+   * Enable a button, or disable it with the reason as its tooltip (its own title, what it does,
+   * comes back when it is enabled again).
+   */
+  export function enable(button: HTMLButtonElement, reason: string | null): void {
+    button.dataset.title ??= button.title;
+    button.disabled = reason !== null;
+    button.title = reason ?? button.dataset.title;
+  }
+
   /** The panel's elements: model chooser and details, subject and conditions, result, store. */
   export function nodes(id: string) {
     const error = (field: string) =>
@@ -989,7 +1041,7 @@ namespace Private {
     const store = button(
       'Store',
       'jp-cryoprotect-Predict-store',
-      'Keep this prediction (value, interval, level) on the CryoProtect server'
+      'Keep this prediction (value, interval, level, novelty and applicability domain) on the CryoProtect server'
     );
     const request = button(
       'Request verification',
@@ -1001,6 +1053,14 @@ namespace Private {
       'jp-cryoprotect-Predict-insert',
       'Insert the cell that predicts this with the kernel library and stores it (and requests its verification when the form names an experiment or an assignee)'
     );
+    // Why "Request verification" is disabled, in words under the buttons (a tooltip is not
+    // shown on every platform for a disabled button, nor read by every screen reader: the button
+    // is described by it instead).
+    const actionHint = h('div', {
+      className: 'jp-cryoprotect-Muted jp-cryoprotect-Predict-actionHint',
+      attrs: { id: `${id}-action-hint` }
+    });
+    request.setAttribute('aria-describedby', actionHint.id);
     const requestErrors = h('div', {
       className: 'jp-cryoprotect-FieldError jp-cryoprotect-Predict-requestErrors',
       attrs: { role: 'alert' }
@@ -1040,6 +1100,7 @@ namespace Private {
         field('Assignee', assignee, 'assignee'),
         field('Due', due, 'dueOn'),
         h('div', { className: 'jp-cryoprotect-Predict-actions' }, store, request, insert),
+        actionHint,
         requestErrors,
         outcome
       )
@@ -1069,6 +1130,7 @@ namespace Private {
       store,
       request,
       insert,
+      actionHint,
       requestErrors,
       outcome
     };

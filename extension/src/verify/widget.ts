@@ -4,6 +4,7 @@ import type { ICryoProtectConnection } from '../connection';
 import { depict, svgImage } from '../display/depict';
 import { factTable, h } from '../display/dom';
 import { isDarkTheme, ThemeWatcher } from '../display/theme';
+import { artifactDomainThreshold, domainBadge, domainNote, outsideDomain } from '../predict/domain';
 import {
   ACTION_LABELS,
   coverageSummary,
@@ -209,7 +210,11 @@ export class VerificationQueue extends Widget {
         h(
           'span',
           { className: 'jp-cryoprotect-Verify-rowLine' },
-          `${modelText(prediction)} · ${prediction ? predictionText(prediction) : '—'}`
+          `${modelText(prediction)} · ${prediction ? predictionText(prediction) : '—'}`,
+          // Outside the model's applicability domain: the notebook's marker (its explanation on
+          // hover); the threshold is the model version's, known once a request is selected.
+          prediction && outsideDomain(prediction) ? ' ' : null,
+          prediction && outsideDomain(prediction) ? domainBadge(prediction.novelty, null) : null
         ),
         h(
           'span',
@@ -268,6 +273,12 @@ export class VerificationQueue extends Widget {
     }
     const measurement = v.measurement;
     const history = historyRows(v);
+    const outside = prediction !== null && outsideDomain(prediction);
+    const version = model.modelVersion;
+    const threshold =
+      prediction !== null && version?.id === prediction.modelVersionId
+        ? artifactDomainThreshold(version.artifact)
+        : null;
 
     const parts: (HTMLElement | null)[] = [
       h(
@@ -285,12 +296,24 @@ export class VerificationQueue extends Widget {
           modelText(prediction),
           prediction ? `target: ${prediction.targetPropertyType}` : undefined
         ],
-        ['Predicted', prediction ? predictionText(prediction) : 'not visible to you'],
+        [
+          'Predicted',
+          prediction
+            ? h(
+                'span',
+                {},
+                predictionText(prediction),
+                outside ? ' ' : null,
+                outside ? domainBadge(prediction.novelty, threshold) : null
+              )
+            : 'not visible to you'
+        ],
         ...(prediction?.smiles ? [['SMILES', prediction.smiles] as const] : []),
         ...(prediction && Object.keys(prediction.conditions).length > 0
           ? [['Conditions', Private.conditions(prediction.conditions)] as const]
           : [])
       ]),
+      outside ? domainNote(prediction.novelty, threshold) : null,
       factTable('Request', [
         ['Planned experiment', v.plannedExperiment || '—'],
         ...(Object.keys(v.conditions).length > 0

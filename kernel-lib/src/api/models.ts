@@ -289,6 +289,19 @@ export const ModelByVersionQuerySchema = z.object({
 
 // ---------------------------------------------------------------------------- predictions
 
+/** How far the subject lies from the model's training data (see models/validation/adaptive.ts). */
+const NoveltySchema = z
+  .number()
+  .nonnegative()
+  .describe(
+    "mean standardized distance to the model's 5 nearest training rows; null when not recorded (older clients, models without adaptive intervals)"
+  );
+const InDomainSchema = z
+  .boolean()
+  .describe(
+    'false outside the applicability domain: novelty above the 99th percentile of the out-of-fold distances of cross-validation, farther from the training data than cross-validation ever tested (the interval is wider but less to be trusted); null when not recorded'
+  );
+
 export const PredictionItemSchema = z.object({
   moleculeId: UuidSchema.optional(),
   mixtureId: UuidSchema.optional(),
@@ -296,7 +309,14 @@ export const PredictionItemSchema = z.object({
   value: z.number().describe("in the model target's canonical unit"),
   lower: z.number().optional(),
   upper: z.number().optional(),
-  intervalLevel: z.number().gt(0).lt(1).optional().describe('coverage of [lower, upper], e.g. 0.95')
+  intervalLevel: z
+    .number()
+    .gt(0)
+    .lt(1)
+    .optional()
+    .describe('coverage of [lower, upper], e.g. 0.95'),
+  novelty: NoveltySchema.nullable().optional(),
+  inDomain: InDomainSchema.nullable().optional()
 });
 
 export const CreatePredictionsSchema = z.strictObject({
@@ -317,6 +337,8 @@ export const PredictionSchema = z.object({
   lower: z.number().nullable(),
   upper: z.number().nullable(),
   intervalLevel: z.number().nullable(),
+  novelty: NoveltySchema.nullable(),
+  inDomain: InDomainSchema.nullable(),
   ...Owned
 });
 export type Prediction = z.infer<typeof PredictionSchema>;
@@ -402,7 +424,9 @@ export const VerificationPredictionSchema = z.object({
   value: z.number(),
   lower: z.number().nullable(),
   upper: z.number().nullable(),
-  intervalLevel: z.number().nullable()
+  intervalLevel: z.number().nullable(),
+  novelty: NoveltySchema.nullable(),
+  inDomain: InDomainSchema.nullable()
 });
 export type VerificationPrediction = z.infer<typeof VerificationPredictionSchema>;
 

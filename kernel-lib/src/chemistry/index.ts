@@ -39,8 +39,13 @@ export { depictMol, getSvg, getSvgWith } from './depict';
 export type { DepictionOptions } from './depict';
 export { describeRowsWith, describeStructures } from './describe';
 export type { DescribedRow, StructureRow } from './describe';
-export { StructureFileError, readSdf, readStructureCsv } from './structure-files';
-export type { StructureColumns } from './structure-files';
+export {
+  StructureFileError,
+  readSdf,
+  readStructureCsv,
+  readStructureCsvTable
+} from './structure-files';
+export type { StructureColumns, StructureCsv } from './structure-files';
 export { EngineFailure, isEngineFailure } from './engine';
 export type { EngineState, EngineStatus } from './engine';
 export {

@@ -1,4 +1,4 @@
-import { parse } from 'csv-parse/sync';
+import { readCsvRecords } from '../csv-records';
 import type { StructureRow } from './describe';
 
 /** A structure file that cannot be read as asked (not CSV, no such column). */
@@ -25,19 +25,36 @@ export function readStructureCsv(
   name: string,
   options: StructureColumns = {}
 ): StructureRow[] {
-  let records: { record: Record<string, string>; info: { lines: number } }[];
+  return readStructureCsvTable(text, name, options).rows;
+}
+
+/** A CSV of structures with all its columns (readStructureCsvTable). */
+export interface StructureCsv {
+  /** One per record, with the line it starts on. */
+  rows: StructureRow[];
+  /** The header, in file order. */
+  columns: string[];
+  /** The cells of each row as the file has them, in the header's order (missing cells empty). */
+  cells: string[][];
+}
+
+/**
+ * The structures of a CSV's text with every column, so a writer can carry the file's other
+ * columns (names, ids, measurements) next to what it computes. `name` (a file name) is how
+ * messages call the text.
+ */
+export function readStructureCsvTable(
+  text: string,
+  name: string,
+  options: StructureColumns = {}
+): StructureCsv {
+  let records: { record: string[]; line: number }[];
   try {
-    records = parse(text, {
-      columns: true,
-      info: true,
-      skip_empty_lines: true,
-      bom: true,
-      relax_column_count: true
-    });
+    records = readCsvRecords(text);
   } catch (error) {
     throw new StructureFileError(`${name} is not valid CSV: ${(error as Error).message}`);
   }
-  const header = parse(text.split(/\r?\n/, 1)[0], { bom: true })[0] as string[] | undefined;
+  const header = records[0]?.record;
   if (!header || header.length === 0) {
     throw new StructureFileError(`${name} has no header line`);
   }
@@ -54,12 +71,18 @@ export function readStructureCsv(
       `${name} has no column "${options.idColumn}" (columns: ${header.join(', ')})`
     );
   }
-  return records.map(({ record, info }) => ({
-    // info.lines is the line where the record ends; records here span one line.
-    line: info.lines,
-    id: idColumn ? record[idColumn] : undefined,
-    structure: record[smilesColumn] ?? ''
-  }));
+  const smilesAt = header.indexOf(smilesColumn);
+  const idAt = idColumn === undefined ? -1 : header.indexOf(idColumn);
+  const body = records.slice(1);
+  return {
+    rows: body.map(({ record, line }) => ({
+      line,
+      id: idAt >= 0 ? record[idAt] : undefined,
+      structure: record[smilesAt] ?? ''
+    })),
+    columns: header,
+    cells: body.map(({ record }) => header.map((_, i) => record[i] ?? ''))
+  };
 }
 
 /** SDF: MOL blocks separated by "$$$$"; the title line becomes the id. */

@@ -397,6 +397,91 @@ describe('prediction and model report displays', () => {
     );
   });
 
+  it('marks a prediction outside the applicability domain, with a note under the table', () => {
+    const item = (
+      name: string,
+      value: number,
+      novelty: number | null,
+      inDomain: boolean | null
+    ) => ({
+      name,
+      smiles: 'CCO',
+      value,
+      lower: value - 10,
+      upper: value + 10,
+      warning: null,
+      novelty,
+      inDomain
+    });
+    const shown = predictionDisplay({
+      property: { name: 'Tg', unit: 'K' },
+      model: { name: 'tg-ridge', version: 3 },
+      intervalLevel: 0.9,
+      domainThreshold: 2.05,
+      items: [
+        item('glycerol', 190, 0.41, true),
+        { ...item('far away', 250, 3.42, false), warning: HOSTILE },
+        item('unknown', 200, null, null)
+      ]
+    });
+    const bundle = shown.bundle();
+    checkBundle(bundle, DISPLAY_MIME.prediction);
+    assert.deepEqual(
+      shown.payload.items.map(i => [i.novelty, i.inDomain]),
+      [
+        [0.41, true],
+        [3.42, false],
+        [null, null]
+      ]
+    );
+    assert.equal(shown.payload.domainThreshold, 2.05);
+    const text = bundle['text/plain'];
+    const lines = text.split('\n');
+    assert.match(lines[1], /novelty\s+warning$/);
+    assert.doesNotMatch(lines[2], /applicability/, 'a row inside the domain shows no marker');
+    assert.match(lines[3], /3\.42\s+⚠ outside the applicability domain; <img/);
+    assert.doesNotMatch(lines[4], /applicability/, 'nor does one whose domain is unknown');
+    assert.equal(
+      lines[5],
+      '⚠ 1 of 3 predictions is outside the applicability domain: farther from the training molecules than cross-validation ever tested the model. Its interval is wider but less trustworthy; treat it as extrapolation.'
+    );
+    const html = bundle['text/html'] as string;
+    const rows = html.split('</table>')[0].split('<tr>').slice(2);
+    assert.equal(rows.length, 3);
+    assert.doesNotMatch(rows[0], /applicability/);
+    assert.match(
+      rows[1],
+      /<span style="[^"]*" title="Outside the applicability domain: farther from the model&#39;s training molecules than cross-validation ever tested it \(novelty 3\.42, above 2\.05, the 99th percentile of the molecules held out in cross-validation\)\. The interval is wider here, but less trustworthy\.">⚠ outside the applicability domain<\/span> &lt;img/
+    );
+    assert.doesNotMatch(rows[2], /applicability/);
+    assert.match(
+      html,
+      /<th [^>]*title="Mean standardized distance[^"]*above 2\.05[^"]*">novelty<\/th>/
+    );
+    assert.match(html, /<\/table><p style="[^"]*">⚠ 1 of 3 predictions is outside/);
+
+    // One prediction: the marker's explanation on its own line; none inside the domain.
+    const one = predictionDisplay({ ...shown.payload, items: [shown.payload.items[1]] });
+    assert.match(
+      one.bundle()['text/plain'],
+      /\n⚠ Outside the applicability domain: .*\(novelty 3\.42, above 2\.05.*less trustworthy\.\nwarning: /
+    );
+    const inside = predictionDisplay({ ...shown.payload, items: [shown.payload.items[0]] });
+    assert.doesNotMatch(inside.bundle()['text/plain'], /applicability/);
+    assert.doesNotMatch(inside.bundle()['text/html'] as string, /⚠|<span/);
+
+    // Without novelty anywhere (an older model), no novelty column and no note.
+    const older = predictionDisplay({
+      ...shown.payload,
+      domainThreshold: undefined,
+      items: [item('glycerol', 190, null, null)].map(
+        ({ novelty: _n, inDomain: _d, ...rest }) => rest
+      )
+    });
+    checkBundle(older.bundle(), DISPLAY_MIME.prediction);
+    assert.doesNotMatch(older.bundle()['text/html'] as string, /novelty|applicability/);
+  });
+
   it('caps prediction items and says how many there were', () => {
     const items = Array.from({ length: 205 }, (_, i) => ({
       name: null,
@@ -487,6 +572,15 @@ describe('prediction and model report displays', () => {
     assert.deepEqual(
       table.payload.items.map(i => i.name),
       ['glycerol', 'DMSO']
+    );
+    // Each item carries the row's novelty and domain, the payload the model's threshold.
+    assert.deepEqual(
+      table.payload.items.map(i => [i.novelty, i.inDomain]),
+      predicted.rows.map(r => [r.novelty, r.novelty === null ? null : r.inDomain])
+    );
+    assert.equal(
+      table.payload.domainThreshold,
+      predicted.model.conformal.adaptive?.domainThreshold ?? null
     );
     const plot = shown.plots[0].bundle();
     assert.deepEqual(

@@ -18,6 +18,10 @@ export interface HtmlColumn {
   kind: 'text' | 'number' | 'html';
   /** Least width in pixels (a column of depictions: front ends otherwise squeeze them). */
   minWidth?: number;
+  /** Alignment of an 'html' column's cells (default center, for depictions). */
+  align?: 'left' | 'center';
+  /** What the column holds, shown on hovering its header. */
+  description?: string;
 }
 
 export type HtmlCell = string | number | boolean | null;
@@ -42,7 +46,7 @@ export function htmlTable(
   const head = columns
     .map(
       c =>
-        `<th style="${CELL};text-align:${c.kind === 'number' ? 'right' : 'left'}">${escapeHtml(titleWithUnit(c.title, c.unit))}</th>`
+        `<th style="${CELL};text-align:${c.kind === 'number' ? 'right' : 'left'}"${c.description === undefined ? '' : ` title="${escapeHtml(c.description)}"`}>${escapeHtml(titleWithUnit(c.title, c.unit))}</th>`
     )
     .join('');
   const body = shown
@@ -51,7 +55,7 @@ export function htmlTable(
         const value = row[c.key] ?? null;
         if (c.kind === 'html') {
           const width = c.minWidth === undefined ? '' : `;min-width:${c.minWidth}px`;
-          return `<td style="${CELL};text-align:center${width}">${typeof value === 'string' ? value : ''}</td>`;
+          return `<td style="${CELL};text-align:${c.align ?? 'center'}${width}">${typeof value === 'string' ? value : ''}</td>`;
         }
         const align = c.kind === 'number' ? ';text-align:right' : ';text-align:left';
         return `<td style="${CELL}${align}">${escapeHtml(formatCell(value, c.digits))}</td>`;

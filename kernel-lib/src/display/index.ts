@@ -4,6 +4,7 @@ export type { MimeBundle, PayloadOf } from './bundle';
 export { DisplayError } from './errors';
 export type { DisplayErrorCode } from './errors';
 export * from './format';
+export * from './domain';
 export { HTML_ROW_LIMIT, htmlTable } from './html';
 export type { HtmlCell, HtmlColumn } from './html';
 export { TEXT_ROW_LIMIT, textTable } from './text';

@@ -6,6 +6,7 @@
  */
 export { DISPLAY_MIME, type DisplayKind } from './mime';
 export * from './format';
+export * from './domain';
 export { coverageVerdict, type CoverageFigures } from './verdict';
 export {
   COMPONENT_ROLES,

@@ -159,10 +159,27 @@ export const PredictionPayloadSchema = z.object({
       value: z.number(),
       lower: z.number().nullable(),
       upper: z.number().nullable(),
-      /** Why this prediction deserves less trust (outside the training domain...), if it does. */
-      warning: z.string().nullable()
+      /** Why this prediction deserves less trust, if it does (the domain has its own field). */
+      warning: z.string().nullable(),
+      /**
+       * Mean standardized distance to the model's 5 nearest training rows (models/validation/
+       * adaptive.ts); absent or null when the model gives none. Added after v1 was first
+       * published, hence optional, like inDomain.
+       */
+      novelty: z.number().nonnegative().nullable().optional(),
+      /**
+       * False when the prediction lies outside the model's applicability domain: its novelty
+       * exceeds domainThreshold, farther from the training data than cross-validation ever
+       * tested. Absent or null when not known; renderers mark only false.
+       */
+      inDomain: z.boolean().nullable().optional()
     })
   ),
+  /**
+   * The novelty above which a prediction is outside the domain: the 99th percentile of the
+   * out-of-fold distances of cross-validation (optional, added after v1 was first published).
+   */
+  domainThreshold: z.number().nonnegative().nullable().optional(),
   /**
    * How many items there were when the kernel kept fewer in `items` (added after v1 was first
    * published, hence optional; absent means `items` is complete). Renderers say so.
@@ -231,6 +248,9 @@ export const CoveragePayloadSchema = z.object({
 });
 export type CoveragePayload = z.infer<typeof CoveragePayloadSchema>;
 
+/** Coverage (fraction of measured values inside) and mean width (the property's unit) of intervals. */
+const IntervalCheckSchema = z.object({ coverage: z.number(), meanWidth: z.number() });
+
 export const ModelReportPayloadSchema = z.object({
   model: ModelRefSchema,
   property: z.object({ name: z.string(), unit: z.string() }),
@@ -271,7 +291,73 @@ export const ModelReportPayloadSchema = z.object({
    * for it; null: asked, but nothing verified yet (added after v1 was first published, hence
    * optional; absent means not asked).
    */
-  realCoverage: CoveragePayloadSchema.nullable().optional()
+  realCoverage: CoveragePayloadSchema.nullable().optional(),
+  /**
+   * How the learner was chosen, when it was chosen among candidates: automatically (`cryoprotect
+   * model train`'s default) or by a --search grid. The metrics are then a nested
+   * cross-validation's. Added after v1 was first published, hence optional; absent when the learner
+   * was named (or the model was saved before the choice was recorded this way).
+   */
+  selection: z
+    .object({
+      kind: z.enum(['auto', 'grid']),
+      /** The choice in one line, e.g. "Chosen automatically: random forest, 100 trees, ... on the descriptors". */
+      summary: z.string(),
+      /** Why, in one sentence (as training wrote it, candidates in words); null when not kept. */
+      why: z.string().nullable(),
+      /** What the metrics are, said once: "Nested cross-validation: the choice made again inside each outer fold ...". */
+      nested: z.string(),
+      outerFolds: z.number().int().min(1),
+      innerFolds: z.number().int().min(1),
+      /** Every candidate, best cross-validated RMSE first. */
+      candidates: z.array(
+        z.object({
+          learner: z.string(),
+          features: z.string(),
+          /** Cross-validated RMSE on all rows (the property's unit); null when undefined. */
+          rmse: z.number().nullable(),
+          chosen: z.boolean(),
+          /** Outer folds whose inner loop chose it; null when not kept (a saved model). */
+          innerChoices: z.number().int().min(0).nullable()
+        })
+      )
+    })
+    .optional(),
+  /**
+   * Locally adaptive prediction intervals: how they were checked against constant-width ones on
+   * the out-of-fold predictions, overall and by novelty, and the applicability domain. Added after
+   * v1 was first published, hence optional; absent for a model with constant intervals only.
+   */
+  intervals: z
+    .object({
+      level: z.number().gt(0).lt(1),
+      /** How an interval is made, in words. */
+      method: z.string(),
+      overall: z
+        .object({
+          count: z.number().int().min(0),
+          /** Constant-width intervals on the same predictions; null when not kept (a saved model). */
+          constant: IntervalCheckSchema.nullable(),
+          adaptive: IntervalCheckSchema
+        })
+        /** Null: a saved model without a coverage report. */
+        .nullable(),
+      /** Held-out molecules by distance to their fold's training rows: nearest third first. */
+      byNovelty: z.array(
+        z.object({
+          group: z.string(),
+          count: z.number().int().min(0),
+          distance: z.object({ min: z.number(), max: z.number() }),
+          constant: IntervalCheckSchema,
+          adaptive: IntervalCheckSchema
+        })
+      ),
+      /** Outside the applicability domain: distance above `threshold`, the `percentile` of the held-out distances. */
+      domain: z.object({ threshold: z.number(), percentile: z.number().gt(0).lt(1) }),
+      /** The domain rule in one sentence. */
+      domainRule: z.string()
+    })
+    .optional()
 });
 export type ModelReportPayload = z.infer<typeof ModelReportPayloadSchema>;
 

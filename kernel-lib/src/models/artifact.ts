@@ -4,6 +4,7 @@ import { loadRDKit } from '../chemistry';
 import { KERNEL_VERSION } from '../version';
 import type { FeaturizerSpec } from './featurizer-spec';
 import { csvCell } from './data';
+import { AUTO_LEARNER } from './auto';
 import { makeLearner } from './learner-registry';
 import type { GroupByOption, TrainResult } from './training';
 import {
@@ -62,11 +63,38 @@ export const FeaturizerSpecSchema = z.object({
   mixture: z.boolean().optional()
 }) satisfies z.ZodType<FeaturizerSpec>;
 
+const AdaptiveConformalSchema = z
+  .object({
+    level: z.number().gt(0).lt(1),
+    quantile: z.number().nonnegative(),
+    beta: z.number().positive(),
+    domainThreshold: z.number().nonnegative(),
+    calibrationSize: z.number().int(),
+    method: z.string(),
+    space: z.object({
+      columns: z.array(z.number().int().nonnegative()),
+      center: z.array(z.number()),
+      scale: z.array(z.number().positive()),
+      weights: z.array(z.number().positive()),
+      rows: z.array(z.array(z.number())).min(1),
+      k: z.number().int().positive()
+    })
+  })
+  .refine(
+    a =>
+      [a.space.center, a.space.scale, a.space.weights].every(
+        v => v.length === a.space.columns.length
+      ) && a.space.rows.every(r => r.length === a.space.columns.length),
+    'space: columns, center, scale, weights and every row need the same length'
+  );
+
 export const ConformalSchema = z.object({
   level: z.number().gt(0).lt(1),
   halfWidth: z.number().nonnegative(),
   calibrationSize: z.number().int(),
-  method: z.string()
+  method: z.string(),
+  /** Intervals that widen with the distance to the training rows, and the applicability domain. */
+  adaptive: AdaptiveConformalSchema.optional()
 });
 
 const GroupBySchema = z.enum(['inchikey', 'scaffold', 'mixture', 'none']);
@@ -96,8 +124,30 @@ const SavedModelV1Schema = z.object({
   /** The hyperparameter search, when there was one: grid, chosen values and the nested (honest) error. */
   search: z
     .object({
-      grid: z.record(z.string(), z.array(z.unknown())),
+      /** The parameter grid of --search; absent when the learner was chosen automatically. */
+      grid: z.record(z.string(), z.array(z.unknown())).optional(),
+      /** Every candidate with its cross-validated RMSE on all rows (what chose the model). */
+      candidates: z
+        .array(
+          z.object({
+            name: z.string(),
+            params: z.record(z.string(), z.unknown()),
+            families: z.array(z.string()).nullable().optional(),
+            rmse: NumberOrNaN
+          })
+        )
+        .optional(),
       chosen: z.record(z.string(), z.unknown()),
+      chosenLearner: z
+        .object({
+          name: z.string(),
+          params: z.record(z.string(), z.unknown()),
+          families: z.array(z.string()).nullable().optional()
+        })
+        .optional(),
+      why: z.string().optional(),
+      /** The features the choice started from (the model's own may be fewer): a retraining's start. */
+      features: FeaturizerSpecSchema.optional(),
       nested: z.object({
         mae: NumberOrNaN,
         rmse: NumberOrNaN,
@@ -190,11 +240,15 @@ export async function describeTrainedModel(result: TrainResult): Promise<SavedMo
     metrics: model.validation.metrics,
     coverage: model.validation.intervals?.coverage ?? null,
     conformal: model.conformal,
-    ...(model.search && options.search
+    ...(model.search
       ? {
           search: {
-            grid: options.search,
+            ...(options.search ? { grid: options.search } : {}),
+            candidates: model.search.candidates,
             chosen: model.search.chosen,
+            chosenLearner: model.search.chosenLearner,
+            why: model.search.why,
+            features: result.requestedFeaturizer,
             nested: {
               mae: model.search.nested.mae,
               rmse: model.search.nested.rmse,
@@ -248,7 +302,13 @@ export function modelDirectoryFiles(result: TrainResult, saved: SavedModel): Map
       importance: model.importance,
       learningCurve: model.learningCurve,
       search: model.search,
-      conformal: model.conformal
+      families: model.families,
+      // The training rows of the distance space are in model.json; not repeated here.
+      conformal: {
+        ...model.conformal,
+        adaptive: model.conformal.adaptive && { ...model.conformal.adaptive, space: undefined }
+      },
+      intervalComparison: model.intervals
     })
   );
   const plots = trainingPlotSpecs(result, { name: options.target, unit: '' });
@@ -312,7 +372,9 @@ export const RegisteredMetricsSchema = z.object({
   r2: z.unknown().optional(),
   coverage: z.unknown().optional(),
   groupBy: GroupBySchema.optional(),
-  folds: z.number().int().min(2).optional()
+  folds: z.number().int().min(2).optional(),
+  /** The search or automatic choice (registered from model.json's own). */
+  search: SavedModelV1Schema.shape.search
 });
 
 /** The registration of a saved model: its version fields, metrics and artifact. */
@@ -404,6 +466,7 @@ export function savedModelFromVersion(version: ModelVersion): SavedModel {
     metrics: version.metrics as SavedModel['metrics'],
     coverage: (version.metrics.coverage ?? null) as SavedModel['coverage'],
     conformal: a.conformal,
+    ...(metrics.success && metrics.data.search ? { search: metrics.data.search } : {}),
     regressor: a.regressor
   };
 }
@@ -428,8 +491,10 @@ export function trainingSettingsOf(saved: SavedModel): {
     groupBy: saved.groupBy,
     seed: saved.seed,
     folds: saved.folds,
-    learner: saved.learner.name,
-    learnerParams: saved.learner.params,
-    featurizer: saved.featurizer
+    // A learner chosen automatically is chosen again on the new rows.
+    ...(saved.search && !saved.search.grid
+      ? { learner: AUTO_LEARNER, learnerParams: {} }
+      : { learner: saved.learner.name, learnerParams: saved.learner.params }),
+    featurizer: saved.search?.features ?? saved.featurizer
   };
 }

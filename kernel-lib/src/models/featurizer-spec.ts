@@ -44,16 +44,34 @@ export async function featurizeSmiles(
   if (spec.mixture) {
     throw new Error('featurizer: this model reads mixtures, not SMILES');
   }
+  // A molecule measured several times (several rows, e.g. at several concentrations) is
+  // featurized once; its rows share the values.
+  const first = new Map<string, number>();
+  const unique: string[] = [];
+  const uniqueLabels: string[] = [];
+  const rowOf = smiles.map((s, i) => {
+    let u = first.get(s);
+    if (u === undefined) {
+      u = unique.length;
+      first.set(s, u);
+      unique.push(s);
+      // As the featurizers name a row without a label (rowLabel): by its index.
+      uniqueLabels.push(rowLabels?.[i] ?? `row ${i}`);
+    }
+    return u;
+  });
+  const options = { rowLabels: uniqueLabels };
   if (spec.descriptors) {
-    sets.push(await descriptorFeaturizer().featurize(smiles, { rowLabels }));
+    sets.push(await descriptorFeaturizer().featurize(unique, options));
   }
   if (spec.morgan) {
-    sets.push(await morganCountFeaturizer(spec.morgan).featurize(smiles, { rowLabels }));
+    sets.push(await morganCountFeaturizer(spec.morgan).featurize(unique, options));
   }
   if (sets.length === 0) {
     throw new Error('featurizer: choose descriptors, Morgan counts or both');
   }
-  return Private.withConditionColumns(sets, spec, smiles.length, conditionValues);
+  const rows = sets.map(set => ({ ...set, X: rowOf.map(u => set.X[u].slice()) }));
+  return Private.withConditionColumns(rows, spec, smiles.length, conditionValues);
 }
 
 /** Composition features of mixtures (mixtureFeaturizer, no built-in conditions) and the condition columns. */

@@ -78,12 +78,15 @@ export class SeededRandom {
     if (!Number.isInteger(n) || n < 1 || n > 4294967296) {
       throw new RangeError(`nextInt(n): n must be an integer from 1 to 2^32, got ${n}`);
     }
-    const accepted = 4294967296 - (4294967296 % n);
+    // x - floor(x / n) * n is x % n exactly for these integers (all below 2^32, so the quotient
+    // is exact), without the floating-point remainder V8 uses for numbers above 2^31: the tree
+    // learners draw tens of millions of these per fit.
+    const accepted = 4294967296 - (4294967296 - Math.floor(4294967296 / n) * n);
     let x = this.nextUint32();
     while (x >= accepted) {
       x = this.nextUint32();
     }
-    return x % n;
+    return x - Math.floor(x / n) * n;
   }
 
   /**

@@ -11,7 +11,8 @@ import {
   type FeaturizerSpec
 } from './featurizer-spec';
 import { makeLearner } from './learner-registry';
-import { trainAndValidate, type TrainedModel } from './pipeline';
+import { AUTO_LEARNER, autoLearners } from './auto';
+import { trainAndValidate, type TrainedModel, type TrainOptions } from './pipeline';
 import type { FeatureSet, Learner } from './types';
 import { conformalMinimumSize } from './validation';
 import { learnerCitations, METHOD_CITATIONS } from '../citations';
@@ -47,6 +48,10 @@ export interface TrainingOptions {
   search?: Record<string, unknown[]>;
   folds?: number;
   featurizer?: FeaturizerSpec;
+  /** Called before each step of the training (see TrainOptions.onProgress); not a setting. */
+  onProgress?: TrainOptions['onProgress'];
+  /** Stops the training between steps; not a setting. */
+  signal?: AbortSignal;
 }
 
 /** The rows a model is trained on, each with where it came from (CSV line or snapshot row). */
@@ -77,6 +82,9 @@ export interface TrainingSettings {
   featurizer: FeaturizerSpec;
 }
 
+/** Progress reports and cancellation of a training run (see TrainOptions). */
+export type TrainingControl = Pick<TrainOptions, 'onProgress' | 'signal'>;
+
 /** What trainFromRows, trainFromCsvText and trainFromSnapshot return. */
 export interface TrainResult {
   model: TrainedModel;
@@ -87,7 +95,10 @@ export interface TrainResult {
   lines: number[];
   y: number[];
   snapshot: SnapshotTable & { hash: string };
+  /** The settings, with the features the model reads (fewer than asked when auto chose a subset). */
   options: TrainingSettings;
+  /** The features training was asked for (what a retraining starts from). */
+  requestedFeaturizer: FeaturizerSpec;
 }
 
 /**
@@ -120,10 +131,12 @@ export async function trainFromCsvText(
     ],
     rows: inputs.map((s, i) => [s, y[i], ...conditionValues[i]])
   };
-  return trainFromRows({ inputs, mixtures: read.mixtures, y, conditionValues, lines }, settings, {
-    rejected,
-    snapshot: { ...snapshot, hash: snapshotHash(snapshot) }
-  });
+  return trainFromRows(
+    { inputs, mixtures: read.mixtures, y, conditionValues, lines },
+    settings,
+    { rejected, snapshot: { ...snapshot, hash: snapshotHash(snapshot) } },
+    { onProgress: options.onProgress, signal: options.signal }
+  );
 }
 
 /**
@@ -195,19 +208,21 @@ export async function trainFromSnapshot(
     rows.conditionValues.push(values as number[]);
     rows.lines.push(line);
   });
-  return trainFromRows(rows, settings, {
-    rejected,
-    snapshot: { columns: snapshot.columns, rows: snapshot.rows, hash }
-  });
+  return trainFromRows(
+    rows,
+    settings,
+    { rejected, snapshot: { columns: snapshot.columns, rows: snapshot.rows, hash } },
+    { onProgress: options.onProgress, signal: options.signal }
+  );
 }
 
 /** Featurize, cross-validate and fit the final model on rows already read. */
 export async function trainFromRows(
   rows: TrainingRows,
   settings: TrainingSettings,
-  provenance: { rejected: RejectedRow[]; snapshot: TrainResult['snapshot'] }
+  provenance: { rejected: RejectedRow[]; snapshot: TrainResult['snapshot'] },
+  control: TrainingControl = {}
 ): Promise<TrainResult> {
-  const learner = makeLearner(settings.learner, settings.learnerParams);
   const { inputs, y, lines, conditionValues } = rows;
   // Said up front in the scientist's terms rather than by whichever step would fail first.
   const needed = Math.max(settings.folds, conformalMinimumSize(INTERVAL_LEVEL));
@@ -236,10 +251,11 @@ export async function trainFromRows(
             rowLabels: labels
           });
   }
+  const auto = settings.learner === AUTO_LEARNER;
   const model = await trainAndValidate(
     { features, y, groups },
     {
-      learner,
+      ...(auto ? {} : { learner: makeLearner(settings.learner, settings.learnerParams) }),
       seed: settings.seed,
       folds: settings.folds,
       intervalLevel: INTERVAL_LEVEL,
@@ -248,9 +264,24 @@ export async function trainFromRows(
         ? searchGrid(settings.search).map(values =>
             makeLearner(settings.learner, { ...settings.learnerParams, ...values })
           )
-        : undefined
+        : auto
+          ? autoLearners()
+          : undefined,
+      onProgress: control.onProgress,
+      signal: control.signal
     }
   );
+  // The model's learner: the one named, or the candidate a search chose.
+  const learner = makeLearner(model.learner.name, model.learner.params);
+  // A candidate on some feature families only is saved with just those features, so a
+  // prediction computes exactly the columns its regressor was fitted on.
+  const featurizer = model.families
+    ? Private.restrict(settings.featurizer, model.families)
+    : settings.featurizer;
+  if (model.families) {
+    const empty = await featurizeSmiles([], featurizer, [], []);
+    model.featurizerVersion = empty.version;
+  }
   recordSnapshotUse({
     hash: provenance.snapshot.hash,
     rows: provenance.snapshot.rows.length,
@@ -263,9 +294,10 @@ export async function trainFromRows(
   recordCitations([
     METHOD_CITATIONS.rdkit,
     ...(settings.featurizer.morgan ? [METHOD_CITATIONS.morgan] : []),
-    ...learnerCitations(settings.learner),
+    ...learnerCitations(model.learner.name),
     ...(model.importance ? [METHOD_CITATIONS['random-forest']] : []),
     METHOD_CITATIONS.conformal,
+    ...(model.conformal.adaptive ? [METHOD_CITATIONS['normalized-conformal']] : []),
     METHOD_CITATIONS.bootstrap
   ]);
   return {
@@ -276,7 +308,8 @@ export async function trainFromRows(
     lines,
     y,
     snapshot: provenance.snapshot,
-    options: settings
+    options: { ...settings, featurizer },
+    requestedFeaturizer: settings.featurizer
   };
 }
 
@@ -385,6 +418,15 @@ export async function readModelInputs(
 }
 
 namespace Private {
+  /** A featurizer reduced to some families of its structure features (conditions kept). */
+  export function restrict(spec: FeaturizerSpec, families: string[]): FeaturizerSpec {
+    return {
+      ...spec,
+      descriptors: spec.descriptors && families.includes('descriptors'),
+      morgan: families.includes('morgan') ? spec.morgan : null
+    };
+  }
+
   export function settings(options: TrainingOptions, data: string): TrainingSettings {
     const mixtureColumn = options.mixtureColumn ?? null;
     const settings: TrainingSettings = {
@@ -394,7 +436,7 @@ namespace Private {
       mixtureColumn,
       groupBy: options.groupBy ?? (mixtureColumn !== null ? 'mixture' : 'inchikey'),
       seed: options.seed ?? 0,
-      learner: options.learner ?? 'mean',
+      learner: options.learner ?? AUTO_LEARNER,
       learnerParams: options.learnerParams ?? {},
       search: options.search ?? null,
       folds: options.folds ?? 5,
@@ -404,7 +446,13 @@ namespace Private {
     };
     checkKind(settings.featurizer, mixtureColumn, settings.groupBy);
     // Unknown learners and bad parameters fail here, before any featurizing.
-    if (settings.search) {
+    if (settings.learner === AUTO_LEARNER) {
+      if (settings.search || Object.keys(settings.learnerParams).length > 0) {
+        throw new Error(
+          `learner "${AUTO_LEARNER}" chooses among its own candidates: name a learner to give it parameters or a search grid`
+        );
+      }
+    } else if (settings.search) {
       for (const values of searchGrid(settings.search)) {
         makeLearner(settings.learner, { ...settings.learnerParams, ...values });
       }

@@ -17,8 +17,12 @@ import {
   parseModelReference,
   registerTrainedModel,
   retrainVersion,
+  storePredictions,
   useModelArchive
 } from './workflow';
+import { CreatePredictionsSchema } from '../api/models';
+import type { SavedModel } from './artifact';
+import type { PredictedRow } from './predict';
 
 // The shared Tg data set (data/science-data, source and licence beside it); the first 40 rows.
 const TG = resolve(__dirname, '..', '..', '..', 'data', 'science-data', 'tg_pure_compounds.csv');
@@ -257,5 +261,51 @@ describe('training from rows and models from the registry', () => {
     assert.equal(again.options.folds, 4);
     assert.equal(again.options.seed, 7);
     assert.deepEqual(again.model.validation.predictions, trained.model.validation.predictions);
+  });
+});
+
+describe('storing predictions', () => {
+  it('sends each prediction with its novelty and domain; unknown without adaptive intervals', async () => {
+    const bodies: unknown[] = [];
+    const client = {
+      registerMolecule: async ({ structure }: { structure: string }) => ({
+        molecule: { id: `00000000-0000-4000-8000-00000000000${structure.length}` }
+      }),
+      predictions: {
+        create: async (body: { items: unknown[] }) => {
+          bodies.push(body);
+          return body.items;
+        }
+      }
+    } as unknown as CryoProtectClient;
+    const version = { id: '00000000-0000-4000-8000-000000000020' } as ModelVersion;
+    const saved = { featurizer: {}, conformal: { level: 0.9 } } as unknown as SavedModel;
+    const row = (input: string, novelty: number | null, inDomain: boolean): PredictedRow => ({
+      line: 2,
+      input,
+      conditions: {},
+      prediction: 190,
+      lower: 180,
+      upper: 200,
+      novelty,
+      inDomain
+    });
+    const stored = await storePredictions(client, version, saved, [
+      row('OCC(O)CO', 0.4, true),
+      row('CS(C)=O', 3.5, false),
+      // A model saved before adaptive intervals: inside by convention, but nothing was measured.
+      row('OCCO', null, true)
+    ]);
+    assert.equal(stored, 3);
+    assert.equal(bodies.length, 1);
+    const body = CreatePredictionsSchema.parse(bodies[0]);
+    assert.deepEqual(
+      body.items.map(i => [i.novelty, i.inDomain]),
+      [
+        [0.4, true],
+        [3.5, false],
+        [null, null]
+      ]
+    );
   });
 });

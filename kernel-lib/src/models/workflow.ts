@@ -12,6 +12,7 @@ import {
 } from './artifact';
 import type { PredictedRow } from './predict';
 import { trainFromSnapshot, type TrainingOptions, type TrainResult } from './training';
+import { AUTO_LEARNER } from './auto';
 
 /**
  * The model workflow against a CryoProtect server, the same for the command line, notebooks and
@@ -135,7 +136,7 @@ export async function trainFromMeasurements(
   const { verifiedOnly = true, ...settings } = options;
   const dataset = await client.datasets.create({
     name: `${propertyType} measurements`,
-    description: `${verifiedOnly ? 'Verified measurements' : 'Measurements'} of ${propertyType} of single molecules, frozen to train ${settings.learner ?? 'mean'}`
+    description: `${verifiedOnly ? 'Verified measurements' : 'Measurements'} of ${propertyType} of single molecules, frozen to train ${settings.learner ?? AUTO_LEARNER}`
   });
   const snapshot = await client.snapshots.create(dataset.id, {
     fromMeasurements: { propertyType, verifiedOnly, subject: 'molecule' }
@@ -220,8 +221,9 @@ export async function retrainVersion(
 
 /**
  * Store predictions of a registered version on the server, each naming the version and carrying
- * its interval. Molecules are registered (or found) by structure; the predictions go in batches of
- * the API's size. Mixture models cannot store predictions yet (predictions are stored per molecule).
+ * its interval, its novelty and whether it lies inside the model's applicability domain. Molecules
+ * are registered (or found) by structure; the predictions go in batches of the API's size. Mixture
+ * models cannot store predictions yet (predictions are stored per molecule).
  */
 export async function storePredictions(
   client: CryoProtectClient,
@@ -251,7 +253,11 @@ export async function storePredictions(
         value: row.prediction,
         lower: row.lower,
         upper: row.upper,
-        intervalLevel: saved.conformal.level
+        intervalLevel: saved.conformal.level,
+        // Where the molecule stands against the training data. A model saved without adaptive
+        // intervals measured no distance: its domain was not checked, so neither is recorded.
+        novelty: row.novelty,
+        inDomain: row.novelty === null ? null : row.inDomain
       }))
     });
     stored += created.length;

@@ -14,7 +14,15 @@ import { useNodeTensorFlowBackends } from './tensorflow';
 export { clientFromEnvironment } from './client';
 export { WORKER_THRESHOLD, describeRows } from './describe';
 export type { DescribeOptions } from './describe';
-export { readCsvFile, readDataFile, readStructures } from './files';
+export {
+  FileAccessError,
+  fileAccessError,
+  readCsvFile,
+  readDataFile,
+  readStructureFile,
+  readStructures
+} from './files';
+export type { StructureFile } from './files';
 export {
   openModel,
   predictCsv,
@@ -24,6 +32,8 @@ export {
 } from './models';
 export type { TrainCsvOptions } from './models';
 export { MODEL_ARCHIVE_VARIABLE, readModelArchive } from './model-archive';
+export { PROGRESS_MIME, notebookProgress } from './progress';
+export type { NotebookProgress } from './progress';
 export { nativeBackend, useNodeTensorFlowBackends } from './tensorflow';
 export { findTslabJupyter, resolveKernelTslab, sendBundle, tslabDisplay } from './tslab';
 export type { DisplayDataContent, DisplayDataWriter, TslabJupyterModule } from './tslab';

@@ -1,11 +1,10 @@
-import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { loadRDKit } from '@cryoprotect/kernel';
-import { describeRows, readStructures } from '@cryoprotect/kernel/node';
+import { describeRows, readStructureFile } from '@cryoprotect/kernel/node';
 import { formatCsv, formatJson, type OutputFormat } from '../describe/write.js';
 import { parseFormat, parseWorkers } from './options.js';
-import type { CommandIO, Output } from './output.js';
+import { writeOutputFile, type CommandIO, type Output } from './output.js';
 
 const { SingleBar, Presets } = cliProgress;
 
@@ -22,7 +21,7 @@ export function addDescribeCommand(program: Command, io: CommandIO): void {
   program
     .command('describe')
     .description(
-      'compute the descriptor set of every structure in a CSV file (SMILES column) or an SDF file'
+      "compute the descriptor set of every structure in a CSV file (SMILES column; the file's other columns are kept) or an SDF file"
     )
     .argument('<input>', 'CSV with a SMILES column, or .sdf')
     .option('--smiles-column <name>', 'CSV column with SMILES (default: the column named SMILES)')
@@ -47,7 +46,8 @@ namespace Private {
     out: Output
   ): Promise<void> {
     const t0 = Date.now();
-    const rows = readStructures(input, options);
+    const file = readStructureFile(input, options);
+    const { rows } = file;
     // The progress bar is drawn on a terminal only, never into a file or pipe.
     const showBar = process.stderr.isTTY && rows.length >= 500;
     const bar = new SingleBar(
@@ -72,9 +72,11 @@ namespace Private {
     out.reportRejected(input, invalid);
     const rdkit = await loadRDKit();
     const text =
-      options.format === 'json' ? formatJson(results, rdkit.version()) : formatCsv(results);
+      options.format === 'json'
+        ? formatJson(results, rdkit.version(), file)
+        : formatCsv(results, file);
     if (options.out) {
-      writeFileSync(options.out, text);
+      writeOutputFile(options.out, text);
     } else {
       out.print(text);
     }

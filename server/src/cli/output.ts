@@ -1,3 +1,7 @@
+import { writeFileSync } from 'node:fs';
+import { fileAccessError } from '@cryoprotect/kernel/node';
+import { EXIT } from '../notebooks/exit-codes.js';
+
 /**
  * The one writer of every `cryoprotect` command group. Each group is added by a function of the
  * same shape, `addXCommands(program: Command, io: CommandIO): void`, and writes only through
@@ -56,4 +60,27 @@ export function processIO(): CommandIO {
     },
     out: createOutput(process.stdout, process.stderr)
   };
+}
+
+/**
+ * What a command's failure tells a person, and the exit code. A file that cannot be read or
+ * written (Node's ENOENT, EACCES, EPERM, EISDIR or ENOTDIR, thrown or the cause of what was
+ * thrown) is a usage error, exit 2: "cannot read data.csv: no such file", never Node's
+ * "ENOENT: no such file or directory, open ..." nor a stack. Anything else: its message, exit 1.
+ */
+export function failureOf(error: unknown): { message: string; exitCode: number } {
+  const file = fileAccessError(error);
+  if (file) {
+    return { message: file.message, exitCode: EXIT.usage };
+  }
+  return { message: error instanceof Error ? error.message : String(error), exitCode: 1 };
+}
+
+/** Write a command's output file; a failure says so ("cannot write out/x.csv: no such directory"). */
+export function writeOutputFile(file: string, text: string): void {
+  try {
+    writeFileSync(file, text);
+  } catch (error) {
+    throw fileAccessError(error, 'write', file) ?? error;
+  }
 }

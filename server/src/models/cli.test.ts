@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { groupKeys, simulatedViabilityCsv, simulateViability } from '@cryoprotect/kernel';
 import type { FastifyInstance } from 'fastify';
 import { createTestApp, countRows } from '../testing/app.js';
-import { runCryoprotect } from '../testing/cli.js';
+import { CLI, runCryoprotect } from '../testing/cli.js';
 import { databaseTargets, type TestDatabase } from '../testing/databases.js';
 import { createUserWithToken } from '../testing/users.js';
 
@@ -41,7 +42,13 @@ describe('cryoprotect model train and predict on the shared Tg data', () => {
     );
 
   it('writes a reproducible model directory, registers it, and predicts with intervals', async () => {
-    const first = await train(join(dir, 'a'), ['--params', '{"alpha": 100}', '--register']);
+    const first = await train(join(dir, 'a'), [
+      '--learner',
+      'ridge',
+      '--params',
+      '{"alpha": 100}',
+      '--register'
+    ]);
     assert.equal(first.code, 0, first.stderr);
     const model = JSON.parse(readFileSync(join(dir, 'a', 'model.json'), 'utf8'));
     assert.equal(model.trainingRows, 314);
@@ -74,7 +81,7 @@ describe('cryoprotect model train and predict on the shared Tg data', () => {
     assert.equal(Number(stored.rows[0].seed), 3);
 
     // Same data, seed and learner: the same numbers.
-    const again = await train(join(dir, 'b'), ['--params', '{"alpha": 100}']);
+    const again = await train(join(dir, 'b'), ['--learner', 'ridge', '--params', '{"alpha": 100}']);
     assert.equal(again.code, 0, again.stderr);
     assert.equal(
       readFileSync(join(dir, 'b', 'oof.csv'), 'utf8'),
@@ -96,14 +103,17 @@ describe('cryoprotect model train and predict on the shared Tg data', () => {
     assert.equal(predicted.code, 0, predicted.stderr);
     assert.match(predicted.stderr, /input\.csv:3: SMILES: RDKit could not parse the SMILES "C1CC"/);
     const rows = readFileSync(join(dir, 'out.csv'), 'utf8').trim().split('\n');
-    assert.equal(rows[0], 'SMILES,prediction,lower,upper');
+    // A model with adaptive intervals says how novel each row is, and whether it is in its domain.
+    assert.equal(rows[0], 'SMILES,prediction,lower,upper,novelty,in_domain');
     assert.deepEqual(
       rows.slice(1).map(r => r.split(',')[0]),
       ['OCC(O)CO', 'CS(C)=O']
     );
     for (const row of rows.slice(1)) {
-      const [, prediction, lower, upper] = row.split(',').map(Number);
+      const [, prediction, lower, upper, novelty] = row.split(',').map(Number);
       assert.ok(lower < prediction && prediction < upper);
+      assert.ok(novelty >= 0);
+      assert.match(row, /,(true|false)$/);
     }
   });
 
@@ -209,19 +219,23 @@ describe('cryoprotect model train and predict on the shared Tg data', () => {
         lower: number;
         upper: number;
         interval_level: number;
+        novelty: number | null;
+        in_domain: boolean | null;
       }>(
-        `SELECT m.version, p.value, p.lower, p.upper, p.interval_level
+        `SELECT m.version, p.value, p.lower, p.upper, p.interval_level, p.novelty, p.in_domain
          FROM predictions p JOIN model_versions m ON m.id = p.model_version_id
          WHERE m.name = 'tg-small'`
       )
     );
-    // One insert: compare as sets (sorted by value), each stored row naming version 1 and its interval.
+    // One insert: compare as sets (sorted by value), each stored row naming version 1 and its
+    // interval; the server keeps the numbers whole, the CSV to the decimals the model deserves.
     const csvRows = written
       .trim()
       .split('\n')
       .slice(1)
-      .map(line => line.split(',').slice(1).map(Number))
-      .sort((a, b) => a[0] - b[0]);
+      .map(line => line.split(',').slice(1, 4))
+      .sort((a, b) => Number(a[0]) - Number(b[0]));
+    const decimals = (csvRows[0][0].split('.')[1] ?? '').length;
     assert.deepEqual(
       stored.map(r => [r.version, r.interval_level]),
       [
@@ -230,8 +244,13 @@ describe('cryoprotect model train and predict on the shared Tg data', () => {
         [1, 0.9]
       ]
     );
+    // Each stored prediction says where it stands against the model's training rows.
+    assert.ok(stored.every(r => typeof r.novelty === 'number' && typeof r.in_domain === 'boolean'));
     assert.deepEqual(
-      stored.map(r => [r.value, r.lower, r.upper]).sort((a, b) => a[0] - b[0]),
+      stored
+        .map(r => [r.value, r.lower, r.upper])
+        .sort((a, b) => a[0] - b[0])
+        .map(values => values.map(v => v.toFixed(decimals))),
       csvRows
     );
 
@@ -297,6 +316,8 @@ describe('cryoprotect model train and predict on the shared Tg data', () => {
 
   it('searches hyperparameters, fits the winner and reports the nested error', async () => {
     const run = await train(join(dir, 'search'), [
+      '--learner',
+      'ridge',
       '--features',
       'descriptors',
       '--search',
@@ -311,10 +332,61 @@ describe('cryoprotect model train and predict on the shared Tg data', () => {
     const rmses = report.search.candidates.map((c: { rmse: number }) => c.rmse);
     const best = report.search.candidates[rmses.indexOf(Math.min(...rmses))];
     assert.equal(best.params.alpha, model.search.chosen.alpha);
-    assert.ok(Math.abs(model.metrics.rmse.value - Math.min(...rmses)) < 1e-9);
+    // The reported metrics are the nested cross-validation's: the choice made in each outer fold.
+    assert.equal(model.metrics.rmse.value, model.search.nested.rmse);
     assert.equal(report.search.nested.choices.length, 5);
     assert.ok(model.search.nested.mae > 0 && Number.isFinite(model.search.nested.mae));
-    assert.match(run.stdout, /nested cross-validation \(search \+ fit.*MAE \d/);
+    assert.match(run.stdout, /nested cross-validation \(the choice made again/);
+  });
+
+  it('chooses the learner automatically by default, says why, and adapts its intervals', async () => {
+    const run = await train(join(dir, 'auto'), ['--folds', '3']);
+    assert.equal(run.code, 0, run.stderr);
+    const model = JSON.parse(readFileSync(join(dir, 'auto', 'model.json'), 'utf8'));
+    const report = JSON.parse(readFileSync(join(dir, 'auto', 'report.json'), 'utf8'));
+    assert.equal(model.search.grid, undefined);
+    assert.equal(model.search.candidates.length, 5);
+    assert.deepEqual(
+      { name: model.learner.name, params: model.learner.params },
+      { name: model.search.chosenLearner.name, params: model.search.chosenLearner.params }
+    );
+    assert.match(model.search.why, /lowest cross-validated RMSE of 5 candidates/);
+    assert.match(run.stdout, new RegExp(`auto chose ${model.learner.name} `));
+    assert.match(run.stdout, /why: lowest cross-validated RMSE/);
+    // Far better than the mean (79.6 K), as the extra trees and boosting in docs/models.md.
+    assert.ok(model.metrics.mae.value < 22, `nested MAE ${model.metrics.mae.value}`);
+    // Adaptive intervals: the same coverage at a smaller mean width, and a domain threshold.
+    const { constant, adaptive } = report.intervalComparison;
+    assert.ok(Math.abs(adaptive.coverage - 0.9) < 0.05, `coverage ${adaptive.coverage}`);
+    assert.ok(adaptive.meanWidth < constant.meanWidth);
+    assert.ok(model.conformal.adaptive.domainThreshold > 0);
+    assert.match(run.stderr, /choosing \(step 1 of \d+\)/);
+    // Stop early: a learner's parameters without naming the learner make no sense.
+    const params = await train(join(dir, 'auto2'), ['--params', '{"alpha": 1}']);
+    assert.notEqual(params.code, 0);
+    assert.match(params.stderr, /learner "auto" chooses among its own candidates/);
+  });
+
+  it('stops on Ctrl-C between steps and writes nothing', async () => {
+    const out = join(dir, 'interrupted');
+    const child = spawn(
+      process.execPath,
+      [CLI, 'model', 'train', '--data', TG, '--target', 'Tg (K)', '--out', out],
+      { stdio: ['ignore', 'pipe', 'pipe'] }
+    );
+    let stderr = '';
+    let interrupted = false;
+    child.stderr.setEncoding('utf8').on('data', (text: string) => {
+      stderr += text;
+      // Once: a second Ctrl-C stops the process at once, as in any command.
+      if (!interrupted && /nested \(step/.test(stderr)) {
+        interrupted = child.kill('SIGINT');
+      }
+    });
+    const code = await new Promise<number | null>(resolve => child.on('exit', resolve));
+    assert.equal(code, 130, stderr);
+    assert.match(stderr, /stopped \(Ctrl-C\) before anything was written/);
+    assert.equal(existsSync(out), false);
   });
 });
 
@@ -376,7 +448,13 @@ describe('cryoprotect model train and predict on mixtures (SIMULATED viability d
       ridge.stderr,
       /viability-simulated\.csv:12: Mixture: components\[0\]\.unit .*unknown unit "percent"/
     );
-    assert.equal(ridge.stderr.trim().split('\n').length, 4, ridge.stderr);
+    // Four rejected rows, and otherwise only progress lines (stderr is not a terminal here).
+    const lines = ridge.stderr.trim().split('\n');
+    assert.equal(lines.filter(l => l.includes('viability-simulated.csv:')).length, 4, ridge.stderr);
+    assert.ok(
+      lines.every(l => l.includes('viability-simulated.csv:') || /\(step \d+ of \d+\)$/.test(l)),
+      ridge.stderr
+    );
     const model = JSON.parse(readFileSync(join(dir, 'ridge', 'model.json'), 'utf8'));
     assert.equal(model.trainingRows, 240);
     assert.equal(model.mixtureColumn, 'Mixture');
@@ -420,7 +498,10 @@ describe('cryoprotect model train and predict on mixtures (SIMULATED viability d
     assert.equal(predicted.code, 0, predicted.stderr);
     assert.match(predicted.stderr, /to-predict\.csv:3: Exposure \(min\): has no value/);
     const rows = readFileSync(join(dir, 'predicted.csv'), 'utf8').trim().split('\n');
-    assert.equal(rows[0], 'Mixture,prediction,lower,upper');
+    assert.equal(
+      rows[0],
+      'Mixture,Concentration (% w/w),Temperature (K),Exposure (min),prediction,lower,upper,novelty,in_domain'
+    );
     assert.equal(rows.length, 3);
     const [mild, harsh] = rows.slice(1).map(r => Number(r.split(',').at(-3)));
     // Short, cold and dilute against long, warm and concentrated: the model must rank them.
@@ -460,5 +541,162 @@ describe('cryoprotect model train and predict on mixtures (SIMULATED viability d
     ]);
     assert.notEqual(grouped.code, 0);
     assert.match(grouped.stderr, /rows of a mixture column are grouped by "mixture" or "none"/);
+  });
+});
+
+describe('cryoprotect as a person meets it: its version, files it cannot read, predictions beside the input', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cryoprotect-meet-'));
+  const model = join(dir, 'model');
+  const SERVER = JSON.parse(readFileSync(join(ROOT, 'server', 'package.json'), 'utf8')) as {
+    version: string;
+  };
+  before(async () => {
+    const small = join(dir, 'tg40.csv');
+    writeFileSync(small, readFileSync(TG, 'utf8').split('\n').slice(0, 41).join('\n') + '\n');
+    const trained = await cryoprotect([
+      'model',
+      'train',
+      '--data',
+      small,
+      '--target',
+      'Tg (K)',
+      '--features',
+      'descriptors',
+      '--learner',
+      'ridge',
+      '--folds',
+      '4',
+      '--out',
+      model
+    ]);
+    assert.equal(trained.code, 0, trained.stderr);
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('prints its version and its kernel library version with --version and -V', async () => {
+    for (const flag of ['--version', '-V']) {
+      const { code, stdout } = await cryoprotect([flag]);
+      assert.equal(code, 0);
+      assert.match(
+        stdout,
+        /^cryoprotect \d+\.\d+\.\d+.* \(@cryoprotect\/kernel \d+\.\d+\.\d+.*\)\n$/
+      );
+      assert.ok(stdout.startsWith(`cryoprotect ${SERVER.version} `), stdout);
+    }
+  });
+
+  it('says which file it cannot read or write and why, with exit code 2 and no stack', async () => {
+    const nope = join(dir, 'nope.csv');
+    const input = join(dir, 'input.csv');
+    writeFileSync(input, 'SMILES\nOCC(O)CO\n');
+    const cases: [string[], string][] = [
+      [
+        ['model', 'train', '--data', nope, '--target', 'Tg (K)', '--out', join(dir, 'x')],
+        `cannot read ${nope}: no such file`
+      ],
+      [
+        ['model', 'predict', '--model', model, '--input', nope, '--out', join(dir, 'o.csv')],
+        `cannot read ${nope}: no such file`
+      ],
+      [
+        [
+          'model',
+          'predict',
+          '--model',
+          join(dir, 'no-model'),
+          '--input',
+          input,
+          '--out',
+          join(dir, 'o.csv')
+        ],
+        `cannot read ${join(dir, 'no-model')}: no such file (not a model directory, nor a registered model NAME@VERSION)`
+      ],
+      [
+        [
+          'model',
+          'predict',
+          '--model',
+          model,
+          '--input',
+          input,
+          '--out',
+          join(dir, 'gone', 'o.csv')
+        ],
+        `cannot write ${join(dir, 'gone', 'o.csv')}: no such directory`
+      ],
+      [
+        ['model', 'predict', '--model', model, '--input', dir, '--out', join(dir, 'o.csv')],
+        `cannot read ${dir}: is a directory`
+      ],
+      [['describe', nope], `cannot read ${nope}: no such file`],
+      [['describe', join(input, 'x.csv')], `cannot read ${join(input, 'x.csv')}: not a directory`]
+    ];
+    for (const [args, message] of cases) {
+      const { code, stdout, stderr } = await cryoprotect(args);
+      assert.equal(code, 2, `${args.join(' ')}: ${stderr}`);
+      assert.equal(stderr, `cryoprotect: ${message}\n`, args.join(' '));
+      assert.doesNotMatch(stdout + stderr, /ENOENT|EISDIR|ENOTDIR|\n\s+at /);
+    }
+    // A model name, not a folder, with no server to ask: said so, not "the variable is not set".
+    const name = await cryoprotect(
+      ['model', 'predict', '--model', 'tg-nowhere', '--input', input, '--out', join(dir, 'o.csv')],
+      { CRYOPROTECT_SERVER_URL: '' }
+    );
+    assert.equal(name.code, 2, name.stderr);
+    assert.match(
+      name.stderr,
+      /^cryoprotect: cannot read tg-nowhere: no such file \(not a model directory; a registered model NAME@VERSION needs a server/
+    );
+  });
+
+  it("writes every column of the input as it was, in its order, then the predictions to the model's precision", async () => {
+    const input = join(dir, 'named.csv');
+    writeFileSync(
+      input,
+      [
+        'id,name,SMILES,supplier',
+        '101,"glycerol, anhydrous",OCC(O)CO,"Acme ""pure"""',
+        '102,broken,C1CC,Acme',
+        '103,DMSO,CS(C)=O,',
+        '104,"ethylene glycol',
+        'a name on two lines",OCCO,Acme'
+      ].join('\n') + '\n'
+    );
+    const out = join(dir, 'named-out.csv');
+    const { code, stdout, stderr } = await cryoprotect([
+      'model',
+      'predict',
+      '--model',
+      model,
+      '--input',
+      input,
+      '--out',
+      out
+    ]);
+    assert.equal(code, 0, stderr);
+    assert.equal(
+      stderr,
+      `${input}:3: SMILES: RDKit could not parse the SMILES "C1CC": unclosed ring\n`
+    );
+    const saved = JSON.parse(readFileSync(join(model, 'model.json'), 'utf8')) as {
+      conformal: { halfWidth: number };
+    };
+    // Two significant figures of the model's interval half-width set the decimals.
+    const decimals = Math.max(0, 1 - Math.floor(Math.log10(saved.conformal.halfWidth)));
+    assert.match(stdout, new RegExp(`3 rows predicted \\(1 rejected\\).*to ${decimals} decimal`));
+    const text = readFileSync(out, 'utf8');
+    const lines = text.split('\n');
+    assert.equal(lines[0], 'id,name,SMILES,supplier,prediction,lower,upper,novelty,in_domain');
+    const number = `-?\\d+${decimals > 0 ? `\\.\\d{${decimals}}` : ''}`;
+    const numbers = `${number},${number},${number},[\\d.]+,(true|false)`;
+    assert.match(
+      lines[1],
+      new RegExp(`^101,"glycerol, anhydrous",OCC\\(O\\)CO,"Acme ""pure""",${numbers}$`)
+    );
+    assert.match(lines[2], new RegExp(`^103,DMSO,CS\\(C\\)=O,,${numbers}$`));
+    assert.equal(lines[3], '104,"ethylene glycol');
+    assert.match(lines[4], new RegExp(`^a name on two lines",OCCO,Acme,${numbers}$`));
+    assert.equal(lines.length, 6);
+    assert.equal(lines[5], '');
   });
 });

@@ -2,10 +2,13 @@ import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import {
+  AUTO_CANDIDATES,
+  AUTO_LEARNER,
   SavedModelError,
   defaultModelName,
   learnerNames,
   modelReportHtml,
+  predictionDecimals,
   predictionsCsv,
   registerTrainedModel,
   storePredictions,
@@ -15,6 +18,7 @@ import {
   type GroupByOption,
   type SavedModel,
   type SnapshotCreated,
+  type TrainingProgress,
   type TrainResult
 } from '@cryoprotect/kernel';
 import {
@@ -25,7 +29,7 @@ import {
   trainFromCsv
 } from '@cryoprotect/kernel/node';
 import { parseInteger, parseJson } from '../cli/options.js';
-import type { CommandIO, Output } from '../cli/output.js';
+import { writeOutputFile, type CommandIO, type Output } from '../cli/output.js';
 import { codeCommit } from './code-commit.js';
 
 /**
@@ -79,7 +83,13 @@ export function addModelCommands(program: Command, io: CommandIO): void {
           .filter(Boolean),
       []
     )
-    .option('--learner <name>', `one of ${learnerNames().join(', ')}`, 'ridge')
+    .option(
+      '--learner <name>',
+      `${AUTO_LEARNER} (choose among ${AUTO_CANDIDATES.map(c => c.name)
+        .filter((n, i, all) => all.indexOf(n) === i)
+        .join(', ')} by nested cross-validation) or one of ${learnerNames().join(', ')}`,
+      AUTO_LEARNER
+    )
     .option('--params <json>', 'learner parameters as JSON, e.g. {"alpha": 100}', parseJson, {})
     .option(
       '--search <json>',
@@ -108,7 +118,13 @@ export function addModelCommands(program: Command, io: CommandIO): void {
           'give either --data <file> or --from-measurements <property>'
         );
       }
+      const stop = new AbortController();
+      const interrupt = () => stop.abort(new Private.Interrupted());
+      process.once('SIGINT', interrupt);
+      const progress = Private.progressBar(out);
       const settings = {
+        onProgress: progress.update,
+        signal: stop.signal,
         groupBy: options.groupBy,
         seed: options.seed,
         folds: options.folds,
@@ -119,35 +135,48 @@ export function addModelCommands(program: Command, io: CommandIO): void {
       };
       let trained: { result: TrainResult; snapshot?: SnapshotCreated };
       let client: CryoProtectClient | undefined;
-      if (options.fromMeasurements !== undefined) {
-        if (options.propertyType !== undefined || options.target !== undefined) {
-          throw new InvalidArgumentError(
-            '--from-measurements trains on the measured values of that property: --target and --property-type do not apply'
-          );
+      try {
+        if (options.fromMeasurements !== undefined) {
+          if (options.propertyType !== undefined || options.target !== undefined) {
+            throw new InvalidArgumentError(
+              '--from-measurements trains on the measured values of that property: --target and --property-type do not apply'
+            );
+          }
+          if (mixtures) {
+            throw new InvalidArgumentError(
+              '--from-measurements trains on measurements of single molecules: --mixture-column does not apply'
+            );
+          }
+          client = clientFromEnvironment();
+          trained = await trainFromMeasurements(client, options.fromMeasurements, {
+            ...settings,
+            verifiedOnly: !options.includeUnverified
+          });
+        } else {
+          if (options.target === undefined) {
+            throw new InvalidArgumentError("required option '--target <column>' not specified");
+          }
+          trained = {
+            result: await trainFromCsv({
+              data: options.data!,
+              target: options.target,
+              smilesColumn: options.smilesColumn,
+              mixtureColumn: options.mixtureColumn,
+              ...settings
+            })
+          };
         }
-        if (mixtures) {
-          throw new InvalidArgumentError(
-            '--from-measurements trains on measurements of single molecules: --mixture-column does not apply'
-          );
+      } catch (error) {
+        if (error instanceof Private.Interrupted) {
+          progress.done();
+          out.warn('stopped (Ctrl-C) before anything was written');
+          process.exitCode = 130;
+          return;
         }
-        client = clientFromEnvironment();
-        trained = await trainFromMeasurements(client, options.fromMeasurements, {
-          ...settings,
-          verifiedOnly: !options.includeUnverified
-        });
-      } else {
-        if (options.target === undefined) {
-          throw new InvalidArgumentError("required option '--target <column>' not specified");
-        }
-        trained = {
-          result: await trainFromCsv({
-            data: options.data!,
-            target: options.target,
-            smilesColumn: options.smilesColumn,
-            mixtureColumn: options.mixtureColumn,
-            ...settings
-          })
-        };
+        throw error;
+      } finally {
+        progress.done();
+        process.off('SIGINT', interrupt);
       }
       const { result } = trained;
       out.reportRejected(
@@ -206,7 +235,10 @@ export function addModelCommands(program: Command, io: CommandIO): void {
       '--mixture-column <column>',
       'column with the mixtures, for a mixture model (default: the one it was trained with)'
     )
-    .requiredOption('--out <file>', 'CSV to write: SMILES (or mixture), prediction, lower, upper')
+    .requiredOption(
+      '--out <file>',
+      "CSV to write: every column of --input as it is, then prediction, lower and upper, to the decimals the model's interval half-width gives two significant figures"
+    )
     .option(
       '--store',
       'also store the predictions on the server, each naming the model version and carrying its interval (needs a registered model)'
@@ -237,11 +269,24 @@ export function addModelCommands(program: Command, io: CommandIO): void {
         });
         const { rows, rejected } = predictions;
         out.reportRejected(options.input, rejected);
-        writeFileSync(options.out, predictionsCsv(predictions));
+        writeOutputFile(options.out, predictionsCsv(predictions));
         const from = version ? `${version.name} version ${version.version}` : options.model;
+        const decimals = predictionDecimals(saved);
         out.say(
-          `${rows.length} rows predicted (${rejected.length} rejected) by ${from} with ${saved.conformal.level * 100} % intervals; written to ${options.out}`
+          `${rows.length} rows predicted (${rejected.length} rejected) by ${from} with ${saved.conformal.level * 100} % intervals; written to ${options.out}` +
+            (decimals === undefined
+              ? ' (to 4 significant figures)'
+              : ` (values to ${decimals} decimal${decimals === 1 ? '' : 's'}: two significant figures of the interval half-width, ±${Number(saved.conformal.halfWidth.toPrecision(3))})`)
         );
+        const outside = rows.filter(r => !r.inDomain);
+        if (outside.length > 0) {
+          out.warn(
+            `${outside.length} of ${rows.length} rows outside the applicability domain (in_domain false: farther from the training molecules than cross-validation ever tested the model; their intervals are wider but less trustworthy): line${outside.length === 1 ? '' : 's'} ${outside
+              .slice(0, 10)
+              .map(r => r.line)
+              .join(', ')}${outside.length > 10 ? ', ...' : ''}`
+          );
+        }
         if (options.store && version && client) {
           const stored = await storePredictions(client, version, saved, rows);
           out.say(`  stored ${stored} predictions of ${from} (${version.id}) on the server`);
@@ -298,26 +343,87 @@ namespace Private {
   export function reportTraining(out: Output, saved: SavedModel, rejected: number): void {
     const m = saved.metrics;
     const f = (v: number) => v.toFixed(3);
+    const search = saved.search;
+    const chosen = search?.chosenLearner ?? saved.learner;
     out.say(
-      `${saved.learner.name} on ${saved.trainingRows} rows (${rejected} rejected), ${saved.folds}-fold CV grouped by ${saved.groupBy}, seed ${saved.seed}:`
+      `${search && !search.grid ? `auto chose ${chosen.name} ${JSON.stringify(chosen.params)}` : saved.learner.name} on ${saved.trainingRows} rows (${rejected} rejected), ${saved.folds}-fold CV grouped by ${saved.groupBy}, seed ${saved.seed}:`
     );
+    if (search) {
+      out.say(
+        search.grid
+          ? `  search over ${Object.keys(search.grid).join(', ')}: chose ${JSON.stringify(Object.fromEntries(Object.keys(search.grid).map(k => [k, search.chosen[k]])))}`
+          : `  why: ${search.why}`
+      );
+      out.say(
+        `  nested cross-validation (the choice made again inside each outer fold, ${search.nested.innerFolds}-fold inner loops), so the error of choosing + fitting:`
+      );
+    }
     out.say(
       `  MAE ${f(m.mae.value)} [${f(m.mae.lower)}, ${f(m.mae.upper)}], RMSE ${f(m.rmse.value)} [${f(m.rmse.lower)}, ${f(m.rmse.upper)}], R2 ${f(m.r2.value)} [${f(m.r2.lower)}, ${f(m.r2.upper)}] (${m.mae.level * 100} % ${m.mae.method})`
     );
     if (saved.coverage) {
+      const adaptive = saved.conformal.adaptive !== undefined;
       out.say(
-        `  ${saved.coverage.level * 100} % intervals cover ${(saved.coverage.coverage * 100).toFixed(1)} % of out-of-fold points (mean width ${f(saved.coverage.meanWidth)})`
+        `  ${saved.coverage.level * 100} % intervals cover ${(saved.coverage.coverage * 100).toFixed(1)} % of out-of-fold points (mean width ${f(saved.coverage.meanWidth)}${adaptive ? ', wider the farther a molecule is from the training rows' : ''})`
       );
     }
-    if (saved.search) {
-      const { grid, chosen, nested: n } = saved.search;
-      out.say(
-        `  search over ${Object.keys(grid).join(', ')}: chose ${JSON.stringify(Object.fromEntries(Object.keys(grid).map(k => [k, chosen[k]])))}; the numbers above score that choice on the folds that made it (optimistic)`
-      );
-      out.say(
-        `  nested cross-validation (search + fit, ${n.innerFolds}-fold inner loops on the same outer folds): MAE ${f(n.mae)}, RMSE ${f(n.rmse)}, R2 ${f(n.r2)}`
-      );
+  }
+
+  /** Thrown into the training by Ctrl-C. */
+  export class Interrupted extends Error {
+    constructor() {
+      super('interrupted');
+      this.name = 'Interrupted';
     }
+  }
+
+  /**
+   * Training progress on standard error: a bar redrawn in place on a terminal (at most ten times
+   * a second), one line per stage otherwise (logs, CI).
+   */
+  export function progressBar(out: Output): {
+    update: (p: TrainingProgress) => void;
+    done: () => void;
+  } {
+    const tty = process.stderr.isTTY === true;
+    const start = Date.now();
+    let stage = '';
+    let drawn = 0;
+    let shown = false;
+    const clock = (ms: number) => {
+      const s = Math.round(ms / 1000);
+      return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+    };
+    return {
+      update(p) {
+        if (!tty) {
+          if (p.stage !== stage) {
+            stage = p.stage;
+            out.warn(`${p.stage} (step ${p.done + 1} of ${p.total})`);
+          }
+          return;
+        }
+        const now = Date.now();
+        if (now - drawn < 100 && p.done + 1 < p.total) {
+          return;
+        }
+        drawn = now;
+        const width = 24;
+        const filled = Math.round((p.done / p.total) * width);
+        const elapsed = now - start;
+        const left = p.done > 0 ? (elapsed / p.done) * (p.total - p.done) : NaN;
+        const line = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${p.done}/${p.total} ${clock(elapsed)}${Number.isFinite(left) ? ` (~${clock(left)} left)` : ''} ${p.stage}: ${p.detail}`;
+        const columns = process.stderr.columns ?? 100;
+        process.stderr.write(`\r\x1b[2K${line.slice(0, columns - 1)}`);
+        shown = true;
+      },
+      done() {
+        if (tty && shown) {
+          process.stderr.write('\r\x1b[2K');
+          shown = false;
+        }
+      }
+    };
   }
 
   export function parseSearch(value: string): Record<string, unknown[]> {

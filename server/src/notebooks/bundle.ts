@@ -17,6 +17,7 @@ import { basename, dirname, isAbsolute, join, posix, relative, resolve, sep } fr
 import { parse } from 'csv-parse/sync';
 import { unzipSync, zipSync } from 'fflate';
 import { CryoProtectClient, type ModelVersion } from '@cryoprotect/kernel';
+import { fileAccessError } from '@cryoprotect/kernel/node';
 import { PROJECT_ROOT, VENV_BIN } from '../lab.js';
 import { EXIT } from './exit-codes.js';
 import { readNotebook } from './notebook.js';
@@ -248,7 +249,7 @@ namespace Private {
         content = readFileSync(absolute);
       } catch (error) {
         throw new BundleError(
-          `${name}: the data file ${path} it read is gone (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`
+          `${name}: the data file ${path} it read is gone (${fileAccessError(error)?.reason ?? (error as Error).message})`
         );
       }
       const now = sha256(content);
@@ -405,7 +406,7 @@ namespace Private {
       return readFileSync(join(PROJECT_ROOT, licenceFile));
     } catch (error) {
       throw new BundleError(
-        `sources.json beside ${dataFile}: its licenceFile ${licenceFile} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`
+        `sources.json beside ${dataFile}: its licenceFile ${licenceFile} cannot be read (${fileAccessError(error)?.reason ?? (error as Error).message})`
       );
     }
   }
@@ -841,7 +842,8 @@ namespace Private {
       data = readFileSync(bundle);
     } catch (error) {
       throw new BundleError(
-        `${bundle}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`
+        fileAccessError(error, 'read', bundle)?.message ??
+          `cannot read ${bundle}: ${(error as Error).message}`
       );
     }
     let total = 0;

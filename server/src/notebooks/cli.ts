@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { fileAccessError } from '@cryoprotect/kernel/node';
 import type { CommandIO } from '../cli/output.js';
 import { EXIT } from './exit-codes.js';
 import type { GivenParameter } from './parameters.js';
@@ -176,13 +177,17 @@ namespace Private {
     if (file === undefined) {
       return [];
     }
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (error) {
+      throw new Error(`--params-file: ${fileAccessError(error, 'read', file)?.message ?? error}`);
+    }
     let parsed: unknown;
     try {
-      parsed = JSON.parse(readFileSync(file, 'utf8'));
+      parsed = JSON.parse(text);
     } catch (error) {
-      throw new Error(
-        `--params-file ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`
-      );
+      throw new Error(`--params-file ${file}: ${(error as Error).message}`);
     }
     if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
       throw new Error(`--params-file ${file}: expected a JSON object of name → value`);

@@ -53,6 +53,16 @@ describe('comparing notebook outputs', () => {
     assert.deepEqual(diff(a, b), ['cell 1 (id c0) output 1: line 2 "RMSE 17.2 K" → "RMSE 17.9 K"']);
   });
 
+  it('leaves training progress outputs out: they say how a run went, not what it computed', () => {
+    const progress = (text: string) =>
+      display({ 'application/vnd.cryoprotect.progress.v1+json': {}, 'text/plain': text });
+    const a = nb([{ outputs: [progress('training: step 3 of 9 (2 s)'), stdout('MAE 13.8 K')] }]);
+    const b = nb([{ outputs: [stdout('MAE 13.8 K')] }]);
+    assert.deepEqual(diff(a, b), []);
+    const c = nb([{ outputs: [progress('training finished'), stdout('MAE 13.9 K')] }]);
+    assert.equal(diff(a, c).length, 1);
+  });
+
   it('compares text exactly unless a tolerance is stated, for the notebook or one cell', () => {
     const a = nb([{ outputs: [stdout('Tg = 190.0001 K')] }, { outputs: [stdout('n = 1.0')] }]);
     const b = nb([{ outputs: [stdout('Tg = 190.0002 K')] }, { outputs: [stdout('n = 1')] }]);

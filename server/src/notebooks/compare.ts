@@ -1,3 +1,4 @@
+import { PROGRESS_MIME } from '@cryoprotect/kernel/node';
 import { cryoprotectMetadata, joinedText, type Notebook, type NotebookOutput } from './notebook.js';
 
 /**
@@ -129,7 +130,12 @@ export function comparableCells(nb: Notebook, settings: CheckSettings): Comparab
       id: typeof cell.id === 'string' ? cell.id : null,
       ...(skip ? { skip } : {}),
       ...(tolerance ? { tolerance } : {}),
-      outputs: skip ? [] : (cell.outputs ?? []).map(o => comparableOutput(o, settings.volatile))
+      // Progress outputs say how a run went, not what it computed.
+      outputs: skip
+        ? []
+        : (cell.outputs ?? [])
+            .filter(o => o.data?.[PROGRESS_MIME] === undefined)
+            .map(o => comparableOutput(o, settings.volatile))
     });
   }
   return cells;

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { fileAccessError } from '@cryoprotect/kernel/node';
 
 /**
  * The parts of an nbformat 4 notebook that running, checking and reproducing read. Everything
@@ -68,8 +69,11 @@ export function readNotebook(file: string): Notebook {
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
+    const unreadable = fileAccessError(error, 'read', file);
     throw new NotebookFormatError(
-      `${file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`
+      unreadable?.message ??
+        `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+      { cause: unreadable ?? error }
     );
   }
   return parseNotebook(text, file);

@@ -1,5 +1,6 @@
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
+import { FileAccessError } from '@cryoprotect/kernel/node';
 import {
   checkSettings,
   comparableCells,
@@ -97,6 +98,10 @@ export async function runNotebook(
     given = Object.fromEntries(values);
     defaults = Object.fromEntries((cell?.parameters ?? []).map(p => [p.name, p.defaultText]));
   } catch (error) {
+    if (error instanceof NotebookFormatError && error.cause instanceof FileAccessError) {
+      // "cannot read FILE: no such file" names the file already.
+      return Private.usage(error.message);
+    }
     if (error instanceof ParameterError || error instanceof NotebookFormatError) {
       return Private.usage(`${name}: ${error.message.replace(`${file}: `, '')}`);
     }

@@ -105,6 +105,115 @@ for (const target of databaseTargets()) {
       );
     });
 
+    it('stores where each prediction stands against the training data, and returns it everywhere', async () => {
+      const response = await post({
+        items: [
+          {
+            moleculeId: w.glycerolId,
+            value: 190,
+            lower: 180,
+            upper: 200,
+            intervalLevel: 0.9,
+            novelty: 0.42,
+            inDomain: true
+          },
+          {
+            moleculeId: w.dmsoId,
+            value: 250,
+            lower: 200,
+            upper: 300,
+            intervalLevel: 0.9,
+            novelty: 3.5,
+            inDomain: false
+          },
+          // An older client, or a model without adaptive intervals: neither is recorded.
+          { moleculeId: w.glycerolId, value: 191 },
+          { moleculeId: w.glycerolId, value: 192, novelty: null, inDomain: null },
+          { moleculeId: w.glycerolId, value: 193, novelty: 0 }
+        ]
+      });
+      assert.equal(response.statusCode, 201, response.body);
+      const items = response.json().items;
+      assert.deepEqual(
+        items.map((p: { novelty: number | null; inDomain: boolean | null }) => [
+          p.novelty,
+          p.inDomain
+        ]),
+        [
+          [0.42, true],
+          [3.5, false],
+          [null, null],
+          [null, null],
+          [0, null]
+        ]
+      );
+      const outside = items[1];
+      assert.deepEqual(
+        (await call(w, w.owner, 'GET', `/api/predictions/${outside.id}`)).json(),
+        outside
+      );
+      const listed = (
+        await call(w, w.owner, 'GET', `/api/predictions?moleculeId=${w.dmsoId}&limit=200`)
+      ).json();
+      assert.deepEqual(
+        listed.items.find((p: { id: string }) => p.id === outside.id),
+        outside
+      );
+      const stored = await w.t.db.serviceTransaction(tx =>
+        tx.query<{ novelty: number | null; in_domain: boolean | null }>(
+          'SELECT novelty, in_domain FROM predictions WHERE id = $1',
+          [outside.id]
+        )
+      );
+      assert.deepEqual({ ...stored.rows[0] }, { novelty: 3.5, in_domain: false });
+      // A verification of the prediction carries it with the prediction it embeds.
+      const verification = await call(w, w.owner, 'POST', '/api/verifications', {
+        predictionId: outside.id
+      });
+      assert.equal(verification.statusCode, 201, verification.body);
+      assert.deepEqual(
+        [verification.json().prediction.novelty, verification.json().prediction.inDomain],
+        [3.5, false]
+      );
+      const read = await call(w, w.owner, 'GET', `/api/verifications/${verification.json().id}`);
+      assert.equal(read.json().prediction.inDomain, false);
+    });
+
+    it('refuses a bad novelty or inDomain naming the field, here and in the database', async () => {
+      const before = await predictions();
+      const good = { moleculeId: w.glycerolId, value: 190 };
+      const cases: [object, string][] = [
+        [{ novelty: -0.1 }, 'body.items[1].novelty'],
+        [{ novelty: 'far' }, 'body.items[1].novelty'],
+        [{ inDomain: 'no' }, 'body.items[1].inDomain'],
+        [{ inDomain: 0 }, 'body.items[1].inDomain']
+      ];
+      for (const [extra, path] of cases) {
+        const response = await post({ items: [good, { ...good, ...extra }] });
+        assert.equal(response.statusCode, 400, response.body);
+        assert.deepEqual(
+          response.json().errors.map((e: { path: string }) => e.path),
+          [path],
+          response.body
+        );
+      }
+      assert.equal(await predictions(), before);
+      // The database holds the same rule for any client (migration 014): finite and >= 0.
+      for (const novelty of [-1, 'NaN', 'Infinity']) {
+        await assert.rejects(
+          w.t.db.serviceTransaction(tx =>
+            tx.query(
+              `INSERT INTO predictions (model_version_id, molecule_id, value, novelty, owner_id)
+               VALUES ($1, $2, 1, $3::float8, $4)`,
+              [modelId, w.glycerolId, novelty, w.owner.id]
+            )
+          ),
+          /violates check constraint "predictions_novelty_check"/
+        );
+      }
+      assert.equal(await predictions(), before);
+    });
+
     it('refuses inconsistent items with field paths and stores none of the batch', async () => {
       const before = await predictions();
       const good = { moleculeId: w.glycerolId, value: 190 };

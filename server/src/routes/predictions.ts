@@ -26,7 +26,7 @@ export const predictionsRoutes: FastifyPluginAsync = async fastify => {
         tags: ['predictions'],
         summary: 'Store predictions of a model version (one or a batch, all or nothing)',
         description:
-          "Values are in the model target's canonical unit. An interval needs lower, upper and intervalLevel together, with lower <= value <= upper.",
+          "Values are in the model target's canonical unit. An interval needs lower, upper and intervalLevel together, with lower <= value <= upper. novelty and inDomain (optional) say where the subject stands against the model's training data: inDomain false marks a prediction outside the model's applicability domain.",
         body: CreatePredictionsSchema,
         response: { 201: PredictionsCreatedSchema, ...problems }
       }
@@ -56,10 +56,11 @@ export const predictionsRoutes: FastifyPluginAsync = async fastify => {
         }
         const { rows } = await tx.query<{ id: string }>(
           `INSERT INTO predictions (model_version_id, molecule_id, mixture_id, conditions, value, lower, upper,
-             interval_level, owner_id, project_id, visibility)
+             interval_level, novelty, in_domain, owner_id, project_id, visibility)
            SELECT $1, (i->>'molecule_id')::uuid, (i->>'mixture_id')::uuid, i->'conditions',
                   (i->>'value')::float8, (i->>'lower')::float8, (i->>'upper')::float8,
-                  (i->>'interval_level')::float8, $2, $3, $4
+                  (i->>'interval_level')::float8, (i->>'novelty')::float8,
+                  (i->>'in_domain')::boolean, $2, $3, $4
            FROM jsonb_array_elements($5::jsonb) WITH ORDINALITY AS e(i, n)
            ORDER BY e.n
            RETURNING id`,
@@ -76,7 +77,9 @@ export const predictionsRoutes: FastifyPluginAsync = async fastify => {
                 value: item.value,
                 lower: item.lower ?? null,
                 upper: item.upper ?? null,
-                interval_level: item.intervalLevel ?? null
+                interval_level: item.intervalLevel ?? null,
+                novelty: item.novelty ?? null,
+                in_domain: item.inDomain ?? null
               }))
             )
           ]
@@ -254,6 +257,8 @@ namespace Private {
     lower: number | null;
     upper: number | null;
     interval_level: number | null;
+    novelty: number | null;
+    in_domain: boolean | null;
     owner_id: string;
     project_id: string | null;
     visibility: Prediction['visibility'];
@@ -284,6 +289,8 @@ namespace Private {
           lower: r.lower,
           upper: r.upper,
           intervalLevel: r.interval_level,
+          novelty: r.novelty,
+          inDomain: r.in_domain,
           visibility: r.visibility,
           projectId: r.project_id,
           ownerId: r.owner_id,

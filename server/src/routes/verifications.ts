@@ -336,6 +336,8 @@ namespace Private {
     p_lower: number | null;
     p_upper: number | null;
     p_level: number | null;
+    p_novelty: number | null;
+    p_in_domain: boolean | null;
     t_model_name: string | null;
     t_model_version: number | null;
     t_property_type: string | null;
@@ -549,7 +551,8 @@ namespace Private {
               p.id IS NOT NULL AS p_visible, p.model_version_id AS p_model_version_id,
               p.molecule_id AS p_molecule_id, p.mixture_id AS p_mixture_id,
               p.conditions AS p_conditions, p.value AS p_value, p.lower AS p_lower,
-              p.upper AS p_upper, p.interval_level AS p_level,
+              p.upper AS p_upper, p.interval_level AS p_level, p.novelty AS p_novelty,
+              p.in_domain AS p_in_domain,
               t.model_name AS t_model_name, t.model_version AS t_model_version,
               t.property_type AS t_property_type, t.unit AS t_unit,
               coalesce(mol.name, mix.name) AS subject_name, mol.smiles,
@@ -649,7 +652,9 @@ namespace Private {
                   value: r.p_value!,
                   lower: r.p_lower,
                   upper: r.p_upper,
-                  intervalLevel: r.p_level
+                  intervalLevel: r.p_level,
+                  novelty: r.p_novelty,
+                  inDomain: r.p_in_domain
                 }
               : null,
           measurement: r.m_visible

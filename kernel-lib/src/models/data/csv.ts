@@ -1,4 +1,4 @@
-import { parse } from 'csv-parse/sync';
+import { readCsvRecords } from '../../csv-records';
 import { ChemistryError, loadRDKit, parseWith, type RDKitModule } from '../../chemistry';
 import type { SnapshotColumn, SnapshotColumnType, SnapshotTable } from '../../datasets/canonical';
 import { loadArquero, type ColumnTable } from './arquero';
@@ -47,9 +47,28 @@ export class CsvTableError extends Error {
   }
 }
 
-/** A CSV cell as written: quoted when it holds a quote, a comma or a line break. */
+/** A CSV cell as written: quoted when it holds a quote, a comma or a line break (LF or CR). */
 export function csvCell(text: string): string {
-  return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/** The records of a CSV's text by line: the same records, by the same lines, as readCsvTable reads. */
+export { readCsvRecords };
+
+/**
+ * A column name for a computed column that no column of `taken` already has: `name` itself, else
+ * `name_2`, `name_3`, ... (e.g. predicting a file that already has a "prediction" column).
+ */
+export function freeColumnName(name: string, taken: Iterable<string>): string {
+  const names = new Set(taken);
+  if (!names.has(name)) {
+    return name;
+  }
+  let n = 2;
+  while (names.has(`${name}_${n}`)) {
+    n++;
+  }
+  return `${name}_${n}`;
 }
 
 /**
@@ -65,7 +84,7 @@ export async function readCsvTable(
 ): Promise<CsvTable> {
   const { text } = source;
   const [aq, rdkit] = await Promise.all([loadArquero(), loadRDKit()]);
-  const records = Private.readRecords(text);
+  const records = readCsvRecords(text);
   if (records.length === 0) {
     throw new CsvTableError('the CSV is empty: it has no header line');
   }
@@ -131,29 +150,6 @@ export function snapshotTable(
 
 namespace Private {
   const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
-
-  /**
-   * Records with the line each starts on, empty lines left out. Lines are counted from the raw
-   * text because csv-parse's own count runs ahead after a quoted cell spanning a CRLF line break.
-   */
-  export function readRecords(text: string): { record: string[]; line: number }[] {
-    const parsed = parse(text, {
-      bom: true,
-      info: true,
-      raw: true,
-      relax_column_count: true,
-      skip_empty_lines: false
-    }) as unknown as { record: string[]; raw: string }[];
-    const records: { record: string[]; line: number }[] = [];
-    let line = 1;
-    for (const { record, raw } of parsed) {
-      if (!(record.length === 1 && record[0] === '' && raw.trim() === '')) {
-        records.push({ record, line });
-      }
-      line += raw.match(/\r\n|\r|\n/g)?.length ?? 0;
-    }
-    return records;
-  }
 
   export function chooseColumns(header: string[], options: CsvTableOptions): string[] {
     const seen = new Set<string>();

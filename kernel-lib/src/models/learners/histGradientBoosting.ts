@@ -43,7 +43,7 @@ import { z } from 'zod';
 import type { Learner, Matrix, Regressor } from '../types';
 import { checkPredictionSet, checkSeed, checkTrainingSet, LearnerInputError } from './data';
 import { SeededRandom } from './random';
-import type { SavedTree } from './treeEnsemble';
+import { SavedTreeSchema, type SavedTree } from './treeEnsemble';
 
 export interface GradientBoostingOptions {
   /** Shrinkage: every leaf value is multiplied by this. */
@@ -101,22 +101,6 @@ const GradientBoostingParamsSchema = z.object({
   nIterNoChange: z.number().int().min(1),
   tol: z.number().min(0)
 });
-
-/** One tree as parallel arrays over its nodes, root first, as treeEnsemble.ts saves its trees. */
-const SavedTreeSchema = z
-  .object({
-    feature: z.array(z.number().int().min(-1)),
-    threshold: z.array(z.number()),
-    left: z.array(z.number().int().min(-1)),
-    right: z.array(z.number().int().min(-1)),
-    value: z.array(z.number())
-  })
-  .refine(
-    t =>
-      t.feature.length > 0 &&
-      [t.threshold, t.left, t.right, t.value].every(a => a.length === t.feature.length),
-    'a tree needs the same positive number of entries in feature, threshold, left, right and value'
-  );
 
 const SavedGradientBoostingSchema = z.object({
   kind: z.literal('gradient-boosting'),

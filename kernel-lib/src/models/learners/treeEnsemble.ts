@@ -55,7 +55,7 @@ export interface TreeEnsembleParams {
  * One tree as parallel arrays over its nodes, root first. A leaf has feature -1 and predicts value;
  * an inner node sends x to left when x[feature] <= threshold, else to right.
  */
-const SavedTreeSchema = z
+export const SavedTreeSchema = z
   .object({
     feature: z.array(z.number().int().min(-1)),
     threshold: z.array(z.number()),

@@ -75,20 +75,34 @@ export function conformalIntervals(
  * exchangeable. With grouped folds, samples of one group share a fold and are correlated, so
  * sample-level exchangeability and hence the guarantee are approximate.
  * Each fold needs at least conformal's minimum + 1 samples (10 at 90 %).
+ *
+ * With `scales` (one positive number per sample, known without its measured value, e.g. how far
+ * the sample lies from the fold's training samples), the score is the normalized residual
+ * |y - ŷ| / scale and the interval ŷ ± q·scale (normalized conformal, Papadopoulos, Vovk and
+ * Gammerman, JAIR 40, 2011): the same validity argument, with widths that follow the scale.
  */
 export function outOfFoldConformal(
   yTrue: number[],
   outOfFoldPredictions: number[],
   folds: Fold[],
-  level: number
+  level: number,
+  scales?: number[]
 ): PredictionIntervals {
   checkLevel(level);
   checkNumbers(yTrue, 'yTrue');
   checkNumbers(outOfFoldPredictions, 'outOfFoldPredictions', yTrue.length);
+  if (scales) {
+    checkNumbers(scales, 'scales', yTrue.length);
+    const bad = scales.findIndex(s => !(s > 0));
+    if (bad >= 0) {
+      throw new ModelValidationError(`scales[${bad}]`, 'must be positive');
+    }
+  }
+  const scale = (i: number) => (scales ? scales[i] : 1);
   const lower = new Array<number>(yTrue.length).fill(NaN);
   const upper = new Array<number>(yTrue.length).fill(NaN);
   folds.forEach((fold, f) => {
-    const residuals = fold.test.map(i => Math.abs(yTrue[i] - outOfFoldPredictions[i]));
+    const residuals = fold.test.map(i => Math.abs(yTrue[i] - outOfFoldPredictions[i]) / scale(i));
     const calibration = residuals.length - 1;
     const rank = Private.rank(calibration, level);
     if (rank > calibration) {
@@ -101,7 +115,7 @@ export function outOfFoldConformal(
     fold.test.forEach((i, t) => {
       // The rank-th smallest of the fold's residuals without this sample's own (one occurrence).
       const own = Private.lastIndexAtMost(sorted, residuals[t]);
-      const q = rank - 1 < own ? sorted[rank - 1] : sorted[rank];
+      const q = (rank - 1 < own ? sorted[rank - 1] : sorted[rank]) * scale(i);
       lower[i] = outOfFoldPredictions[i] - q;
       upper[i] = outOfFoldPredictions[i] + q;
     });
@@ -114,8 +128,9 @@ export function outOfFoldConformal(
     lower,
     upper,
     level,
-    method:
-      'per-fold split conformal, leave one out (out-of-fold residuals of the same fold model)',
+    method: scales
+      ? "per-fold normalized split conformal, leave one out (out-of-fold residuals of the same fold model over each sample's scale)"
+      : 'per-fold split conformal, leave one out (out-of-fold residuals of the same fold model)',
     guarantee: `marginal coverage >= ${level} per sample when samples within a fold are exchangeable`
   };
 }

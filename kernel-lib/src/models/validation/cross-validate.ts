@@ -26,6 +26,8 @@ export interface CrossValidateOptions {
   intervalLevel?: number;
   /** Bootstrap of the overall metrics; defaults 1000 resamples, level 0.95. */
   bootstrap?: { resamples?: number; level?: number };
+  /** Awaited before each fold's fit (progress, cancellation). */
+  onFold?: (fold: number) => Promise<void>;
 }
 
 /** Scores of one fold's model on its test samples. */
@@ -82,13 +84,14 @@ export async function crossValidate(
   if (y.every(v => v === y[0])) {
     throw new ModelValidationError('y', 'is constant; there is nothing to predict or validate');
   }
-  const foldOfSample = Private.checkFolds(folds, X.length, groups);
+  Private.checkFolds(folds, X.length, groups);
   const predictions = new Array<number>(X.length).fill(NaN);
   const scores: FoldScore[] = [];
   const models: Regressor[] = [];
   for (let f = 0; f < folds.length; f++) {
     const { train, test } = folds[f];
     const foldSeed = deriveSeed(seed, 'fold', f);
+    await options.onFold?.(f);
     const regressor = learner.create(foldSeed);
     await regressor.fit(
       train.map(i => X[i]),
@@ -110,18 +113,48 @@ export async function crossValidate(
       }
       predictions[test[t]] = p;
     });
-    const yTest = test.map(i => y[i]);
-    scores.push({
-      fold: f,
-      seed: foldSeed,
-      trainSize: train.length,
-      testSize: test.length,
-      mae: mae(yTest, predicted),
-      rmse: rmse(yTest, predicted),
-      r2: yTest.every(v => v === yTest[0]) ? null : r2(yTest, predicted)
-    });
+    scores.push(
+      foldScore(
+        f,
+        foldSeed,
+        train.length,
+        test.map(i => y[i]),
+        predicted
+      )
+    );
     models.push(regressor);
   }
+  return {
+    ...summarizeOutOfFold(y, predictions, folds, scores, {
+      seed,
+      groups,
+      intervalLevel,
+      bootstrap: options.bootstrap
+    }),
+    learner: { name: learner.name, params: learner.params },
+    models
+  };
+}
+
+/**
+ * What a cross-validation reports, from out-of-fold predictions however they were made (one
+ * learner's folds, or a nested loop whose folds chose different learners): metrics with bootstrap
+ * intervals (cluster bootstrap over groups) and per-fold conformal intervals with their coverage.
+ */
+export function summarizeOutOfFold(
+  y: number[],
+  predictions: number[],
+  folds: Fold[],
+  scores: FoldScore[],
+  options: {
+    seed: number;
+    groups?: string[];
+    intervalLevel: number;
+    bootstrap?: CrossValidateOptions['bootstrap'];
+  }
+): Omit<CrossValidation, 'learner' | 'models'> {
+  const { seed, groups, intervalLevel } = options;
+  const foldOfSample = Private.checkFolds(folds, y.length, groups);
   const bootstrap = {
     seed: deriveSeed(seed, 'bootstrap'),
     resamples: options.bootstrap?.resamples,
@@ -140,7 +173,6 @@ export async function crossValidate(
     intervalsUnavailable = error.message;
   }
   return {
-    learner: { name: learner.name, params: learner.params },
     seed,
     predictions,
     foldOfSample,
@@ -151,8 +183,26 @@ export async function crossValidate(
       r2: bootstrapInterval(y, predictions, r2, bootstrap)
     },
     intervals,
-    ...(intervalsUnavailable ? { intervalsUnavailable } : {}),
-    models
+    ...(intervalsUnavailable ? { intervalsUnavailable } : {})
+  };
+}
+
+/** One fold's scores on its test samples. */
+export function foldScore(
+  fold: number,
+  seed: number,
+  trainSize: number,
+  yTest: number[],
+  predicted: number[]
+): FoldScore {
+  return {
+    fold,
+    seed,
+    trainSize,
+    testSize: yTest.length,
+    mae: mae(yTest, predicted),
+    rmse: rmse(yTest, predicted),
+    r2: yTest.every(v => v === yTest[0]) ? null : r2(yTest, predicted)
   };
 }
 

@@ -20,7 +20,7 @@ export type {
   RealCoverageOptions,
   VerifiedResult
 } from './real-coverage';
-export { crossValidate } from './cross-validate';
+export { crossValidate, foldScore, summarizeOutOfFold } from './cross-validate';
 export type { CrossValidateOptions, CrossValidation, FoldScore } from './cross-validate';
 export { permutationImportance } from './importance';
 export type {
@@ -29,3 +29,12 @@ export type {
   FamilyImportance
 } from './importance';
 export { MeanLearner } from './mean-learner';
+export {
+  ADAPTIVE_METHOD,
+  adaptiveIntervals,
+  calibrateAdaptive,
+  distanceSpace,
+  novelty,
+  outOfFoldNovelty
+} from './adaptive';
+export type { AdaptiveConformal, DistanceSpace, IntervalComparison } from './adaptive';
