@@ -43,7 +43,7 @@ import { z } from 'zod';
 import type { Learner, Matrix, Regressor } from '../types';
 import { checkPredictionSet, checkSeed, checkTrainingSet, LearnerInputError } from './data';
 import { SeededRandom } from './random';
-import { SavedTreeSchema, type SavedTree } from './treeEnsemble';
+import { checkSavedTree, SavedTreeSchema, type SavedTree } from './treeEnsemble';
 
 export interface GradientBoostingOptions {
   /** Shrinkage: every leaf value is multiplied by this. */
@@ -131,7 +131,7 @@ export class HistGradientBoostingRegressor implements Regressor {
   /** @internal Rebuild from a saved model. */
   static restore(saved: SavedGradientBoosting): HistGradientBoostingRegressor {
     const regressor = new HistGradientBoostingRegressor(saved.params, saved.seed);
-    saved.trees.forEach((tree, t) => Private.checkTree(tree, saved.columns, t));
+    saved.trees.forEach((tree, t) => checkSavedTree(LABEL, tree, saved.columns, t));
     regressor.trees = saved.trees;
     regressor.baseline = saved.baseline;
     regressor.columns = saved.columns;
@@ -278,23 +278,6 @@ namespace Private {
       );
     }
     return checked.data;
-  }
-
-  /** A loaded tree must be walkable: children inside the tree and after their parent, columns in range. */
-  export function checkTree(tree: SavedTree, columns: number, index: number): void {
-    const n = tree.feature.length;
-    for (let node = 0; node < n; node++) {
-      const f = tree.feature[node];
-      if (f < 0) {
-        continue;
-      }
-      const children = [tree.left[node], tree.right[node]];
-      if (f >= columns || children.some(c => !(c > node && c < n))) {
-        throw new LearnerInputError(
-          `${LABEL}: tree ${index} node ${node} refers to a column or child that does not exist`
-        );
-      }
-    }
   }
 
   /** All trees' nodes in flat typed arrays (children as absolute indices), for fast prediction. */

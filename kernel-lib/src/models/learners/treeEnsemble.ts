@@ -72,6 +72,31 @@ export const SavedTreeSchema = z
 
 export type SavedTree = z.infer<typeof SavedTreeSchema>;
 
+/**
+ * A loaded tree must be walkable: children inside the tree and after their parent, columns in
+ * range (shared with the gradient-boosted trees, which save their trees the same way).
+ */
+export function checkSavedTree(
+  learner: string,
+  tree: SavedTree,
+  columns: number,
+  index: number
+): void {
+  const n = tree.feature.length;
+  for (let node = 0; node < n; node++) {
+    const f = tree.feature[node];
+    if (f < 0) {
+      continue;
+    }
+    const children = [tree.left[node], tree.right[node]];
+    if (f >= columns || children.some(c => !(c > node && c < n))) {
+      throw new LearnerInputError(
+        `${learner}: tree ${index} node ${node} refers to a column or child that does not exist`
+      );
+    }
+  }
+}
+
 const SavedTreeEnsembleSchema = z.object({
   kind: z.enum(['random-forest', 'extra-trees']),
   params: z.object({
@@ -102,7 +127,9 @@ export class TreeEnsembleRegressor implements Regressor {
   /** @internal Rebuild from a saved model. */
   static restore(saved: SavedTreeEnsemble): TreeEnsembleRegressor {
     const regressor = new TreeEnsembleRegressor(saved.kind, saved.params, saved.seed);
-    saved.trees.forEach((tree, t) => Private.checkTree(saved.kind, tree, saved.columns, t));
+    saved.trees.forEach((tree, t) =>
+      checkSavedTree(Private.label(saved.kind), tree, saved.columns, t)
+    );
     regressor.trees = saved.trees;
     regressor.columns = saved.columns;
     return regressor;
@@ -304,28 +331,6 @@ namespace Private {
       node = row[tree.feature[node]] <= tree.threshold[node] ? tree.left[node] : tree.right[node];
     }
     return tree.value[node];
-  }
-
-  /** A loaded tree must be walkable: children inside the tree and after their parent, columns in range. */
-  export function checkTree(
-    kind: TreeEnsembleKind,
-    tree: SavedTree,
-    columns: number,
-    index: number
-  ): void {
-    const n = tree.feature.length;
-    for (let node = 0; node < n; node++) {
-      const f = tree.feature[node];
-      if (f < 0) {
-        continue;
-      }
-      const children = [tree.left[node], tree.right[node]];
-      if (f >= columns || children.some(c => !(c > node && c < n))) {
-        throw new LearnerInputError(
-          `${label(kind)}: tree ${index} node ${node} refers to a column or child that does not exist`
-        );
-      }
-    }
   }
 
   /** Nodes as parallel arrays, and the column draw both builders share. */
