@@ -146,7 +146,7 @@ namespace Private {
       model: {
         name: options.model?.name ?? settings.target,
         version: options.model?.version ?? null,
-        learner: `${model.learner.name} ${JSON.stringify(model.learner.params)}`,
+        learner: Private.learnerInWords(model.learner),
         snapshot: result.snapshot.hash
       },
       property,
@@ -250,7 +250,7 @@ namespace Private {
       model: {
         name: options.model?.name ?? saved.target,
         version: options.model?.version ?? null,
-        learner: `${saved.learner.name} ${JSON.stringify(saved.learner.params)}`,
+        learner: Private.learnerInWords(saved.learner),
         snapshot: saved.snapshotHash
       },
       property,

@@ -33,6 +33,21 @@ describe('model report plots (Vega-Lite)', () => {
     assert.ok(JSON.stringify(compiled).includes('measured Tg (K)'));
   });
 
+  it('scales its axes to the points, clipping an interval far wider than the data', async () => {
+    const spec = predictedVsMeasuredSpec([170, 180, 200], [172, 185, 190], tg, {
+      lower: [165, 182, -1700],
+      upper: [179, 188, 2100]
+    });
+    const layers = spec.layer as {
+      mark: { clip?: boolean };
+      encoding: { y: { scale?: { domain: number[] } } };
+    }[];
+    const [low, high] = layers[0].encoding.y.scale!.domain;
+    assert.ok(low >= 160 && low < 170 && high > 200 && high <= 210, `domain ${low}..${high}`);
+    assert.equal(layers[0].mark.clip, true);
+    await compiles(spec);
+  });
+
   it('refuses mismatched or non-finite inputs naming the array', () => {
     assert.throws(
       () => predictedVsMeasuredSpec([1, 2], [1], tg),

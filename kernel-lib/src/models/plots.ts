@@ -37,13 +37,24 @@ export function predictedVsMeasuredSpec(
       ? {
           lower: options.lower[i],
           upper: options.upper[i],
-          covered: options.lower[i] <= m && m <= options.upper[i]
+          covered: options.lower[i] <= m && m <= options.upper[i],
+          // The legend's words for it.
+          interval:
+            options.lower[i] <= m && m <= options.upper[i]
+              ? 'covers the measured value'
+              : 'misses it'
         }
       : {}),
     ...(options.ids ? { id: options.ids[i] } : {})
   }));
-  const all = [...measured, ...predicted, ...(options.lower ?? []), ...(options.upper ?? [])];
-  const domain = [Math.min(...all), Math.max(...all)];
+  // The axes span the points, not the intervals: one molecule far from the training data can
+  // have an interval many times the data's range, which would squeeze every point into a corner.
+  // Its rule is clipped at the plot's edge instead.
+  const all = [...measured, ...predicted];
+  const low = Math.min(...all);
+  const high = Math.max(...all);
+  const pad = (high - low) * 0.05 || Math.abs(high) * 0.05 || 1;
+  const domain = [low - pad, high + pad];
   const x = {
     field: 'measured',
     type: 'quantitative',
@@ -53,7 +64,8 @@ export function predictedVsMeasuredSpec(
   const layers: VegaLiteSpec[] = [];
   if (options.lower && options.upper) {
     layers.push({
-      mark: { type: 'rule', opacity: 0.35 },
+      // Gray reads on the light and the dark theme alike.
+      mark: { type: 'rule', color: 'gray', opacity: 0.5, clip: true },
       encoding: {
         x,
         y: { field: 'lower', type: 'quantitative', scale: { domain, zero: false } },
@@ -63,7 +75,7 @@ export function predictedVsMeasuredSpec(
   }
   layers.push(
     {
-      mark: { type: 'point', filled: true },
+      mark: { type: 'point', filled: true, clip: true },
       encoding: {
         x,
         y: {
@@ -78,7 +90,7 @@ export function predictedVsMeasuredSpec(
           { field: 'predicted', type: 'quantitative', format: '.4~g' }
         ],
         ...(options.lower
-          ? { color: { field: 'covered', type: 'nominal', title: 'inside interval' } }
+          ? { color: { field: 'interval', type: 'nominal', title: 'its interval' } }
           : {})
       }
     },

@@ -276,7 +276,7 @@ export function addModelCommands(program: Command, io: CommandIO): void {
           `${rows.length} rows predicted (${rejected.length} rejected) by ${from} with ${saved.conformal.level * 100} % intervals; written to ${options.out}` +
             (decimals === undefined
               ? ' (to 4 significant figures)'
-              : ` (values to ${decimals} decimal${decimals === 1 ? '' : 's'}: two significant figures of the interval half-width, ±${Number(saved.conformal.halfWidth.toPrecision(3))})`)
+              : ` (values to ${decimals} decimal${decimals === 1 ? '' : 's'}: two significant figures of the model's ${saved.conformal.adaptive ? 'typical ' : ''}interval half-width, ±${Number(saved.conformal.halfWidth.toPrecision(2))}${saved.conformal.adaptive ? "; each row's interval is wider or narrower with its novelty" : ''})`)
         );
         const outside = rows.filter(r => !r.inDomain);
         if (outside.length > 0) {
