@@ -40,9 +40,7 @@ export function predictedVsMeasuredSpec(
           covered: options.lower[i] <= m && m <= options.upper[i],
           // The legend's words for it.
           interval:
-            options.lower[i] <= m && m <= options.upper[i]
-              ? 'covers the measured value'
-              : 'misses it'
+            options.lower[i] <= m && m <= options.upper[i] ? 'inside its interval' : 'outside it'
         }
       : {}),
     ...(options.ids ? { id: options.ids[i] } : {})
@@ -90,7 +88,7 @@ export function predictedVsMeasuredSpec(
           { field: 'predicted', type: 'quantitative', format: '.4~g' }
         ],
         ...(options.lower
-          ? { color: { field: 'interval', type: 'nominal', title: 'its interval' } }
+          ? { color: { field: 'interval', type: 'nominal', title: 'measured value' } }
           : {})
       }
     },
