@@ -19,6 +19,17 @@ import {
 // ridge (alpha 10) on the first 20 rows of the shared Tg data, 4 folds, seed 7.
 const OLD = resolve(__dirname, '..', '..', 'src', 'node', 'fixtures', 'model-0.1.0-9c39d6d');
 
+/** The settings the fixture model of OLD was trained with. */
+const OLD_TRAINING = {
+  data: join(OLD, 'training-rows.csv'),
+  target: 'Tg (K)',
+  learner: 'ridge',
+  learnerParams: { alpha: 10 },
+  folds: 4,
+  seed: 7,
+  featurizer: { descriptors: true, morgan: null }
+};
+
 describe('model directories', () => {
   const dir = mkdtempSync(join(tmpdir(), 'cryoprotect-model-dir-'));
   after(() => rmSync(dir, { recursive: true, force: true }));
@@ -52,15 +63,7 @@ describe('model directories', () => {
   });
 
   it('trains today exactly the model that was written then, from the same rows and settings', async () => {
-    const result = await trainFromCsv({
-      data: join(OLD, 'training-rows.csv'),
-      target: 'Tg (K)',
-      learner: 'ridge',
-      learnerParams: { alpha: 10 },
-      folds: 4,
-      seed: 7,
-      featurizer: { descriptors: true, morgan: null }
-    });
+    const result = await trainFromCsv(OLD_TRAINING);
     const now = JSON.parse(JSON.stringify(await describeTrainedModel(result))) as unknown;
     assert.deepEqual(now, JSON.parse(readFileSync(join(OLD, 'model.json'), 'utf8')));
   });
@@ -213,15 +216,7 @@ describe('model directories', () => {
   });
 
   it('writes each plot as Vega-Lite JSON and, beside it, as the static SVG it draws', async () => {
-    const result = await trainFromCsv({
-      data: join(OLD, 'training-rows.csv'),
-      target: 'Tg (K)',
-      learner: 'ridge',
-      learnerParams: { alpha: 10 },
-      folds: 4,
-      seed: 7,
-      featurizer: { descriptors: true, morgan: null }
-    });
+    const result = await trainFromCsv(OLD_TRAINING);
     const out = join(dir, 'with-plots');
     await saveTrainedModel(out, result);
     const files = readdirSync(join(out, 'plots')).sort();
