@@ -1,4 +1,5 @@
 import type { IRenderMime } from '@jupyterlab/rendermime-interfaces';
+import type { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 import { CoverageRenderer } from './coverage';
 import type { MoleculeGrid } from './grid/widget';
 import { DISPLAY_MIME, RENDERER_RANK } from './mime';
@@ -10,6 +11,11 @@ import type { PlotRenderer } from './plot';
 import { PredictionRenderer } from './prediction';
 import { TableRenderer } from './table';
 
+/** What the renderers need of JupyterLab's command registry (`app.commands`). */
+export interface IRendererCommands {
+  execute(id: string, args?: ReadonlyPartialJSONObject): Promise<unknown>;
+}
+
 export interface IRendererServices {
   /** JupyterLab's Vega renderer, when reachable (model report and coverage plots). */
   plot?: PlotRenderer | null;
@@ -17,6 +23,8 @@ export interface IRendererServices {
   onInsert?: (grid: MoleculeGrid) => void;
   /** Told of every grid drawn, so that a command can find it by id. */
   onGrid?: (grid: MoleculeGrid) => void;
+  /** The app's commands: a scored grid's rows open in the prediction panel through them. */
+  commands?: IRendererCommands;
 }
 
 /**

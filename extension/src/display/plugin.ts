@@ -75,6 +75,7 @@ export const renderersPlugin: JupyterFrontEndPlugin<void> = {
 
     const factories = createRendererFactories({
       plot: Private.vegaPlot(rendermime),
+      commands: app.commands,
       onGrid: grid => {
         grids.set(grid.id, grid);
         grid.disposed.connect(() => grids.delete(grid.id));

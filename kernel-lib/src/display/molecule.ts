@@ -145,6 +145,11 @@ export interface MoleculesOptions {
   limit?: number;
   /** Extra columns (scores) beside the computed properties. */
   columns?: readonly ScoreColumn[];
+  /**
+   * The model that scored the molecules (a virtual screen's hits; version null when unregistered):
+   * the payload carries it, so the extension's grid offers to open a row in the prediction panel.
+   */
+  model?: { name: string; version: number | null };
 }
 
 /**
@@ -159,6 +164,7 @@ export async function moleculesDisplay(
   if (!Number.isInteger(limit) || limit < 1) {
     throw new DisplayError('invalid_input', `must be a whole number >= 1 (got ${limit})`, 'limit');
   }
+  const model = Private.model(options.model);
   const extra = options.columns ?? [];
   extra.forEach((c, i) => {
     if (c.values.length !== inputs.length) {
@@ -226,10 +232,22 @@ export async function moleculesDisplay(
   });
   const payload: MoleculesPayload = {
     title: options.title ?? null,
+    ...(model === undefined ? {} : { model }),
     columns,
     rows,
     totalRows: inputs.length
   };
+  // The title line names the scoring model, as predictions name theirs: "Top hits, scored by tg@3".
+  const scorer =
+    model === undefined
+      ? null
+      : `${model.name}${model.version === null ? ' (unregistered)' : `@${model.version}`}`;
+  const heading =
+    scorer === null
+      ? payload.title
+      : payload.title === null
+        ? `Scored by ${scorer}`
+        : `${payload.title}, scored by ${scorer}`;
   const htmlColumns: HtmlColumn[] = [
     { key: 'structure', title: 'structure', kind: 'html', minWidth: GRID_DEPICTION.width },
     { key: 'name', title: 'name', kind: 'text' },
@@ -249,10 +267,10 @@ export async function moleculesDisplay(
     };
   });
   const html = htmlBlock(
-    htmlTable(htmlColumns, htmlRows, { totalRows: inputs.length, caption: payload.title })
+    htmlTable(htmlColumns, htmlRows, { totalRows: inputs.length, caption: heading })
   );
   const text = [
-    ...(payload.title === null ? [] : [payload.title]),
+    ...(heading === null ? [] : [heading]),
     textTable(
       [
         { key: 'name', title: 'name' },
@@ -378,6 +396,29 @@ namespace Private {
     name: string | null;
     id: string | null;
     inchikey: string | null;
+  }
+
+  /** The scoring model as the payload keeps it (name and version only), or a DisplayError. */
+  export function model(
+    given: MoleculesOptions['model']
+  ): { name: string; version: number | null } | undefined {
+    if (given === undefined) {
+      return undefined;
+    }
+    if (typeof given !== 'object' || given === null) {
+      throw new DisplayError('invalid_input', 'must be { name, version }', 'model');
+    }
+    if (typeof given.name !== 'string' || given.name.trim() === '') {
+      throw new DisplayError('invalid_input', 'must be a non-empty string', 'model.name');
+    }
+    if (given.version !== null && !Number.isInteger(given.version)) {
+      throw new DisplayError(
+        'invalid_input',
+        `must be a whole number or null (got ${String(given.version)})`,
+        'model.version'
+      );
+    }
+    return { name: given.name, version: given.version };
   }
 
   export function record(input: MoleculeInput, field: string): Input {

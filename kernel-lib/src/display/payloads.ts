@@ -57,6 +57,15 @@ export const MoleculePayloadSchema = z.object({
 });
 export type MoleculePayload = z.infer<typeof MoleculePayloadSchema>;
 
+/** The model a prediction, report or scored grid comes from. */
+export const ModelRefSchema = z.object({
+  name: z.string(),
+  version: z.number().int().nullable(),
+  learner: z.string().optional(),
+  /** SHA-256 of the dataset snapshot it was trained on. */
+  snapshot: z.string().optional()
+});
+
 /**
  * Molecules as a table (the grid): every row has a structure; `columns` describe the other
  * values (a score, properties with units). `rows` may hold fewer than `totalRows` when the
@@ -64,6 +73,12 @@ export type MoleculePayload = z.infer<typeof MoleculePayloadSchema>;
  */
 export const MoleculesPayloadSchema = z.object({
   title: z.string().nullable(),
+  /**
+   * The model that scored the rows (a virtual screen's top hits), so that a renderer can offer to
+   * predict a row with it. Added after v1 was first published, hence optional; absent when no
+   * model scored them.
+   */
+  model: ModelRefSchema.optional(),
   columns: z.array(ColumnSchema),
   rows: z.array(
     z.object({
@@ -136,15 +151,6 @@ export const MixturePayloadSchema = z.object({
   notes: z.array(z.string())
 });
 export type MixturePayload = z.infer<typeof MixturePayloadSchema>;
-
-/** The model a prediction or report comes from. */
-export const ModelRefSchema = z.object({
-  name: z.string(),
-  version: z.number().int().nullable(),
-  learner: z.string().optional(),
-  /** SHA-256 of the dataset snapshot it was trained on. */
-  snapshot: z.string().optional()
-});
 
 export const PredictionPayloadSchema = z.object({
   property: z.object({ name: z.string(), unit: z.string() }),

@@ -93,6 +93,28 @@ export function pageSlice(
   };
 }
 
+/** The model that scored a grid's rows, when one did (absent in v1 payloads). */
+export type GridModel = NonNullable<MoleculesPayload['model']>;
+
+/** The command that opens the prediction panel (registered by predict/plugin.ts). */
+export const OPEN_PREDICTION_COMMAND = 'cryoprotect:open-prediction-panel';
+
+/**
+ * The arguments of OPEN_PREDICTION_COMMAND for a row of a grid scored by `model`: the model's
+ * name, its version when it has one (without, the panel takes the latest registered version),
+ * and the row's SMILES.
+ */
+export function predictionArgs(
+  model: GridModel,
+  row: GridRow
+): { model: string; version?: number; smiles: string } {
+  return {
+    model: model.name,
+    ...(model.version === null ? {} : { version: model.version }),
+    smiles: row.smiles
+  };
+}
+
 /**
  * Which rows are selected, as in a file manager: a click toggles a row and makes it the anchor;
  * a shift-click selects every row between the anchor and the clicked row in the order shown.

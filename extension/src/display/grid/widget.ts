@@ -4,11 +4,13 @@ import { Widget } from '@lumino/widgets';
 import { copyButton } from '../copy';
 import { depictInto, matchSmarts } from '../depict';
 import { h } from '../dom';
+import { modelName } from '../model-ref';
 import { formatCell, formatValue, titleWithUnit } from '@cryoprotect/kernel/display';
 import { selectionCode, selectionCsv, selectionSmiles } from './code';
 import {
   GridSelection,
   RECORD_COLUMNS,
+  type GridModel,
   filterByText,
   pageCount,
   pageSlice,
@@ -23,6 +25,12 @@ export interface IMoleculeGridOptions {
   dark: boolean;
   /** Insert a code cell with the selection below the output; absent outside a notebook. */
   onInsert?: (grid: MoleculeGrid) => void;
+  /**
+   * Open a row in the prediction panel with the payload's model (see predictionArgs). Each row
+   * offers it only when the payload names a model and this is given; a rejection is shown in the
+   * grid's status line.
+   */
+  onOpenPrediction?: (row: GridRow, model: GridModel) => Promise<unknown> | void;
 }
 
 /** Rows per page offered; a page is what is drawn, so it bounds the work of a redraw. */
@@ -307,6 +315,10 @@ export class MoleculeGrid extends Widget {
     });
     this.nodes.body.addEventListener('click', event => this.onRowEvent(event, event.shiftKey));
     this.nodes.body.addEventListener('keydown', event => {
+      // Enter and Space on a row's own button press it; on the row they select it.
+      if (Private.isControl(event.target)) {
+        return;
+      }
       if (event.key === 'Enter' || event.key === ' ') {
         event.preventDefault();
         this.onRowEvent(event, event.shiftKey);
@@ -318,6 +330,13 @@ export class MoleculeGrid extends Widget {
         'div',
         { className: 'jp-cryoprotect-Grid-header' },
         h('strong', { className: 'jp-cryoprotect-Title' }, payload.title ?? 'Molecules'),
+        payload.model
+          ? h(
+              'span',
+              { className: 'jp-cryoprotect-Grid-model' },
+              `scored by ${modelName(payload.model)}`
+            )
+          : null,
         this.nodes.summary
       ),
       h(
@@ -432,7 +451,8 @@ export class MoleculeGrid extends Widget {
               { className: 'jp-cryoprotect-Grid-value' },
               `${column.title}: ${formatValue(row.values[column.key] ?? null, column.unit, column.digits)}`
             )
-          )
+          ),
+          this.predictionAction(row, 'div')
         );
       })
     );
@@ -477,7 +497,8 @@ export class MoleculeGrid extends Widget {
           this.setSort({ column: column.key, direction });
         });
         return cell;
-      })
+      }),
+      this.canOpenPrediction() ? h('th', { attrs: { scope: 'col' } }, 'Prediction') : null
     );
     return h(
       'table',
@@ -501,11 +522,57 @@ export class MoleculeGrid extends Widget {
                 { className: column.numeric ? 'jp-cryoprotect-numeric' : undefined },
                 column.key === 'smiles' ? h('code', {}, row.smiles) : this.cellText(row, column.key)
               )
-            )
+            ),
+            this.predictionAction(row, 'td')
           );
         })
       )
     );
+  }
+
+  private canOpenPrediction(): boolean {
+    return this.payload.model !== undefined && this.options.onOpenPrediction !== undefined;
+  }
+
+  /**
+   * The row's "Open in prediction panel" button in a `tag` (a card's div, a list row's cell), or
+   * null when the payload names no model or the grid cannot open the panel.
+   */
+  private predictionAction(row: GridRow, tag: 'div' | 'td'): HTMLElement | null {
+    const model = this.payload.model;
+    if (model === undefined || !this.canOpenPrediction()) {
+      return null;
+    }
+    const subject = row.name ?? row.id ?? row.smiles;
+    const version =
+      model.version === null
+        ? `the latest registered version of ${model.name} (these scores came from an unregistered model)`
+        : modelName(model);
+    const button = h(
+      'button',
+      {
+        className: 'jp-cryoprotect-Button jp-cryoprotect-Grid-predict',
+        title: `Predict ${subject} with ${version} in the prediction panel, where the prediction can be stored and sent to the lab for verification`,
+        attrs: { type: 'button', 'aria-label': `Open in prediction panel: ${subject}` }
+      },
+      'Open in prediction panel'
+    );
+    button.addEventListener('click', event => {
+      // The row's own click would select it.
+      event.stopPropagation();
+      void this.openPrediction(row, model);
+    });
+    return h(tag, { className: 'jp-cryoprotect-Grid-actions' }, button);
+  }
+
+  private async openPrediction(row: GridRow, model: GridModel): Promise<void> {
+    try {
+      await this.options.onOpenPrediction?.(row, model);
+    } catch (error) {
+      if (!this.isDisposed) {
+        this.nodes.status.textContent = `The prediction panel did not open: ${(error as Error).message}`;
+      }
+    }
   }
 
   /** A placeholder that gets its depiction when it scrolls into view. */
@@ -614,5 +681,12 @@ export class MoleculeGrid extends Widget {
       );
     }
     return lines.join('\n');
+  }
+}
+
+namespace Private {
+  /** A control inside a row (its button, a link): its keys and clicks are its own. */
+  export function isControl(target: EventTarget | null): boolean {
+    return target instanceof Element && target.closest('a, button, input, select') !== null;
   }
 }
