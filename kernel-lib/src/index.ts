@@ -103,4 +103,5 @@ export * from './models/predict';
 export * from './models/workflow';
 export * from './models/learners';
 export * from './models/toxicity';
+export * from './screens';
 export * from './display';

@@ -42,6 +42,8 @@ import { propertyTypesRoutes } from './routes/property-types.js';
 import { referencesRoutes } from './routes/references.js';
 import { experimentsRoutes } from './routes/experiments.js';
 import { measurementsRoutes } from './routes/measurements.js';
+import { screensRoutes } from './routes/screens.js';
+import type { ScreenQueue } from './screens/queue.js';
 
 /** Where the API's documentation page is served (the page itself at DOCS_PREFIX + '/'). */
 export const DOCS_PREFIX = '/api/docs';
@@ -65,6 +67,11 @@ export interface AppOptions {
   bodyLimit?: number;
   /** Bearer token that may read /metrics from other hosts than loopback. */
   metricsToken?: string;
+  /**
+   * The screening queue, started when the first chunk arrives (lazyScreenQueue); without it the
+   * screen routes that queue work answer 503.
+   */
+  screenQueue?: () => Promise<ScreenQueue>;
 }
 
 declare module 'fastify' {
@@ -91,6 +98,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   const { registry, db } = instrument(options.db);
   app.decorate('db', db);
+  if (options.screenQueue) {
+    app.decorate('screenQueue', options.screenQueue);
+  }
   // Before any route: each operation's schema gets the statuses every route can answer.
   app.addHook('onRoute', documentRoute);
   app.setValidatorCompiler(validatorCompiler);
@@ -221,5 +231,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(referencesRoutes);
   await app.register(experimentsRoutes);
   await app.register(measurementsRoutes);
+  await app.register(screensRoutes);
   return app;
 }

@@ -11,6 +11,7 @@ import { addServeCommands } from './cli/serve.js';
 import { addModelCommands } from './models/cli.js';
 import { addWorkerCommands } from './models/worker-cli.js';
 import { addNotebookCommands } from './notebooks/cli.js';
+import { addScreenCommands } from './screens/cli.js';
 
 /** The `cryoprotect` command line: every command group, each writing through `io`. */
 export function buildCli(io: CommandIO = processIO()): Command {
@@ -31,6 +32,7 @@ export function buildCli(io: CommandIO = processIO()): Command {
   addBackupCommands(program, io);
   addModelCommands(program, io);
   addWorkerCommands(program, io);
+  addScreenCommands(program, io);
   addUserCommands(program, io);
   addNotebookCommands(program, io);
   return program;

@@ -19,6 +19,13 @@ const keepCount = z.coerce
   .min(0, 'must be 0 or more')
   .max(1000, 'must be at most 1000');
 
+const seconds = (min: number, max: number) =>
+  z.coerce
+    .number({ message: 'must be a number of seconds' })
+    .int('must be a whole number of seconds')
+    .min(min, `must be at least ${min} s`)
+    .max(max, `must be at most ${max} s`);
+
 const ConfigSchema = z.object({
   DATABASE_URL: z
     .string()
@@ -110,6 +117,23 @@ const ConfigSchema = z.object({
     .enum(['0', '1', 'false', 'true'], { message: 'must be 1 or 0 (true or false)' })
     .default('0')
     .transform(value => value === '1' || value === 'true'),
+  // Virtual screens (screens/): how long a worker may hold a chunk before the queue gives it to
+  // another (a worker that died: its chunk waits this long), the retries after a failed attempt,
+  // how often expired chunks are looked for, how often an idle worker asks for one.
+  CRYOPROTECT_SCREEN_EXPIRE: seconds(1, 86_400).default(900),
+  CRYOPROTECT_SCREEN_RETRIES: z.coerce
+    .number({ message: 'must be a number of retries' })
+    .int('must be a whole number')
+    .min(0, 'must be 0 or more')
+    .max(20, 'must be at most 20')
+    .default(2),
+  CRYOPROTECT_SCREEN_MAINTENANCE: seconds(1, 3600).default(60),
+  CRYOPROTECT_SCREEN_POLL: seconds(1, 600).default(2),
+  // Score screens inside `cryoprotect serve|start`: auto = with the embedded database (which
+  // allows one process), not with PostgreSQL (run `cryoprotect screen worker` processes).
+  CRYOPROTECT_SCREEN_WORKER: z
+    .enum(['auto', '0', '1', 'false', 'true'], { message: 'must be auto, 1 or 0' })
+    .default('auto'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development')
 });
@@ -118,6 +142,21 @@ export type Config = z.infer<typeof ConfigSchema> & {
   /** Embedded database folder, inside the data dir. */
   pgliteDir: string;
 };
+
+/** The screening queue's settings from the configuration. */
+export function screenQueueOptions(config: Config): {
+  expireInSeconds: number;
+  retryLimit: number;
+  maintenanceSeconds: number;
+  pollSeconds: number;
+} {
+  return {
+    expireInSeconds: config.CRYOPROTECT_SCREEN_EXPIRE,
+    retryLimit: config.CRYOPROTECT_SCREEN_RETRIES,
+    maintenanceSeconds: config.CRYOPROTECT_SCREEN_MAINTENANCE,
+    pollSeconds: config.CRYOPROTECT_SCREEN_POLL
+  };
+}
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {

@@ -27,6 +27,7 @@ import {
   loginForToken
 } from './clients/accounts';
 import type { Login } from './accounts';
+import { ScreensApi } from './clients/screens';
 import {
   ExperimentsApi,
   MeasurementsApi,
@@ -59,6 +60,7 @@ export class CryoProtectClient {
   readonly references: ReferencesApi;
   readonly experiments: ExperimentsApi;
   readonly measurements: MeasurementsApi;
+  readonly screens: ScreensApi;
 
   constructor(options: ClientOptions) {
     this.transport = new Transport(options);
@@ -78,6 +80,7 @@ export class CryoProtectClient {
     this.references = new ReferencesApi(this.transport);
     this.experiments = new ExperimentsApi(this.transport);
     this.measurements = new MeasurementsApi(this.transport);
+    this.screens = new ScreensApi(this.transport);
   }
 
   /**

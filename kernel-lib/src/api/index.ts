@@ -11,3 +11,5 @@ export * from './records';
 export * from './clients/records';
 export * from './clients/structures';
 export * from './limits';
+export * from './screens';
+export * from './clients/screens';

@@ -42,6 +42,7 @@ export type { DescribedRow, StructureRow } from './describe';
 export {
   StructureFileError,
   readSdf,
+  readSmi,
   readStructureCsv,
   readStructureCsvTable
 } from './structure-files';

@@ -107,3 +107,23 @@ export function readSdf(text: string): StructureRow[] {
   pushRecord(lines.slice(start), start + 1);
   return rows;
 }
+
+/**
+ * A SMILES file: one structure per line, `SMILES [id or name]` separated by whitespace (the
+ * Daylight .smi form). Blank lines and lines starting with "#" are skipped; lines keep their
+ * numbers in the file.
+ */
+export function readSmi(text: string): StructureRow[] {
+  const rows: StructureRow[] = [];
+  text.split(/\r?\n/).forEach((raw, i) => {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) {
+      return;
+    }
+    const space = line.search(/\s/);
+    const structure = space < 0 ? line : line.slice(0, space);
+    const id = space < 0 ? '' : line.slice(space).trim();
+    rows.push({ line: i + 1, structure, ...(id ? { id } : {}) });
+  });
+  return rows;
+}

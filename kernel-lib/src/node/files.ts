@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import {
   StructureFileError,
   readSdf,
+  readSmi,
   readStructureCsvTable,
   type StructureColumns
 } from '../chemistry/structure-files';
@@ -108,8 +109,8 @@ export interface StructureFile {
 }
 
 /**
- * Structures from a CSV file with a SMILES column (with its other columns), or an SDF file (by
- * extension). A file that cannot be read is a FileAccessError.
+ * Structures from a CSV file with a SMILES column (with its other columns), an SDF file or a
+ * SMILES file (.smi, .smiles: `SMILES [id]` per line), by extension. A file that cannot be read is a FileAccessError.
  */
 export function readStructureFile(path: string, options: StructureColumns = {}): StructureFile {
   let text: string;
@@ -123,7 +124,9 @@ export function readStructureFile(path: string, options: StructureColumns = {}):
   }
   return /\.sdf$/i.test(path)
     ? { rows: readSdf(text) }
-    : readStructureCsvTable(text, path, options);
+    : /\.(smi|smiles)$/i.test(path)
+      ? { rows: readSmi(text) }
+      : readStructureCsvTable(text, path, options);
 }
 
 /** Structures from a CSV file with a SMILES column, or an SDF file (by extension). */

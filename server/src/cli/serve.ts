@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { buildApp } from '../app.js';
-import { loadConfig, type Config } from '../config.js';
+import { loadConfig, screenQueueOptions, type Config } from '../config.js';
 import type { Database } from '../db/database.js';
 import { ensureLocalToken } from '../db/local-user.js';
 import { migrate } from '../db/migrations.js';
@@ -8,6 +8,8 @@ import { openDatabase } from '../db/open.js';
 import { loadReferenceData } from '../db/reference-data.js';
 import { startJupyterLab, type RunningLab } from '../lab.js';
 import { startConfiguredWorker } from '../models/worker-cli.js';
+import { lazyScreenQueue } from '../screens/queue.js';
+import { startScreenWorker } from '../screens/worker.js';
 import { removeServerRecord, writeServerRecord } from '../running-server.js';
 import { parsePort } from './options.js';
 import type { CommandIO, Output } from './output.js';
@@ -80,7 +82,15 @@ namespace Private {
     const db = await openDatabase(config);
     let lab: RunningLab | undefined;
     let worker: { stop(): Promise<void> } | undefined;
+    let screenWorker: { stop(): Promise<void> } | undefined;
+    // The embedded database allows one process: its server scores screens itself.
+    const scoreScreens =
+      config.CRYOPROTECT_SCREEN_WORKER === 'auto'
+        ? db.kind === 'pglite'
+        : ['1', 'true'].includes(config.CRYOPROTECT_SCREEN_WORKER);
+    const screens = lazyScreenQueue(db, screenQueueOptions(config), scoreScreens);
     const app = await buildApp({
+      screenQueue: screens.get,
       db,
       migrationsDir: config.CRYOPROTECT_MIGRATIONS_DIR,
       logLevel: config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL,
@@ -111,6 +121,8 @@ namespace Private {
       await lab?.stop();
       await app.close();
       await worker?.stop();
+      await screenWorker?.stop();
+      await screens.stop();
       await db.close();
       process.exit(0);
     };
@@ -131,6 +143,14 @@ namespace Private {
       }
       if (config.CRYOPROTECT_RETRAIN_WORKER) {
         worker = startConfiguredWorker(db, config, out.say);
+      }
+      if (scoreScreens) {
+        screenWorker = await startScreenWorker(
+          db,
+          { concurrency: 1, log: out.say },
+          await screens.get()
+        );
+        out.say('screen worker in this process: submitted screens are scored here');
       }
       const serverUrl = `http://${host}:${port}`;
       out.say(`REST server: ${serverUrl} (ready: ${serverUrl}/health/ready)`);
@@ -160,6 +180,8 @@ namespace Private {
       await lab?.stop();
       await app.close();
       await worker?.stop();
+      await screenWorker?.stop();
+      await screens.stop();
       await db.close();
       throw error;
     }

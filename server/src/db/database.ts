@@ -36,6 +36,12 @@ export interface Database {
    * round trip. Optional: without it, authentication uses that userTransaction.
    */
   authenticate?(tokenHash: string): Promise<{ user_id: string; scopes: string[] } | undefined>;
+  /**
+   * The job queue's own statements (pg-boss), as the service role and outside any transaction of
+   * ours: pg-boss wraps what must be atomic in its own BEGIN ... COMMIT. Without parameters the
+   * text may hold several statements; the rows are those of the last one.
+   */
+  executeSql(text: string, values?: unknown[]): Promise<{ rows: Record<string, unknown>[] }>;
   close(): Promise<void>;
   /** Connection pool state (PostgreSQL only). */
   poolStats?(): { total: number; idle: number; waiting: number };
@@ -118,6 +124,15 @@ export async function openPGlite(dataDir: string): Promise<Database> {
         await actAs(q, userId);
         return fn(q);
       }),
+    executeSql: async (text, values) => {
+      // PGlite's query is one statement (extended protocol); exec runs a script. Both wait for
+      // any transaction under way, as PGlite has one connection.
+      if (values && values.length > 0) {
+        return { rows: (await db.query<Record<string, unknown>>(text, values)).rows };
+      }
+      const results = await db.exec(text);
+      return { rows: (results.at(-1)?.rows ?? []) as Record<string, unknown>[] };
+    },
     close: async () => {
       try {
         await db.close();
@@ -327,6 +342,12 @@ export async function openPostgres(
     serviceTransaction: fn => run(servicePool, undefined, fn),
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     userTransaction: (userId, fn) => run(pool, userId, fn),
+    executeSql: (text, values) =>
+      withClient(servicePool, async client => {
+        const result = (await client.query(text, values)) as
+          pg.QueryResult<Record<string, unknown>> | pg.QueryResult<Record<string, unknown>>[];
+        return { rows: Array.isArray(result) ? (result.at(-1)?.rows ?? []) : result.rows };
+      }),
     close: async () => {
       await pool.end();
       if (servicePool !== pool) {

@@ -33,7 +33,9 @@ export const LISTS = {
   projects: { name: 'projects', key: 'text', id: 'uuid' },
   users: { name: 'users', key: 'text', id: 'uuid' },
   audit: { name: 'audit', key: 'none', id: 'integer' },
-  substructure: { name: 'substructure', key: 'none', id: 'uuid' }
+  substructure: { name: 'substructure', key: 'none', id: 'uuid' },
+  screens: { name: 'screens', key: 'timestamp', id: 'uuid' },
+  screenResults: { name: 'screen-results', key: 'none', id: 'integer' }
 } as const satisfies Record<string, CursorList>;
 
 /** Where a text list's sort key is read back from: the list's own expressions, never the request's. */

@@ -37,7 +37,9 @@ const LIST_URLS: Record<keyof typeof LISTS, string> = {
   projects: '/api/projects',
   users: '/api/users',
   audit: '/api/audit',
-  substructure: '/api/molecules/search/substructure?smarts=O'
+  substructure: '/api/molecules/search/substructure?smarts=O',
+  screens: '/api/screens',
+  screenResults: `/api/screens/${UUID}/results`
 };
 
 /** `url` with one more query parameter. */
@@ -118,6 +120,33 @@ for (const target of databaseTargets()) {
       });
       assert.equal(reference.statusCode, 201, reference.body);
       referenceId = reference.json().id;
+      // A screen of the owner's, so that its results list pages (a model version first).
+      const ok = async (url: string, payload: object) => {
+        const answer = await call({ method: 'POST', url, payload });
+        assert.ok(answer.statusCode < 300, `${url}: ${answer.body}`);
+        return answer.json();
+      };
+      const dataset = await ok('/api/datasets', { name: 'limits' });
+      const snapshot = await ok(`/api/datasets/${dataset.id}/snapshots`, {
+        columns: [{ name: 'x', type: 'number' }],
+        rows: [[1]]
+      });
+      const model = await ok('/api/models', {
+        name: 'limits',
+        snapshotId: snapshot.id,
+        targetPropertyType: 'glass_transition',
+        learner: 'ridge',
+        featurizerVersion: 'f1',
+        kernelVersion: '0.1.0',
+        rdkitVersion: 'r1',
+        seed: 1
+      });
+      const screen = await ok('/api/screens', {
+        modelVersionId: model.id,
+        source: 'limits.smi',
+        moleculeCount: 1
+      });
+      LIST_URLS.screenResults = `/api/screens/${screen.id}/results`;
     });
     after(async () => {
       await app?.close();

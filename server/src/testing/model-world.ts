@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import type { Database } from '../db/database.js';
+import type { AppOptions } from '../app.js';
 import { createTestApp } from './app.js';
 import type { DatabaseTarget, TestDatabase } from './databases.js';
 import { createUserWithToken } from './users.js';
@@ -31,8 +32,11 @@ export const ACTORS: Actor[] = ['owner', 'viewer', 'editor', 'outsider', 'anonym
 export const VISIBILITIES = ['private', 'project', 'public'] as const;
 export type Vis = (typeof VISIBILITIES)[number];
 
-export async function createWorld(target: DatabaseTarget): Promise<World> {
-  const { t, app } = await createTestApp(target);
+export async function createWorld(
+  target: DatabaseTarget,
+  options: Partial<AppOptions> = {}
+): Promise<World> {
+  const { t, app } = await createTestApp(target, options);
   const owner = await createUserWithToken(t.db, 'olga');
   const viewer = await createUserWithToken(t.db, 'victor');
   const editor = await createUserWithToken(t.db, 'edith');
