@@ -99,6 +99,27 @@ export class ScreenQueue {
     );
   }
 
+  /**
+   * Queue again the chunks still to score that have no job at all: after a restore from backup
+   * (backups hold our tables, not pg-boss's) or a job pg-boss dropped after its retention. A job
+   * that exists in any state is left to pg-boss and the dead-letter queue. Returns how many.
+   */
+  async requeueOrphans(db: Database): Promise<number> {
+    return db.serviceTransaction(async tx => {
+      const { rows } = await tx.query<{ id: string }>(
+        `SELECT c.id FROM screen_chunks c JOIN screens s ON s.id = c.screen_id
+         WHERE c.state IN ('queued', 'running') AND s.cancelled_at IS NULL
+           AND NOT EXISTS (SELECT 1 FROM pgboss.job j WHERE j.name = $1 AND j.id = c.id)`,
+        [SCREEN_QUEUE]
+      );
+      await this.enqueue(
+        tx,
+        rows.map(r => r.id)
+      );
+      return rows.length;
+    });
+  }
+
   /** Withdraw queued jobs (a cancelled screen); a job already taken finds its chunk cancelled. */
   async withdraw(chunkIds: string[]): Promise<void> {
     if (chunkIds.length > 0) {

@@ -373,6 +373,48 @@ for (const target of databaseTargets()) {
       }
     });
 
+    it('queues again the chunks a restored database holds without their jobs', async () => {
+      const screen = await s.client.screens.create({
+        modelVersionId: s.model.id,
+        source: 'restored.smi',
+        moleculeCount: 2
+      });
+      // The rows as a restore writes them: our tables come back, pg-boss's jobs do not.
+      await s.w.t.db.serviceTransaction(tx =>
+        tx.query(
+          `INSERT INTO screen_chunks (screen_id, seq, molecules, molecule_count, first_line,
+                                      last_line, owner_id)
+           VALUES ($1, 0, $2, 2, 1, 2, $3)`,
+          [
+            screen.id,
+            JSON.stringify([
+              { line: 1, structure: 'OCC(O)CO', id: 'glycerol' },
+              { line: 2, structure: 'CS(C)=O', id: 'dmso' }
+            ]),
+            s.w.owner.id
+          ]
+        )
+      );
+      const queue = await s.queue.get();
+      assert.equal(await queue.requeueOrphans(s.w.t.db), 1);
+      assert.equal(await queue.requeueOrphans(s.w.t.db), 0);
+      const worker =
+        target.kind === 'pglite'
+          ? await startScreenWorker(s.w.t.db, { concurrency: 1 }, queue)
+          : undefined;
+      try {
+        const done = await waitForScreen(s.client, screen.id, {
+          intervalMs: 200,
+          timeoutMs: 60_000
+        });
+        assert.equal(done.molecules.scored, 2);
+        const hits = await s.client.screens.top(screen.id, 2);
+        assert.deepEqual(hits.map(h => h.inputId).sort(), ['dmso', 'glycerol']);
+      } finally {
+        await worker?.stop();
+      }
+    });
+
     if (target.kind === 'postgres') {
       it('retries the chunk of a worker killed mid-chunk after its expiry: every row exactly once', async () => {
         const { text } = library(600);

@@ -190,6 +190,15 @@ export async function cancelScreen(
   screenId: string
 ): Promise<{ screen: Screen; withdrawn: string[] }> {
   await Private.lockWritable(tx, screenId);
+  const before = await getScreen(tx, screenId);
+  if (before.state === 'done') {
+    throw new ProblemError(
+      409,
+      'screen-finished',
+      'Screen finished',
+      `screen ${screenId} is done: every chunk is finished, nothing is left to cancel`
+    );
+  }
   await tx.query(`UPDATE screens SET cancelled_at = coalesce(cancelled_at, now()) WHERE id = $1`, [
     screenId
   ]);

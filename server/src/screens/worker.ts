@@ -35,7 +35,8 @@ export interface ChunkOutcome {
   invalid?: number;
 }
 
-interface StoredMolecule {
+/** One molecule of a chunk: its input line, the structure as given, its id if any. */
+export interface StoredMolecule {
   line: number;
   structure: string;
   id: string | null;
@@ -76,7 +77,7 @@ export class ScreenScorer {
     }
     const molecules = Private.moleculesOf(chunk.seq, chunk.molecules);
     const model = await this.model(owner, chunk.model_version_id);
-    const rows = await Private.score(model, molecules);
+    const rows = await scoreMolecules(model, molecules);
     return this.db.userTransaction(owner, async tx => {
       const { rows: state } = await tx.query<{ state: string }>(
         `SELECT state FROM screen_chunks WHERE id = $1 FOR UPDATE`,
@@ -150,6 +151,10 @@ export async function startScreenWorker(
 ): Promise<{ queue: ScreenQueue; stop(): Promise<void> }> {
   const log = options.log ?? (() => undefined);
   const q = queue ?? (await ScreenQueue.start(db, options.queue, true));
+  const orphans = await q.requeueOrphans(db);
+  if (orphans > 0) {
+    log(`queued again ${orphans} chunk(s) that had no job (a restored database, or jobs expired)`);
+  }
   const scorer = new ScreenScorer(db);
   await q.work(
     options.concurrency,
@@ -183,20 +188,93 @@ export async function startScreenWorker(
   };
 }
 
-namespace Private {
-  export interface ResultRow {
-    line: number;
-    inputId: string | null;
-    input: string;
-    smiles: string | null;
-    inchikey: string | null;
-    prediction: number | null;
-    lower: number | null;
-    upper: number | null;
-    novelty: number | null;
-    inDomain: boolean | null;
-    error: string | null;
+/** A molecule scored: its prediction with interval and domain, or why it was refused. */
+export interface ScoredMolecule {
+  line: number;
+  inputId: string | null;
+  input: string;
+  smiles: string | null;
+  inchikey: string | null;
+  prediction: number | null;
+  lower: number | null;
+  upper: number | null;
+  novelty: number | null;
+  inDomain: boolean | null;
+  error: string | null;
+}
+
+/**
+ * Score molecules as a worker scores a chunk (the bench's anchor calls it without the queue):
+ * standardize each structure (the parent, neutralized: what registration stores), then predict
+ * the valid ones together. A structure that cannot be read, or that the model cannot featurize,
+ * becomes a row with its reason; it never fails the chunk.
+ */
+export async function scoreMolecules(
+  model: SavedModel,
+  molecules: StoredMolecule[]
+): Promise<ScoredMolecule[]> {
+  const rows: ScoredMolecule[] = [];
+  const valid: { row: ScoredMolecule; smiles: string }[] = [];
+  for (const m of molecules) {
+    const row: ScoredMolecule = {
+      line: m.line,
+      inputId: m.id ?? null,
+      input: m.structure,
+      smiles: null,
+      inchikey: null,
+      prediction: null,
+      lower: null,
+      upper: null,
+      novelty: null,
+      inDomain: null,
+      error: null
+    };
+    rows.push(row);
+    if (m.structure.trim() === '') {
+      row.error = 'no structure';
+      continue;
+    }
+    try {
+      const standardized = await standardize(m.structure);
+      row.smiles = standardized.smiles;
+      row.inchikey = standardized.inchikey;
+      valid.push({ row, smiles: standardized.smiles });
+    } catch (error) {
+      row.error = error instanceof Error ? error.message : String(error);
+    }
   }
+  if (valid.length > 0) {
+    const predicted = await predictMolecules(
+      model,
+      valid.map(v => v.smiles)
+    );
+    // predictMolecules numbers its inputs as CSV lines under a header: position + 2.
+    for (const p of predicted.rows) {
+      Object.assign(valid[p.line - 2].row, {
+        prediction: p.prediction,
+        lower: p.lower,
+        upper: p.upper,
+        novelty: p.novelty,
+        inDomain: p.inDomain
+      });
+    }
+    for (const r of predicted.rejected) {
+      const { row } = valid[r.line - 2];
+      row.error = r.reason;
+      row.smiles = null;
+      row.inchikey = null;
+    }
+  }
+  for (const row of rows) {
+    if (row.error === null && row.prediction === null) {
+      row.error = 'the model gave no prediction';
+    }
+  }
+  return rows;
+}
+
+namespace Private {
+  export type ResultRow = ScoredMolecule;
 
   /** The chunk's molecules as stored; anything else makes the chunk fail (and retry). */
   export function moleculesOf(seq: number, value: unknown): StoredMolecule[] {
@@ -215,75 +293,6 @@ namespace Private {
       );
     }
     return value as StoredMolecule[];
-  }
-
-  /**
-   * Standardize each structure (the parent, neutralized: what registration stores), then predict
-   * the valid ones together. A structure that cannot be read, or that the model cannot featurize,
-   * becomes a row with its reason; it never fails the chunk.
-   */
-  export async function score(
-    model: SavedModel,
-    molecules: StoredMolecule[]
-  ): Promise<ResultRow[]> {
-    const rows: ResultRow[] = [];
-    const valid: { row: ResultRow; smiles: string }[] = [];
-    for (const m of molecules) {
-      const row: ResultRow = {
-        line: m.line,
-        inputId: m.id ?? null,
-        input: m.structure,
-        smiles: null,
-        inchikey: null,
-        prediction: null,
-        lower: null,
-        upper: null,
-        novelty: null,
-        inDomain: null,
-        error: null
-      };
-      rows.push(row);
-      if (m.structure.trim() === '') {
-        row.error = 'no structure';
-        continue;
-      }
-      try {
-        const standardized = await standardize(m.structure);
-        row.smiles = standardized.smiles;
-        row.inchikey = standardized.inchikey;
-        valid.push({ row, smiles: standardized.smiles });
-      } catch (error) {
-        row.error = error instanceof Error ? error.message : String(error);
-      }
-    }
-    if (valid.length > 0) {
-      const predicted = await predictMolecules(
-        model,
-        valid.map(v => v.smiles)
-      );
-      // predictMolecules numbers its inputs as CSV lines under a header: position + 2.
-      for (const p of predicted.rows) {
-        Object.assign(valid[p.line - 2].row, {
-          prediction: p.prediction,
-          lower: p.lower,
-          upper: p.upper,
-          novelty: p.novelty,
-          inDomain: p.inDomain
-        });
-      }
-      for (const r of predicted.rejected) {
-        const { row } = valid[r.line - 2];
-        row.error = r.reason;
-        row.smiles = null;
-        row.inchikey = null;
-      }
-    }
-    for (const row of rows) {
-      if (row.error === null && row.prediction === null) {
-        row.error = 'the model gave no prediction';
-      }
-    }
-    return rows;
   }
 
   /** One INSERT for the chunk's rows, their ownership copied from the chunk. */
