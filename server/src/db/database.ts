@@ -124,15 +124,18 @@ export async function openPGlite(dataDir: string): Promise<Database> {
         await actAs(q, userId);
         return fn(q);
       }),
-    executeSql: async (text, values) => {
-      // PGlite's query is one statement (extended protocol); exec runs a script. Both wait for
-      // any transaction under way, as PGlite has one connection.
-      if (values && values.length > 0) {
-        return { rows: (await db.query<Record<string, unknown>>(text, values)).rows };
-      }
-      const results = await db.exec(text);
-      return { rows: (results.at(-1)?.rows ?? []) as Record<string, unknown>[] };
-    },
+    // In a transaction of PGlite's: a script with its own BEGIN ... COMMIT that fails midway
+    // would leave its transaction open and aborted on the one connection, and whatever ran next
+    // would fail; transaction() rolls back before anything else runs. (The script's own BEGIN and
+    // COMMIT inside it only draw warnings.)
+    executeSql: (text, values) =>
+      db.transaction(async tx => {
+        if (values && values.length > 0) {
+          return { rows: (await tx.query<Record<string, unknown>>(text, values)).rows };
+        }
+        const results = await tx.exec(text);
+        return { rows: (results.at(-1)?.rows ?? []) as Record<string, unknown>[] };
+      }),
     close: async () => {
       try {
         await db.close();
@@ -343,10 +346,17 @@ export async function openPostgres(
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     userTransaction: (userId, fn) => run(pool, userId, fn),
     executeSql: (text, values) =>
-      withClient(servicePool, async client => {
-        const result = (await client.query(text, values)) as
-          pg.QueryResult<Record<string, unknown>> | pg.QueryResult<Record<string, unknown>>[];
-        return { rows: Array.isArray(result) ? (result.at(-1)?.rows ?? []) : result.rows };
+      withClient(servicePool, async (client, discard) => {
+        try {
+          const result = (await client.query(text, values)) as
+            pg.QueryResult<Record<string, unknown>> | pg.QueryResult<Record<string, unknown>>[];
+          return { rows: Array.isArray(result) ? (result.at(-1)?.rows ?? []) : result.rows };
+        } catch (error) {
+          // A script with its own BEGIN (pg-boss's locked commands) that failed midway leaves
+          // its transaction open and aborted: end it before the connection goes back to the pool.
+          await client.query('ROLLBACK').catch(discard);
+          throw error;
+        }
       }),
     close: async () => {
       await pool.end();

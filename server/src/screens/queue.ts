@@ -177,26 +177,33 @@ export class ScreenQueue {
 namespace Private {
   export async function ensureQueues(db: Database, boss: PgBoss): Promise<void> {
     for (const name of [SCREEN_DEAD_LETTERS, SCREEN_QUEUE]) {
-      if (!(await boss.getQueue(name))) {
+      // Processes starting together race to create the queue (a partition table: concurrent
+      // creations deadlock or collide); the loser waits a little and finds it made.
+      for (let attempt = 1; !(await boss.getQueue(name)); attempt++) {
         try {
           await boss.createQueue(name, {
             name,
             ...(name === SCREEN_QUEUE ? { deadLetter: SCREEN_DEAD_LETTERS } : {})
           });
         } catch (error) {
-          // Another process created it between the check and here.
-          if (!(await boss.getQueue(name))) {
+          if (attempt >= 10) {
             throw error;
           }
+          await new Promise(resolve => setTimeout(resolve, 50 + Math.random() * 200 * attempt));
         }
       }
     }
     // A chunk's job is inserted by the request that stores the chunk, as cryoprotect_app. The
     // grants are idempotent; pg-boss's tables hold job ids, never records.
+    // Under a transaction lock: PostgreSQL refuses concurrent GRANTs on one object ("tuple
+    // concurrently updated"), as when several workers start together.
     await db.executeSql(
-      `GRANT USAGE ON SCHEMA pgboss TO cryoprotect_app;
+      `BEGIN;
+       SELECT pg_advisory_xact_lock(hashtext('cryoprotect.screen-queue.grants'));
+       GRANT USAGE ON SCHEMA pgboss TO cryoprotect_app;
        GRANT SELECT ON pgboss.queue TO cryoprotect_app;
-       GRANT INSERT ON pgboss.job TO cryoprotect_app`
+       GRANT INSERT ON pgboss.job TO cryoprotect_app;
+       COMMIT;`
     );
   }
 

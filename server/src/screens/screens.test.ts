@@ -18,8 +18,10 @@ import {
 import { trainFromCsv } from '@cryoprotect/kernel/node';
 import { CLI, runCryoprotect } from '../testing/cli.js';
 import { databaseTargets } from '../testing/databases.js';
-import { call, createWorld, type World } from '../testing/model-world.js';
-import { lazyScreenQueue } from './queue.js';
+import { call, createWorld, registerTestModel, type World } from '../testing/model-world.js';
+import { DEFAULT_MIGRATIONS_DIR } from '../config.js';
+import { migrate } from '../db/migrations.js';
+import { ScreenQueue, lazyScreenQueue } from './queue.js';
 import { startScreenWorker } from './worker.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -88,6 +90,34 @@ async function serve(
 }
 
 for (const target of databaseTargets()) {
+  describe(`the screening queue (${target.kind})`, { skip: target.skip, timeout: 120_000 }, () => {
+    it('starts on a fresh database from several processes at once', async () => {
+      const t = await target.create();
+      try {
+        await migrate(t.db, DEFAULT_MIGRATIONS_DIR);
+        // Workers and servers starting together race to create pg-boss's schema, its queues and
+        // the grants; a lost race must not leave a connection in an aborted transaction.
+        const queues = await Promise.all(
+          [1, 2, 3, 4].map(() => ScreenQueue.start(t.db, { maintenanceSeconds: 1 }, false))
+        );
+        await Promise.all(queues.map(q => q.stop()));
+        const { rows } = await t.db.executeSql(
+          `SELECT name FROM pgboss.queue WHERE name LIKE 'screen-chunk%' ORDER BY name`
+        );
+        assert.deepEqual(
+          rows.map(r => r.name),
+          ['screen-chunk', 'screen-chunk-failed']
+        );
+        const after = await ScreenQueue.start(t.db, {}, false);
+        await after.stop();
+      } finally {
+        await t.dispose();
+      }
+    });
+  });
+}
+
+for (const target of databaseTargets()) {
   describe(`virtual screens (${target.kind})`, { skip: target.skip, timeout: 240_000 }, () => {
     let dir: string;
     let s: Served & { queue: ReturnType<typeof lazyScreenQueue> };
@@ -144,7 +174,7 @@ for (const target of databaseTargets()) {
         const id = submitted.stdout.trim();
         assert.match(id, /^[0-9a-f-]{36}$/);
         assert.match(submitted.stderr, /5 chunks queued/);
-        const done = await waitForScreen(s.client, id, { intervalMs: 200, timeoutMs: 120_000 });
+        const done = await Private.waitDone(s.client, id, workers);
         assert.equal(done.state, 'done');
         assert.deepEqual(
           { ...done.chunks },
@@ -247,6 +277,13 @@ for (const target of databaseTargets()) {
       assert.equal(unknown.json().errors[0].path, 'body.modelVersionId');
       // The outsider cannot see the owner's private model: the same answer as an unknown one.
       assert.equal((await create(body, s.w.outsider)).statusCode, 422);
+      const bare = await registerTestModel(s.w, owner, 'no-artifact');
+      const cannot = await create({ ...body, modelVersionId: bare.id });
+      assert.equal(cannot.statusCode, 422);
+      assert.match(
+        cannot.json().detail,
+        /body.modelVersionId: model no-artifact@1 has no fitted model/
+      );
       const tooBig = await create({ ...body, chunkSize: 5001 });
       assert.equal(tooBig.statusCode, 400);
       assert.match(tooBig.json().detail, /chunkSize/);
@@ -355,10 +392,7 @@ for (const target of databaseTargets()) {
           { line: 5, structure: 'OCCO' },
           { line: 6, structure: 'C(C(CO)O)O' }
         ]);
-        const done = await waitForScreen(s.client, screen.id, {
-          intervalMs: 200,
-          timeoutMs: 120_000
-        });
+        const done = await Private.waitDone(s.client, screen.id, workers);
         assert.equal(done.state, 'done');
         assert.equal(done.chunks.done, 2);
         assert.equal(done.chunks.failed, 1);
@@ -403,10 +437,7 @@ for (const target of databaseTargets()) {
           ? await startScreenWorker(s.w.t.db, { concurrency: 1 }, queue)
           : undefined;
       try {
-        const done = await waitForScreen(s.client, screen.id, {
-          intervalMs: 200,
-          timeoutMs: 60_000
-        });
+        const done = await Private.waitDone(s.client, screen.id, workers);
         assert.equal(done.molecules.scored, 2);
         const hits = await s.client.screens.top(screen.id, 2);
         assert.deepEqual(hits.map(h => h.inputId).sort(), ['dmso', 'glycerol']);
@@ -444,7 +475,7 @@ for (const target of databaseTargets()) {
         const victim = workers.find(w => held!.worker.endsWith(`:${w.pid}`));
         assert.ok(victim, `chunk held by ${held.worker}, one of ours`);
         victim.kill('SIGKILL');
-        const done = await waitForScreen(s.client, id, { intervalMs: 250, timeoutMs: 120_000 });
+        const done = await Private.waitDone(s.client, id, workers);
         assert.equal(done.state, 'done');
         assert.equal(done.chunks.done, 6, JSON.stringify(done));
         const { rows } = await s.w.t.db.serviceTransaction(tx =>
@@ -456,7 +487,14 @@ for (const target of databaseTargets()) {
             [id, held!.id]
           )
         );
-        assert.deepEqual(rows[0], { n: 600, lines: 600, attempts: 2, state: 'done' });
+        assert.deepEqual(
+          { ...rows[0], attempts: undefined },
+          { n: 600, lines: 600, attempts: undefined, state: 'done' }
+        );
+        assert.ok(
+          rows[0].attempts >= 2,
+          `the killed chunk ran again (${rows[0].attempts} attempts)`
+        );
         assert.equal(done.molecules.scored + done.molecules.invalid, 600);
       });
     }
@@ -464,6 +502,30 @@ for (const target of databaseTargets()) {
 }
 
 namespace Private {
+  /**
+   * Wait for a screen; a worker process that exits meanwhile fails the test at once, with what
+   * the workers printed.
+   */
+  export function waitDone(
+    client: CryoProtectClient,
+    id: string,
+    children: ChildProcess[],
+    timeoutMs = 120_000
+  ): Promise<Awaited<ReturnType<typeof waitForScreen>>> {
+    return waitForScreen(client, id, {
+      intervalMs: 200,
+      timeoutMs,
+      onProgress: () => {
+        const dead = children.find(c => c.exitCode !== null && c.signalCode !== 'SIGKILL');
+        if (dead) {
+          throw new Error(`worker ${dead.pid} exited (${dead.exitCode}): ${logs.join('')}`);
+        }
+      }
+    }).catch((error: Error) => {
+      throw new Error(`${error.message}; workers said: ${logs.join('').slice(-4000)}`);
+    });
+  }
+
   /** What the worker processes printed, for the message of a failed assertion. */
   export const logs: string[] = [];
 

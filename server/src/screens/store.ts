@@ -58,9 +58,14 @@ export async function createScreen(
   userId: string,
   body: CreateScreen & { chunkSize: number }
 ): Promise<Screen> {
-  const { rows: model } = await tx.query(`SELECT 1 FROM model_versions WHERE id = $1`, [
-    body.modelVersionId
-  ]);
+  const { rows: model } = await tx.query<{
+    name: string;
+    version: number;
+    featurizer: { mixture?: boolean; conditions?: string[] } | null;
+  }>(
+    `SELECT name, version, artifact -> 'featurizer' AS featurizer FROM model_versions WHERE id = $1`,
+    [body.modelVersionId]
+  );
   if (model.length === 0) {
     throw new ProblemError(
       422,
@@ -68,6 +73,26 @@ export async function createScreen(
       'Unknown model version',
       `body.modelVersionId: no model version ${body.modelVersionId} that you can read`,
       [{ path: 'body.modelVersionId', message: 'no such model version visible to you' }]
+    );
+  }
+  // A screen is a list of structures: a model that reads mixtures or needs condition inputs
+  // (concentration, temperature) could score none of them.
+  const featurizer = model[0].featurizer;
+  const needs = featurizer?.mixture
+    ? 'predicts mixtures'
+    : featurizer?.conditions?.length
+      ? `needs the conditions ${featurizer.conditions.join(', ')} besides the structure`
+      : featurizer === null
+        ? 'has no fitted model (it was registered without its artifact)'
+        : undefined;
+  if (needs) {
+    const message = `model ${model[0].name}@${model[0].version} ${needs}; a screen scores structures alone`;
+    throw new ProblemError(
+      422,
+      'model-cannot-screen',
+      'Model cannot screen',
+      `body.modelVersionId: ${message}`,
+      [{ path: 'body.modelVersionId', message }]
     );
   }
   const { rows } = await tx.query<{ id: string }>(
