@@ -157,6 +157,15 @@ describe('virtual screens in the kernel', () => {
         ['m4', 220, true]
       ]
     );
-    assert.equal(grid.payload.columns.find(c => c.key === 'prediction')?.unit, 'K');
+    const prediction = grid.payload.columns.find(c => c.key === 'prediction');
+    assert.deepEqual([prediction?.title, prediction?.unit], ['glass transition', 'K']);
+    // Cards show the first four value columns: the prediction, its interval and the domain.
+    assert.deepEqual(
+      grid.payload.columns
+        .map(c => c.key)
+        .filter(k => !['smiles', 'name', 'id'].includes(k))
+        .slice(0, 4),
+      ['prediction', 'lower', 'upper', 'inDomain']
+    );
   });
 });

@@ -144,11 +144,11 @@ export function screenResultsDisplay(
       title: `Screen of ${screen.source}: ${hits.length} best by ${ranked} (${options.order === 'asc' ? 'lowest' : 'highest'} first) of ${screen.molecules.scored.toLocaleString('en')} scored`,
       limit: Math.max(1, hits.length),
       model: { name: screen.model.name, version: screen.model.version },
+      // The grid's cards show the first four columns: the prediction, its interval, the domain.
       columns: [
-        { key: 'line', title: 'line', values: hits.map(h => h.line), description: 'input line' },
         {
           key: 'prediction',
-          title: screen.model.target,
+          title: screen.model.target.replace(/_/g, ' '),
           unit,
           digits: 4,
           values: hits.map(h => h.prediction)
@@ -160,7 +160,8 @@ export function screenResultsDisplay(
           title: 'in domain',
           description: "inside the model's applicability domain (near its training molecules)",
           values: hits.map(h => h.inDomain)
-        }
+        },
+        { key: 'line', title: 'line', values: hits.map(h => h.line), description: 'input line' }
       ]
     }
   );

@@ -118,7 +118,7 @@ export function addScreenCommands(program: Command, io: CommandIO): void {
         log: out.say
       });
       out.say(
-        `screen worker on ${db.kind} ${db.location}: ${options.concurrency} chunk(s) at a time; a chunk held ${config.CRYOPROTECT_SCREEN_EXPIRE} s goes to another worker`
+        `screen worker on ${db.kind} ${db.location}: ${options.concurrency} chunk(s) at a time; expired chunks looked for every ${config.CRYOPROTECT_SCREEN_MAINTENANCE} s`
       );
       const stop = async (signal: string): Promise<void> => {
         out.say(`${signal}: stopping after the chunks under way`);

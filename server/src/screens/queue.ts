@@ -10,7 +10,7 @@ import type { Database, Queryable } from '../db/database.js';
  * (one connection, no pool of pg-boss's own) and PostgreSQL work alike. The one exception is the
  * insert of a chunk's job: it runs in the request's transaction, as cryoprotect_app, so a chunk
  * and its job are stored together or not at all; pg-boss allows that (`insert(jobs, { db })`),
- * and `ensureScreenQueue` grants the app role what that insert needs.
+ * and `ScreenQueue.start` grants the app role what that insert needs.
  *
  * A job that fails (the worker threw, or died and the job expired) is retried `retryLimit`
  * times; after the last, pg-boss copies it to the dead-letter queue, whose worker records the
@@ -137,16 +137,26 @@ export class ScreenQueue {
     failed: (chunkId: string, reason: string) => Promise<void>
   ): Promise<void> {
     for (let i = 0; i < concurrency; i++) {
-      await this.boss.work<ChunkJob>(
+      // pg-boss waits its polling interval after every fetch, even one that found a job; a
+      // worker that just finished a chunk asks for the next one at once instead (notifyWorker),
+      // and waits only when the queue was empty.
+      const worker: { id?: string } = {};
+      worker.id = await this.boss.work<ChunkJob>(
         SCREEN_QUEUE,
         { batchSize: 1, includeMetadata: true, pollingIntervalSeconds: this.options.pollSeconds },
         async (jobs: PgBoss.JobWithMetadata<ChunkJob>[]) => {
-          for (const job of jobs) {
-            await run({
-              chunkId: job.data.chunkId,
-              attempt: job.retryCount + 1,
-              lastAttempt: job.retryCount >= job.retryLimit
-            });
+          try {
+            for (const job of jobs) {
+              await run({
+                chunkId: job.data.chunkId,
+                attempt: job.retryCount + 1,
+                lastAttempt: job.retryCount >= job.retryLimit
+              });
+            }
+          } finally {
+            if (worker.id) {
+              this.boss.notifyWorker(worker.id);
+            }
           }
         }
       );

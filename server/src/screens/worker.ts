@@ -86,7 +86,7 @@ export class ScreenScorer {
       if (state[0]?.state !== 'running') {
         return { chunkId, outcome: 'finished-already' as const };
       }
-      await Private.insertResults(tx, chunkId, rows);
+      await insertResults(tx, chunkId, rows);
       const invalid = rows.filter(r => r.error !== null).length;
       await tx.query(
         `UPDATE screen_chunks SET state = 'done', scored = $2, invalid = $3, error = NULL,
@@ -273,9 +273,47 @@ export async function scoreMolecules(
   return rows;
 }
 
-namespace Private {
-  export type ResultRow = ScoredMolecule;
+/**
+ * One INSERT for a chunk's rows, their ownership copied from the chunk (the bench times it
+ * alone: the database's share of a chunk).
+ */
+export async function insertResults(
+  tx: Queryable,
+  chunkId: string,
+  rows: readonly ScoredMolecule[]
+): Promise<void> {
+  const column = <K extends keyof ScoredMolecule>(key: K) => rows.map(r => r[key]);
+  await tx.query(
+    `INSERT INTO screen_results (screen_id, line, chunk_id, input_id, input, smiles, inchikey,
+                                 prediction, lower, upper, novelty, in_domain, error,
+                                 owner_id, project_id, visibility)
+     SELECT c.screen_id, r.line, c.id, r.input_id, r.input, r.smiles, r.inchikey, r.prediction,
+            r.lower, r.upper, r.novelty, r.in_domain, r.error, c.owner_id, c.project_id,
+            c.visibility
+     FROM screen_chunks c,
+          unnest($2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::float8[],
+                 $8::float8[], $9::float8[], $10::float8[], $11::boolean[], $12::text[])
+            AS r(line, input_id, input, smiles, inchikey, prediction, lower, upper, novelty,
+                 in_domain, error)
+     WHERE c.id = $1`,
+    [
+      chunkId,
+      column('line'),
+      column('inputId'),
+      column('input'),
+      column('smiles'),
+      column('inchikey'),
+      column('prediction'),
+      column('lower'),
+      column('upper'),
+      column('novelty'),
+      column('inDomain'),
+      column('error')
+    ]
+  );
+}
 
+namespace Private {
   /** The chunk's molecules as stored; anything else makes the chunk fail (and retry). */
   export function moleculesOf(seq: number, value: unknown): StoredMolecule[] {
     const ok =
@@ -293,42 +331,5 @@ namespace Private {
       );
     }
     return value as StoredMolecule[];
-  }
-
-  /** One INSERT for the chunk's rows, their ownership copied from the chunk. */
-  export async function insertResults(
-    tx: Queryable,
-    chunkId: string,
-    rows: ResultRow[]
-  ): Promise<void> {
-    const column = <K extends keyof ResultRow>(key: K) => rows.map(r => r[key]);
-    await tx.query(
-      `INSERT INTO screen_results (screen_id, line, chunk_id, input_id, input, smiles, inchikey,
-                                   prediction, lower, upper, novelty, in_domain, error,
-                                   owner_id, project_id, visibility)
-       SELECT c.screen_id, r.line, c.id, r.input_id, r.input, r.smiles, r.inchikey, r.prediction,
-              r.lower, r.upper, r.novelty, r.in_domain, r.error, c.owner_id, c.project_id,
-              c.visibility
-       FROM screen_chunks c,
-            unnest($2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::float8[],
-                   $8::float8[], $9::float8[], $10::float8[], $11::boolean[], $12::text[])
-              AS r(line, input_id, input, smiles, inchikey, prediction, lower, upper, novelty,
-                   in_domain, error)
-       WHERE c.id = $1`,
-      [
-        chunkId,
-        column('line'),
-        column('inputId'),
-        column('input'),
-        column('smiles'),
-        column('inchikey'),
-        column('prediction'),
-        column('lower'),
-        column('upper'),
-        column('novelty'),
-        column('inDomain'),
-        column('error')
-      ]
-    );
   }
 }
