@@ -108,6 +108,12 @@ describe('virtual screens on the embedded database', { timeout: 600_000 }, () =>
     assert.deepEqual(grid.payload.model, { name: 'tg-embedded', version: 1 });
     assert.equal(grid.payload.rows.length, 3);
     assert.match(grid.payload.title, /Screen of library\.smi: 3 best by prediction/);
+    const listed = await runCommand(process.execPath, [CLI, 'screen', 'list'], { env });
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.match(
+      listed.stdout,
+      new RegExp(`screen ${id} of library\\.smi \\(6 molecules\\) with tg-embedded@1: done`)
+    );
     const cancelled = await runCommand(process.execPath, [CLI, 'screen', 'cancel', id], { env });
     assert.equal(cancelled.code, 1);
     assert.match(cancelled.stderr, /is done: every chunk is finished, nothing is left to cancel/);

@@ -131,6 +131,20 @@ export function addScreenCommands(program: Command, io: CommandIO): void {
     });
 
   screen
+    .command('list')
+    .description("your screens and your projects', newest first, each with its progress")
+    .option('--limit <n>', 'how many', parseCount(1, 200), 20)
+    .action(async (options: { limit: number }) => {
+      const page = await clientFromEnvironment().screens.page({ limit: options.limit });
+      if (page.items.length === 0) {
+        out.warn('no screens yet: cryoprotect screen submit --model NAME@VERSION --input FILE');
+      }
+      for (const found of page.items) {
+        out.print(`${found.createdAt}  ${Private.summary(found)}\n`);
+      }
+    });
+
+  screen
     .command('status')
     .argument('<id>', 'the screen id that submit printed')
     .description('progress: chunks done and failed, molecules per second, time left')

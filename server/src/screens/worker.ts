@@ -3,7 +3,8 @@ import {
   predictMolecules,
   savedModelFromVersion,
   standardize,
-  type SavedModel
+  type SavedModel,
+  type ScreenResult
 } from '@cryoprotect/kernel';
 import type { Database, Queryable } from '../db/database.js';
 import { loadModelVersions } from '../db/model-versions.js';
@@ -188,20 +189,8 @@ export async function startScreenWorker(
   };
 }
 
-/** A molecule scored: its prediction with interval and domain, or why it was refused. */
-export interface ScoredMolecule {
-  line: number;
-  inputId: string | null;
-  input: string;
-  smiles: string | null;
-  inchikey: string | null;
-  prediction: number | null;
-  lower: number | null;
-  upper: number | null;
-  novelty: number | null;
-  inDomain: boolean | null;
-  error: string | null;
-}
+/** A molecule scored: its prediction with interval and domain, or why it was refused (the API's row). */
+export type ScoredMolecule = ScreenResult;
 
 /**
  * Score molecules as a worker scores a chunk (the bench's anchor calls it without the queue):
