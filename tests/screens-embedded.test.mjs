@@ -102,12 +102,24 @@ describe('virtual screens on the embedded database', { timeout: 600_000 }, () =>
     );
     assert.equal(top.code, 0, top.stderr);
     assert.equal(top.stdout.trim().split('\n').length, 3);
+    // Numbers to 6 significant figures, not 17.
+    for (const row of top.stdout.trim().split('\n').slice(1)) {
+      for (const cell of row.split(',').slice(5, 9)) {
+        const digits = cell.replace(/^-/, '').replace('.', '').replace(/^0+/, '');
+        assert.ok(digits.length >= 1 && digits.length <= 6, `${cell} in ${row}`);
+      }
+    }
 
     const client = new CryoProtectClient({ serverUrl: server.url, token: server.token });
     const grid = await screenHitsDisplay(client, id, { top: 3 });
     assert.deepEqual(grid.payload.model, { name: 'tg-embedded', version: 1 });
     assert.equal(grid.payload.rows.length, 3);
     assert.match(grid.payload.title, /Screen of library\.smi: 3 best by prediction/);
+    const lost = await runCommand(process.execPath, [CLI, 'screen', 'list'], {
+      env: { CRYOPROTECT_SERVER_URL: '', CRYOPROTECT_TOKEN: '' }
+    });
+    assert.equal(lost.code, 1);
+    assert.match(lost.stderr, /CRYOPROTECT_SERVER_URL is not set: .*\.cryoprotect\/token/);
     const listed = await runCommand(process.execPath, [CLI, 'screen', 'list'], { env });
     assert.equal(listed.code, 0, listed.stderr);
     assert.match(

@@ -34,7 +34,12 @@ export const CreateScreenSchema = z.strictObject({
 export type CreateScreen = z.input<typeof CreateScreenSchema>;
 
 export const ScreenMoleculeSchema = z.strictObject({
-  line: z.number().int().min(1).describe("the input file's line"),
+  line: z
+    .number()
+    .int()
+    .min(1)
+    .max(2_147_483_647)
+    .describe("the input file's line (a PostgreSQL integer)"),
   structure: z
     .string()
     .max(100_000)

@@ -10,7 +10,8 @@ import { ConflictError, ForbiddenError, InvalidFieldsError, NotFoundError } from
  */
 export interface OwnedTable {
   /** Table name (a constant of the caller, never user input). */
-  table: 'literature_references' | 'experiments' | 'measurements' | 'molecules' | 'mixtures';
+  table:
+    'literature_references' | 'experiments' | 'measurements' | 'molecules' | 'mixtures' | 'screens';
   /** What a scientist calls one row, for messages: "reference", "experiment", "measurement". */
   what: string;
   /** Audit a change of visibility or project as `<what>.share` with {from, to}. */

@@ -22,12 +22,12 @@ import {
   type TrainResult
 } from '@cryoprotect/kernel';
 import {
-  clientFromEnvironment,
   openModel as openSavedModel,
   predictCsv,
   saveTrainedModel,
   trainFromCsv
 } from '@cryoprotect/kernel/node';
+import { commandLineClient } from '../cli/client.js';
 import { parseInteger, parseJson } from '../cli/options.js';
 import { writeOutputFile, type CommandIO, type Output } from '../cli/output.js';
 import { codeCommit } from './code-commit.js';
@@ -147,7 +147,7 @@ export function addModelCommands(program: Command, io: CommandIO): void {
               '--from-measurements trains on measurements of single molecules: --mixture-column does not apply'
             );
           }
-          client = clientFromEnvironment();
+          client = commandLineClient();
           trained = await trainFromMeasurements(client, options.fromMeasurements, {
             ...settings,
             verifiedOnly: !options.includeUnverified
@@ -192,7 +192,7 @@ export function addModelCommands(program: Command, io: CommandIO): void {
         if (commit.commit === undefined) {
           out.warn(`no code commit recorded: ${commit.reason}`);
         }
-        const { version } = await registerTrainedModel(client ?? clientFromEnvironment(), result, {
+        const { version } = await registerTrainedModel(client ?? commandLineClient(), result, {
           name:
             options.name ??
             defaultModelName(options.fromMeasurements ?? options.target!, saved.learner.name),

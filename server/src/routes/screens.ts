@@ -10,6 +10,8 @@ import {
   ScreenResultsQuerySchema,
   ScreenSchema
 } from '@cryoprotect/kernel';
+import { z } from 'zod';
+import { deleteOwned } from '../db/owned-records.js';
 import { requireScope } from '../http/auth.js';
 import { Cursor, LISTS } from '../http/pagination.js';
 import { ProblemError } from '../http/problem.js';
@@ -85,9 +87,17 @@ export const screensRoutes: FastifyPluginAsync = async fastify => {
     },
     async request => {
       const userId = requireScope(request, 'write');
-      const q = await queue();
+      // Started before the transaction: on PGlite, pg-boss's statements wait for the one
+      // connection, which the transaction holds. Refused (503) only for a chunk it would queue.
+      const started = app.screenQueue ? await app.screenQueue() : undefined;
       return app.db.userTransaction(userId, tx =>
-        addChunk(tx, q, request.params.id, request.params.seq, request.body.molecules)
+        addChunk(
+          tx,
+          () => (started ? Promise.resolve(started) : queue()),
+          request.params.id,
+          request.params.seq,
+          request.body.molecules
+        )
       );
     }
   );
@@ -186,6 +196,34 @@ export const screensRoutes: FastifyPluginAsync = async fastify => {
         await (await app.screenQueue()).withdraw(withdrawn).catch(() => undefined);
       }
       return screen;
+    }
+  );
+
+  app.delete(
+    '/api/screens/:id',
+    {
+      schema: {
+        tags: ['screens'],
+        summary: 'Delete a screen with its chunks and results (its submitter or a project admin)',
+        params: IdParams,
+        response: { 204: z.null(), ...problems }
+      }
+    },
+    async (request, reply) => {
+      const userId = requireScope(request, 'write');
+      const chunks = await app.db.userTransaction(userId, async tx => {
+        const { rows } = await tx.query<{ id: string }>(
+          `SELECT id FROM screen_chunks WHERE screen_id = $1 AND state IN ('queued', 'running')`,
+          [request.params.id]
+        );
+        await deleteOwned(tx, { table: 'screens', what: 'screen' }, request.params.id, userId, '');
+        return rows.map(r => r.id);
+      });
+      // A job left behind finds no chunk and ends; withdrawing spares the workers the look.
+      if (app.screenQueue && chunks.length > 0) {
+        await (await app.screenQueue()).withdraw(chunks).catch(() => undefined);
+      }
+      return reply.code(204).send(null);
     }
   );
 };

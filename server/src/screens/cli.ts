@@ -10,7 +10,8 @@ import {
   type ScreenRanking,
   type ScreenResult
 } from '@cryoprotect/kernel';
-import { clientFromEnvironment, readStructureFile } from '@cryoprotect/kernel/node';
+import { readStructureFile } from '@cryoprotect/kernel/node';
+import { commandLineClient } from '../cli/client.js';
 import { parseCount } from '../cli/options.js';
 import { writeOutputFile, type CommandIO, type Output } from '../cli/output.js';
 import { loadConfig, screenQueueOptions } from '../config.js';
@@ -64,7 +65,7 @@ export function addScreenCommands(program: Command, io: CommandIO): void {
         wait?: boolean;
       }) => {
         const { rows } = readStructureFile(options.input, { smilesColumn: options.smilesColumn });
-        const client = clientFromEnvironment();
+        const client = commandLineClient();
         const started = await submitScreen(client, rows, {
           model: options.model,
           source: options.input.split(/[\\/]/).pop() ?? options.input,
@@ -72,12 +73,12 @@ export function addScreenCommands(program: Command, io: CommandIO): void {
           projectId: options.project,
           onChunk: (stored, total) => {
             if (stored === total || stored % 50 === 0) {
-              out.warn(`stored ${stored} of ${total} chunks`);
+              out.warn(`stored ${stored} of ${total} chunk${total === 1 ? '' : 's'}`);
             }
           }
         });
         out.warn(
-          `screen of ${rows.length.toLocaleString('en')} molecules with ${started.model.name}@${started.model.version}: ${started.chunks.total} chunks queued`
+          `screen of ${rows.length.toLocaleString('en')} molecule${rows.length === 1 ? '' : 's'} with ${started.model.name}@${started.model.version}: ${started.chunks.total} chunk${started.chunks.total === 1 ? '' : 's'} queued`
         );
         out.print(`${started.id}\n`);
         if (options.wait) {
@@ -135,7 +136,7 @@ export function addScreenCommands(program: Command, io: CommandIO): void {
     .description("your screens and your projects', newest first, each with its progress")
     .option('--limit <n>', 'how many', parseCount(1, 200), 20)
     .action(async (options: { limit: number }) => {
-      const page = await clientFromEnvironment().screens.page({ limit: options.limit });
+      const page = await commandLineClient().screens.page({ limit: options.limit });
       if (page.items.length === 0) {
         out.warn('no screens yet: cryoprotect screen submit --model NAME@VERSION --input FILE');
       }
@@ -150,7 +151,7 @@ export function addScreenCommands(program: Command, io: CommandIO): void {
     .description('progress: chunks done and failed, molecules per second, time left')
     .option('--wait', 'follow it until every chunk is finished')
     .action(async (id: string, options: { wait?: boolean }) => {
-      const client = clientFromEnvironment();
+      const client = commandLineClient();
       const found = options.wait
         ? await Private.follow(client, id, out)
         : await client.screens.get(id);
@@ -183,7 +184,7 @@ export function addScreenCommands(program: Command, io: CommandIO): void {
         id: string,
         options: { out?: string; top?: number; by: ScreenRanking; order: 'desc' | 'asc' }
       ) => {
-        const client = clientFromEnvironment();
+        const client = commandLineClient();
         const found = await client.screens.get(id);
         const rows: ScreenResult[] = [];
         if (options.top !== undefined) {
@@ -201,17 +202,26 @@ export function addScreenCommands(program: Command, io: CommandIO): void {
         }
         const invalid = rows.filter(r => r.error !== null).length;
         out.warn(
-          `${rows.length - invalid} scored${options.top === undefined ? `, ${invalid} refused` : ''} of screen ${id} (${found.state})${options.out ? ` written to ${options.out}` : ''}`
+          `${rows.length - invalid} scored${options.top === undefined ? `, ${invalid} invalid` : ''} of screen ${id} (${found.state})${options.out ? ` written to ${options.out}` : ''}`
         );
       }
     );
+
+  screen
+    .command('delete')
+    .argument('<id>', 'the screen id')
+    .description('delete a screen with its chunks and results (its submitter or a project admin)')
+    .action(async (id: string) => {
+      await commandLineClient().screens.delete(id);
+      out.warn(`deleted screen ${id}`);
+    });
 
   screen
     .command('cancel')
     .argument('<id>', 'the screen id')
     .description('stop a screen: chunks not scored yet are cancelled, the results so far stay')
     .action(async (id: string) => {
-      const cancelled = await clientFromEnvironment().screens.cancel(id);
+      const cancelled = await commandLineClient().screens.cancel(id);
       out.print(`${Private.summary(cancelled)}\n`);
     });
 }
@@ -276,8 +286,14 @@ namespace Private {
       'in_domain',
       'error'
     ];
+    // Numbers to 6 significant figures, as `cryoprotect describe` writes them: the model's own
+    // error is far larger than the 7th figure.
     const cell = (value: string | number | boolean | null): string =>
-      value === null ? '' : csvCell(String(value));
+      value === null
+        ? ''
+        : typeof value === 'number' && !Number.isInteger(value)
+          ? String(Number(value.toPrecision(6)))
+          : csvCell(String(value));
     const lines = rows.map(r =>
       [
         r.line,

@@ -173,7 +173,7 @@ for (const target of databaseTargets()) {
         assert.equal(submitted.code, 0, submitted.stderr);
         const id = submitted.stdout.trim();
         assert.match(id, /^[0-9a-f-]{36}$/);
-        assert.match(submitted.stderr, /5 chunks queued/);
+        assert.match(submitted.stderr, /120 molecules with tg-screen@1: 5 chunks queued/);
         const done = await Private.waitDone(s.client, id, workers);
         assert.equal(done.state, 'done');
         assert.deepEqual(
@@ -359,6 +359,23 @@ for (const target of databaseTargets()) {
       assert.equal(cancelled.statusCode, 200, cancelled.body);
       assert.equal(cancelled.json().state, 'cancelled');
       assert.equal((await put(1, [m(3), m(4)])).statusCode, 409);
+
+      // Deleted: not by a viewer or an outsider; by the submitter, with its chunks, audited.
+      const del = (user: typeof owner | null) =>
+        call(s.w, user, 'DELETE', `/api/screens/${screen.id}`);
+      assert.equal((await del(null)).statusCode, 401);
+      assert.equal((await del(s.w.outsider)).statusCode, 404);
+      assert.equal((await del(s.w.viewer)).statusCode, 403);
+      assert.equal((await del(owner)).statusCode, 204);
+      assert.equal((await call(s.w, owner, 'GET', `/api/screens/${screen.id}`)).statusCode, 404);
+      const left = await s.w.t.db.serviceTransaction(tx =>
+        tx.query<{ chunks: number; audited: number }>(
+          `SELECT (SELECT count(*)::int FROM screen_chunks WHERE screen_id = $1) AS chunks,
+                  (SELECT count(*)::int FROM audit_log WHERE action = 'screen.delete' AND entity_id = $1::text) AS audited`,
+          [screen.id]
+        )
+      );
+      assert.deepEqual(left.rows[0], { chunks: 0, audited: 1 });
     });
 
     it('fails a poison chunk after its retries with the reason, and finishes the others', async () => {

@@ -114,13 +114,14 @@ export async function createScreen(
 }
 
 /**
- * Store chunk `seq` of a screen and queue it, in the caller's transaction. Uploading a chunk that
+ * Store chunk `seq` of a screen and queue it (`queue` starts the queue on first use), in the
+ * caller's transaction. Uploading a chunk that
  * is stored already with the same molecules is a no-op (a client retrying after a lost answer);
  * with other molecules it is a 409.
  */
 export async function addChunk(
   tx: Queryable,
-  queue: ScreenQueue,
+  queue: () => Promise<ScreenQueue>,
   screenId: string,
   seq: number,
   molecules: ScreenMolecule[]
@@ -205,7 +206,9 @@ export async function addChunk(
       screen.visibility
     ]
   );
-  await queue.enqueue(tx, [rows[0].id]);
+  // The queue is asked for only now: a chunk the server refuses (no such screen, a bad chunk)
+  // is refused as such, whether or not this server takes screens.
+  await (await queue()).enqueue(tx, [rows[0].id]);
   return getScreen(tx, screenId);
 }
 

@@ -66,6 +66,11 @@ export class ScreensApi {
     );
   }
 
+  /** Delete a screen with its chunks and results (its submitter or a project admin). */
+  delete(id: string): Promise<void> {
+    return this.transport.requestEmpty('DELETE', at(id));
+  }
+
   /** Cancel: chunks not scored yet are not; the results so far stay. */
   cancel(id: string): Promise<Screen> {
     return this.transport.request('POST', `${at(id)}/cancel`, ScreenSchema);
