@@ -5,14 +5,12 @@ import { CommandRegistry } from '@lumino/commands';
 import type { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 import { Widget } from '@lumino/widgets';
 import type { MoleculesPayload } from '@cryoprotect/kernel';
-import { createRendererFactories, type IRendererServices } from '../display/factories';
 import { OPEN_PREDICTION_COMMAND, predictionArgs } from '../display/grid/model';
 import type { MoleculeGrid } from '../display/grid/widget';
 import { DISPLAY_MIME } from '../display/mime';
-import type { MoleculesRenderer } from '../display/molecules';
 import { renderersPlugin } from '../display/plugin';
 import { screen } from './display-fixtures';
-import { mimeModel, rendererOptions, waitFor } from './display-harness';
+import { mimeModel, renderGrid, waitFor } from './display-harness';
 
 /** The screen's hits as a virtual screen scored by a registered model sends them. */
 const scored: MoleculesPayload = { ...screen, model: { name: 'tg-pure', version: 3 } };
@@ -29,24 +27,6 @@ function fakeCommands(result: () => Promise<unknown> = () => Promise.resolve(und
       }
     }
   };
-}
-
-async function renderGrid(
-  payload: MoleculesPayload,
-  services: IRendererServices = {}
-): Promise<{ renderer: MoleculesRenderer; grid: MoleculeGrid }> {
-  const grids: MoleculeGrid[] = [];
-  const factory = createRendererFactories({
-    ...services,
-    onGrid: grid => grids.push(grid)
-  }).find(candidate => candidate.mimeTypes.includes(DISPLAY_MIME.molecules))!;
-  const renderer = factory.createRenderer(
-    rendererOptions(DISPLAY_MIME.molecules)
-  ) as MoleculesRenderer;
-  Widget.attach(renderer, document.body);
-  await renderer.renderModel(mimeModel(DISPLAY_MIME.molecules, payload));
-  expect(grids).toHaveLength(1);
-  return { renderer, grid: grids[0] };
 }
 
 const predictButtons = (grid: MoleculeGrid) => [

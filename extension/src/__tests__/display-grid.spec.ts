@@ -1,29 +1,8 @@
 import type { MoleculesPayload } from '@cryoprotect/kernel';
-import { Widget } from '@lumino/widgets';
 import { matchSmarts } from '../display/depict';
-import { createRendererFactories } from '../display/factories';
 import type { MoleculeGrid } from '../display/grid/widget';
-import { DISPLAY_MIME } from '../display/mime';
-import type { MoleculesRenderer } from '../display/molecules';
 import { screen } from './display-fixtures';
-import { mimeModel, rendererOptions, svgOf, waitFor } from './display-harness';
-
-async function renderGrid(
-  payload: MoleculesPayload | string,
-  onInsert?: (grid: MoleculeGrid) => void
-): Promise<{ renderer: MoleculesRenderer; grid: MoleculeGrid }> {
-  const grids: MoleculeGrid[] = [];
-  const factory = createRendererFactories({ onInsert, onGrid: grid => grids.push(grid) }).find(
-    candidate => candidate.mimeTypes.includes(DISPLAY_MIME.molecules)
-  )!;
-  const renderer = factory.createRenderer(
-    rendererOptions(DISPLAY_MIME.molecules)
-  ) as MoleculesRenderer;
-  Widget.attach(renderer, document.body);
-  await renderer.renderModel(mimeModel(DISPLAY_MIME.molecules, payload));
-  expect(grids).toHaveLength(1);
-  return { renderer, grid: grids[0] };
-}
+import { renderGrid, svgOf, waitFor } from './display-harness';
 
 const cards = (grid: MoleculeGrid) => [
   ...grid.node.querySelectorAll<HTMLElement>('.jp-cryoprotect-Grid-card')
@@ -164,9 +143,9 @@ describe('molecule grid', () => {
 
   it('selects with click and shift-click, and turns the selection into an inserted cell', async () => {
     const inserted: string[] = [];
-    const { renderer, grid } = await renderGrid(screen, target =>
-      inserted.push(target.selectionCode())
-    );
+    const { renderer, grid } = await renderGrid(screen, {
+      onInsert: target => inserted.push(target.selectionCode())
+    });
     const insert = [...grid.node.querySelectorAll('button')].find(
       button => button.textContent === 'Insert cell with selection'
     )!;

@@ -1,5 +1,11 @@
+import type { MoleculesPayload } from '@cryoprotect/kernel';
 import { MimeModel } from '@jupyterlab/rendermime';
 import type { IRenderMime } from '@jupyterlab/rendermime-interfaces';
+import { Widget } from '@lumino/widgets';
+import { createRendererFactories, type IRendererServices } from '../display/factories';
+import type { MoleculeGrid } from '../display/grid/widget';
+import { DISPLAY_MIME } from '../display/mime';
+import type { MoleculesRenderer } from '../display/molecules';
 
 /** What JupyterLab passes a renderer factory. */
 export function rendererOptions(mimeType: string): IRenderMime.IRendererOptions {
@@ -31,4 +37,23 @@ export async function waitFor(condition: () => unknown, timeout = 15_000): Promi
     }
     await new Promise(resolve => setTimeout(resolve, 20));
   }
+}
+
+/** A molecule grid rendered from `payload` and attached to the document, with its renderer. */
+export async function renderGrid(
+  payload: MoleculesPayload | string,
+  services: IRendererServices = {}
+): Promise<{ renderer: MoleculesRenderer; grid: MoleculeGrid }> {
+  const grids: MoleculeGrid[] = [];
+  const factory = createRendererFactories({
+    ...services,
+    onGrid: grid => grids.push(grid)
+  }).find(candidate => candidate.mimeTypes.includes(DISPLAY_MIME.molecules))!;
+  const renderer = factory.createRenderer(
+    rendererOptions(DISPLAY_MIME.molecules)
+  ) as MoleculesRenderer;
+  Widget.attach(renderer, document.body);
+  await renderer.renderModel(mimeModel(DISPLAY_MIME.molecules, payload));
+  expect(grids).toHaveLength(1);
+  return { renderer, grid: grids[0] };
 }
