@@ -5,6 +5,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ensureDebianPackages } from './debian.mjs';
 import { isRoot, run } from './lib.mjs';
 
 const MIN_VERSION = 15;
@@ -27,13 +28,7 @@ async function installPostgres() {
       'PostgreSQL 15+ is not installed and this is not root: install postgresql (Debian: sudo apt-get install postgresql-15 postgresql-15-rdkit) or set DATABASE_URL'
     );
   }
-  await aptInstall(['postgresql-15', 'postgresql-15-rdkit']);
-}
-
-async function aptInstall(packages) {
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  await run('apt-get', ['update'], { env });
-  await run('apt-get', ['install', '-y', '--no-install-recommends', ...packages], { env });
+  await ensureDebianPackages(['postgresql-15', 'postgresql-15-rdkit']);
 }
 
 /**
@@ -47,7 +42,7 @@ async function ensureCartridge(bin) {
     return;
   }
   try {
-    await aptInstall([`postgresql-${version}-rdkit`]);
+    await ensureDebianPackages([`postgresql-${version}-rdkit`]);
   } catch (error) {
     process.stderr.write(`could not install the RDKit cartridge: ${error.message}\n`);
   }
