@@ -44,6 +44,10 @@ import { experimentsRoutes } from './routes/experiments.js';
 import { measurementsRoutes } from './routes/measurements.js';
 import { screensRoutes } from './routes/screens.js';
 import type { ScreenQueue } from './screens/queue.js';
+import { statusRoutes } from './routes/status.js';
+import { cachedProbe, probeComponents } from './status/components.js';
+import { StatusRecorder } from './status/history.js';
+import { FEATURES, parseFeatures, type FeatureFlags } from './features.js';
 
 /** Where the API's documentation page is served (the page itself at DOCS_PREFIX + '/'). */
 export const DOCS_PREFIX = '/api/docs';
@@ -72,18 +76,48 @@ export interface AppOptions {
    * screen routes that queue work answer 503.
    */
   screenQueue?: () => Promise<ScreenQueue>;
+  /** Feature flags in force (default: every feature at its default). */
+  features?: FeatureFlags;
+  /** The deployment profile, shown by GET /health. */
+  profile?: 'development' | 'staging' | 'production';
+  /** The log goes to this file, rotated (pino-roll), instead of standard output. */
+  logFile?: { path: string; keep: number; maxMegabytes: number };
+  /** The status page and the component gauges; `record` samples them into the database. */
+  status?: {
+    stallSeconds: number;
+    retentionDays: number;
+    retrainDelaySeconds: number;
+    record?: { instance: string; intervalSeconds: number };
+  };
 }
 
 declare module 'fastify' {
   interface FastifyInstance {
     db: Database;
+    features: FeatureFlags;
   }
 }
 
 /** Build the HTTP application; the caller owns the database and closes it. */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: { level: options.logLevel ?? 'info' },
+    logger: {
+      level: options.logLevel ?? 'info',
+      // Rotated daily and by size; pino-roll deletes all but the newest `keep` files.
+      ...(options.logFile && {
+        transport: {
+          target: 'pino-roll',
+          options: {
+            file: options.logFile.path,
+            frequency: 'daily',
+            size: `${options.logFile.maxMegabytes}m`,
+            mkdir: true,
+            dateFormat: 'yyyy-MM-dd',
+            limit: { count: options.logFile.keep, removeOtherLogFiles: true }
+          }
+        }
+      })
+    },
     bodyLimit: options.bodyLimit ?? 1 << 20,
     // Path parameters are bounded by their schemas (400 naming them); the router's own limit
     // (default 100 characters, percent-encoded) answered 414 outside problem+json before.
@@ -98,6 +132,34 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   const { registry, db } = instrument(options.db);
   app.decorate('db', db);
+  app.decorate('features', options.features ?? parseFeatures(undefined).flags);
+  const statusOptions = options.status ?? {
+    stallSeconds: 900,
+    retentionDays: 7,
+    retrainDelaySeconds: 300
+  };
+  // One probe a second at most, whoever asks (the gauges at each scrape, the status page).
+  const probe = cachedProbe(
+    () =>
+      probeComponents(db, {
+        migrationsDir: options.migrationsDir,
+        stallSeconds: statusOptions.stallSeconds,
+        retrainDelaySeconds: statusOptions.retrainDelaySeconds
+      }),
+    1000
+  );
+  const recorder = statusOptions.record
+    ? new StatusRecorder(db, probe, {
+        ...statusOptions.record,
+        retentionDays: statusOptions.retentionDays,
+        log: message => app.log.warn(message)
+      })
+    : undefined;
+  app.decorate('status', { probe, recorder, retentionDays: statusOptions.retentionDays });
+  if (recorder) {
+    app.addHook('onReady', async () => recorder.start());
+    app.addHook('onClose', async () => recorder.stop());
+  }
   if (options.screenQueue) {
     app.decorate('screenQueue', options.screenQueue);
   }
@@ -112,7 +174,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
-  registerMetrics(app, registry, options.metricsToken);
+  registerMetrics(app, registry, options.metricsToken, probe);
   await app.register(helmet, {
     // The API serves JSON and SVG; the docs page sets its own policy (staticCSP below).
     contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } }
@@ -178,6 +240,19 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     status: 'ok',
     kernelVersion: KERNEL_VERSION
   }));
+  // What runs here: the version, the profile and the feature flags in force (an operator checks a
+  // controlled rollout with it); readiness is /health/ready, the components /status.
+  typed.get('/health', { schema: { hide: true }, config: { rateLimit: false } }, async () => ({
+    status: 'ok',
+    version: KERNEL_VERSION,
+    profile: options.profile ?? 'development',
+    features: Object.entries(FEATURES).map(([name, feature]) => ({
+      name,
+      enabled: app.features[name as keyof FeatureFlags],
+      default: feature.default,
+      description: feature.description
+    }))
+  }));
   typed.get(
     '/health/ready',
     {
@@ -232,5 +307,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(experimentsRoutes);
   await app.register(measurementsRoutes);
   await app.register(screensRoutes);
+  await app.register(statusRoutes);
   return app;
 }

@@ -40,12 +40,17 @@ export async function checkReadiness(
   const problems = [
     ...status.pending.map(m => `migration ${m.file} is not applied`),
     ...status.modified.map(m => `migration ${m.file} was edited after it was applied`),
-    ...status.unknown.map(
-      m => `database has migration ${m.version} (${m.name}) that this code lacks`
-    )
+    ...(status.ahead
+      ? []
+      : status.unknown.map(
+          m => `database has migration ${m.version} (${m.name}) that this code lacks`
+        ))
   ];
-  const schema =
-    status.modified.length + status.unknown.length > 0
+  // Ahead stays ready: during a blue-green deploy the release still serving runs on the schema
+  // its successor migrated (additive migrations), and a rollback starts it there again.
+  const schema = status.ahead
+    ? 'ahead'
+    : status.modified.length + status.unknown.length > 0
       ? 'drift'
       : status.pending.length > 0
         ? 'pending'

@@ -31,9 +31,9 @@ export const ReadinessSchema = z.object({
   ready: z.boolean().describe('true when the server can serve requests'),
   database: z.enum(['ok', 'unreachable']).describe('whether the database answered in time'),
   schema: z
-    .enum(['current', 'pending', 'drift', 'unknown'])
+    .enum(['current', 'ahead', 'pending', 'drift', 'unknown'])
     .describe(
-      'current: every migration of this code applied unchanged; pending: some not applied yet; drift: applied migrations edited since, or unknown to this code; unknown: the database did not answer'
+      'current: every migration of this code applied unchanged; ahead: also newer migrations of a later release (additive, so this code still runs: ready); pending: some not applied yet; drift: applied migrations edited since, or unknown to this code and not simply newer; unknown: the database did not answer'
     ),
   problems: z.array(z.string()).describe('what keeps the server from being ready, one per entry'),
   database_kind: z

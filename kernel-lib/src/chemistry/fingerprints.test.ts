@@ -176,6 +176,21 @@ describe('FingerprintLibrary against a brute-force scan', () => {
     });
   }
 
+  it('keeps to the JavaScript kernel when told to (wasm: false), with the same hits', () => {
+    const fps = Array.from({ length: WASM_MIN_CAPACITY + 10 }, (_, i) =>
+      fingerprint(256, [i % 256, (i * 7) % 256, (i * 13) % 256])
+    );
+    const off = new FingerprintLibrary(256, WASM_MIN_CAPACITY, { wasm: false });
+    const on = new FingerprintLibrary(256, WASM_MIN_CAPACITY);
+    fps.forEach(fp => {
+      off.add(fp);
+      on.add(fp);
+    });
+    assert.equal(kernelOf(off), 'js');
+    assert.equal(kernelOf(on), 'wasm');
+    assert.deepEqual(off.topK(fps[3], 20), on.topK(fps[3], 20));
+  });
+
   it('falls back to the JavaScript kernel without WebAssembly', () => {
     const saved = Object.getOwnPropertyDescriptor(globalThis, 'WebAssembly')!;
     Reflect.deleteProperty(globalThis, 'WebAssembly');

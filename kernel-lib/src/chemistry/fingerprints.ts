@@ -142,7 +142,12 @@ export class FingerprintLibrary {
   /** First sorted position with each bit count; bit count c ends at binStart[c + 1]. */
   private binStart: Int32Array;
 
-  constructor(nBits = 2048, initialCapacity = 1024) {
+  /**
+   * `options.wasm: false` keeps the library on the JavaScript kernel (same results, slower on large
+   * libraries): the server's `wasm-similarity` feature flag, to turn the wasm kernel off without a
+   * release.
+   */
+  constructor(nBits = 2048, initialCapacity = 1024, options: { wasm?: boolean } = {}) {
     if (!Number.isInteger(nBits) || nBits <= 0 || nBits % 32 !== 0) {
       throw new RangeError(`nBits must be a positive multiple of 32, got ${nBits}`);
     }
@@ -150,7 +155,7 @@ export class FingerprintLibrary {
     this.words = nBits / 32;
     this.blocks = Math.ceil(this.words / WORDS_PER_BLOCK);
     const capacity = Math.max(1, Math.ceil(initialCapacity) || 1);
-    this.store = new Private.Store(Private.layout(nBits), capacity);
+    this.store = new Private.Store(Private.layout(nBits), capacity, options.wasm ?? true);
     this.ids = new Int32Array(capacity);
     this.binStart = new Int32Array(nBits + 2);
   }
@@ -555,11 +560,12 @@ namespace Private {
 
     constructor(
       readonly layout: Layout,
-      capacity: number
+      capacity: number,
+      private readonly wasmAllowed = true
     ) {
       this.capacity = capacity;
       this.dataOffset = layout.header + capacity * layout.blockStride;
-      this.allocate(this.bytesFor(capacity), capacity >= WASM_MIN_CAPACITY);
+      this.allocate(this.bytesFor(capacity), this.wantsWasm(capacity));
     }
 
     /** Room for `capacity` fingerprints, keeping the first `used`. */
@@ -587,12 +593,16 @@ namespace Private {
         // writes: zero, as everywhere beyond the stored data.
         this.bytes.fill(0, oldData, dataOffset);
       } else {
-        this.allocate(bytes, capacity >= WASM_MIN_CAPACITY);
+        this.allocate(bytes, this.wantsWasm(capacity));
         this.bytes.set(oldBytes.subarray(header, header + used * blockStride), header);
         this.bytes.set(oldBytes.subarray(oldData, oldData + used * stride), dataOffset);
       }
       this.capacity = capacity;
       this.dataOffset = dataOffset;
+    }
+
+    private wantsWasm(capacity: number): boolean {
+      return this.wasmAllowed && capacity >= WASM_MIN_CAPACITY;
     }
 
     private bytesFor(capacity: number): number {

@@ -1,9 +1,10 @@
+import { hostname } from 'node:os';
 import type { Command } from 'commander';
 import { buildApp } from '../app.js';
 import { loadConfig, screenQueueOptions, type Config } from '../config.js';
 import type { Database } from '../db/database.js';
 import { ensureLocalToken } from '../db/local-user.js';
-import { migrate } from '../db/migrations.js';
+import { migrate, migrationStatus } from '../db/migrations.js';
 import { openDatabase } from '../db/open.js';
 import { loadReferenceData } from '../db/reference-data.js';
 import { startJupyterLab, type RunningLab } from '../lab.js';
@@ -62,8 +63,11 @@ namespace Private {
     const applied = await migrate(db, config.CRYOPROTECT_MIGRATIONS_DIR, m =>
       out.say(`applied migration ${m.file}`)
     );
+    const status = await migrationStatus(db, config.CRYOPROTECT_MIGRATIONS_DIR);
     out.say(
-      `database ${db.kind} at ${db.location}: schema current (${applied.length} new migrations, ${Date.now() - t0} ms)`
+      status.ahead
+        ? `database ${db.kind} at ${db.location}: schema ahead of this release by ${status.unknown.length} additive migration(s) of a newer one (${Date.now() - t0} ms)`
+        : `database ${db.kind} at ${db.location}: schema current (${applied.length} new migrations, ${Date.now() - t0} ms)`
     );
     const t1 = Date.now();
     const reference = await loadReferenceData(db);
@@ -106,7 +110,25 @@ namespace Private {
       rateLimitPerMinute: config.CRYOPROTECT_RATE_LIMIT,
       tokenCacheMs: config.CRYOPROTECT_TOKEN_CACHE_MS,
       bodyLimit: config.CRYOPROTECT_BODY_LIMIT,
-      metricsToken: config.CRYOPROTECT_METRICS_TOKEN
+      metricsToken: config.CRYOPROTECT_METRICS_TOKEN,
+      features: config.features,
+      profile: config.CRYOPROTECT_PROFILE,
+      logFile: config.CRYOPROTECT_LOG_FILE
+        ? {
+            path: config.CRYOPROTECT_LOG_FILE,
+            keep: config.CRYOPROTECT_LOG_KEEP,
+            maxMegabytes: config.CRYOPROTECT_LOG_MAX_MB
+          }
+        : undefined,
+      status: {
+        stallSeconds: config.CRYOPROTECT_STATUS_STALL,
+        retentionDays: config.CRYOPROTECT_STATUS_RETENTION_DAYS,
+        retrainDelaySeconds: config.CRYOPROTECT_RETRAIN_DELAY,
+        record: {
+          instance: `${hostname()}:${port}`,
+          intervalSeconds: config.CRYOPROTECT_STATUS_INTERVAL
+        }
+      }
     });
     let stopping = false;
     const stop = async (signal: string): Promise<void> => {

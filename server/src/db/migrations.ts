@@ -25,6 +25,12 @@ export interface MigrationStatus {
   modified: MigrationFile[];
   /** Applied in the database but absent from the folder (a newer checkout ran against this database). */
   unknown: AppliedMigration[];
+  /**
+   * Every unknown migration is newer than this code's newest, and nothing else differs: a newer
+   * release migrated the database (a blue-green deploy, or one being rolled back). Migrations are
+   * additive by policy (CONTRIBUTING.md), so this code still runs on that schema.
+   */
+  ahead: boolean;
 }
 
 export class MigrationError extends Error {
@@ -98,15 +104,19 @@ async function readApplied(tx: Queryable): Promise<AppliedMigration[]> {
 function compare(files: MigrationFile[], applied: AppliedMigration[]): MigrationStatus {
   const byVersion = new Map(applied.map(a => [a.version, a]));
   const known = new Set(files.map(f => f.version));
-  return {
-    applied,
-    pending: files.filter(f => !byVersion.has(f.version)),
-    modified: files.filter(f => {
-      const a = byVersion.get(f.version);
-      return a !== undefined && a.checksum !== f.checksum;
-    }),
-    unknown: applied.filter(a => !known.has(a.version))
-  };
+  const newest = Math.max(0, ...files.map(f => f.version));
+  const pending = files.filter(f => !byVersion.has(f.version));
+  const modified = files.filter(f => {
+    const a = byVersion.get(f.version);
+    return a !== undefined && a.checksum !== f.checksum;
+  });
+  const unknown = applied.filter(a => !known.has(a.version));
+  const ahead =
+    unknown.length > 0 &&
+    pending.length === 0 &&
+    modified.length === 0 &&
+    unknown.every(a => a.version > newest);
+  return { applied, pending, modified, unknown, ahead };
 }
 
 export async function migrationStatus(db: Database, dir: string): Promise<MigrationStatus> {
@@ -121,12 +131,12 @@ function refuseDrift(status: MigrationStatus): void {
       `applied migration ${names} was edited after it ran (checksum differs); restore the file and put the change in a new migration`
     );
   }
-  if (status.unknown.length > 0) {
+  if (status.unknown.length > 0 && !status.ahead) {
     const names = status.unknown
       .map(m => `${String(m.version).padStart(3, '0')}_${m.name}`)
       .join(', ');
     throw new MigrationError(
-      `the database has migration ${names}, which this checkout does not have; update the code first`
+      `the database has migration ${names}, which this checkout does not have, and they are not simply newer than its own; update the code first`
     );
   }
 }

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Database } from '../db/database.js';
+import { COMPONENTS, type Probe } from '../status/components.js';
 import { ProblemError } from './problem.js';
 
 /** Metric names, shared with ops/prometheus/alerts.yml and the Grafana dashboard. */
@@ -9,7 +10,9 @@ export const METRICS = {
   requestErrors: 'cryoprotect_http_errors_total',
   transactionDuration: 'cryoprotect_db_transaction_duration_seconds',
   transactionErrors: 'cryoprotect_db_transaction_errors_total',
-  poolConnections: 'cryoprotect_db_pool_connections'
+  poolConnections: 'cryoprotect_db_pool_connections',
+  ready: 'cryoprotect_ready',
+  componentUp: 'cryoprotect_component_up'
 } as const;
 
 export interface Instrumentation {
@@ -90,8 +93,36 @@ export function instrument(db: Database): Instrumentation {
 export function registerMetrics(
   app: FastifyInstance,
   registry: Registry,
-  metricsToken?: string
+  metricsToken?: string,
+  probe?: () => Promise<Probe>
 ): void {
+  if (probe) {
+    // Evaluated at scrape time, so Prometheus sees readiness as a load balancer does; the probe
+    // is bounded (readiness waits 3 s for the database at most) and shared by both gauges.
+    new Gauge({
+      name: METRICS.ready,
+      help: '1 when GET /health/ready answers 200 (database, schema, chemistry engines), else 0',
+      registers: [registry],
+      async collect() {
+        this.set((await probe()).readiness.ready ? 1 : 0);
+      }
+    });
+    new Gauge({
+      name: METRICS.componentUp,
+      help: '1 when the component is up (as on the status page), else 0',
+      labelNames: ['component'],
+      registers: [registry],
+      async collect() {
+        const { components } = await probe();
+        for (const name of COMPONENTS) {
+          this.set(
+            { component: name },
+            components.find(c => c.component === name)?.state === 'up' ? 1 : 0
+          );
+        }
+      }
+    });
+  }
   const requests = new Histogram({
     name: METRICS.requestDuration,
     help: 'HTTP request latency by route and status',

@@ -496,7 +496,9 @@ export const moleculesRoutes: FastifyPluginAsync = async fastify => {
           (await tx.query<MoleculeRow>(`${SELECT} ORDER BY m.id`)).rows,
           request
         );
-        const library = new FingerprintLibrary(2048, Math.max(rows.length, 1));
+        const library = new FingerprintLibrary(2048, Math.max(rows.length, 1), {
+          wasm: app.features['wasm-similarity']
+        });
         rows.forEach(row => library.add(getMorganFingerprintWith(rdkit, row.smiles)));
         const hits = rows.length === 0 ? [] : library.topK(query, Math.min(k, rows.length));
         return {

@@ -67,6 +67,14 @@ export const screensRoutes: FastifyPluginAsync = async fastify => {
     },
     async (request, reply) => {
       const userId = requireScope(request, 'write');
+      if (!app.features.screens) {
+        throw new ProblemError(
+          503,
+          'feature-disabled',
+          'Feature turned off',
+          'new screens are not accepted here: the feature flag "screens" is off (CRYOPROTECT_FEATURES); screens already created can still be uploaded, scored and read'
+        );
+      }
       const screen = await app.db.userTransaction(userId, tx =>
         createScreen(tx, userId, request.body)
       );
