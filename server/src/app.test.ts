@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { buildApp } from './app.js';
 import { DEFAULT_MIGRATIONS_DIR } from './config.js';
-import { openPostgres } from './db/database.js';
+import { openPostgres, type Database } from './db/database.js';
 import { migrate } from './db/migrations.js';
 import { databaseTargets, type TestDatabase } from './testing/databases.js';
 
@@ -62,6 +65,51 @@ describe('readiness without a database', () => {
     } finally {
       await app.close();
       await db.close();
+    }
+  });
+});
+
+describe('the log file', () => {
+  it('writes one JSON line per request into a dated, numbered file when a log file is set', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cryoprotect-logs-'));
+    const db = {
+      kind: 'postgres',
+      location: 'nowhere',
+      serviceTransaction: () => Promise.reject(new Error('no database here')),
+      userTransaction: () => Promise.reject(new Error('no database here')),
+      close: async () => undefined
+    } as unknown as Database;
+    const app = await buildApp({
+      db,
+      migrationsDir: DEFAULT_MIGRATIONS_DIR,
+      logLevel: 'info',
+      logFile: { path: join(dir, 'server'), keep: 3, maxMegabytes: 1 }
+    });
+    try {
+      await app.inject({ method: 'GET', url: '/health/live?probe=log-file' });
+      const deadline = Date.now() + 5_000;
+      let lines: { msg: string; req?: { url: string } }[] = [];
+      while (Date.now() < deadline) {
+        const files = readdirSync(dir);
+        lines = files.flatMap(f =>
+          readFileSync(join(dir, f), 'utf8')
+            .split('\n')
+            .filter(Boolean)
+            .map(line => JSON.parse(line))
+        );
+        if (lines.some(l => l.req?.url === '/health/live?probe=log-file')) {
+          assert.match(files[0], /^server\.\d{4}-\d{2}-\d{2}\.1\.log$/);
+          break;
+        }
+        await new Promise(done => setTimeout(done, 100));
+      }
+      assert.ok(
+        lines.some(l => l.req?.url === '/health/live?probe=log-file'),
+        'the request is in the log file'
+      );
+    } finally {
+      await app.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
