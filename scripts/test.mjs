@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { ROOT, childEnv, run, step } from './lib.mjs';
+import { debianPackageInstalled, ensureDebianPackages } from './debian.mjs';
 import { startPostgres } from './postgres.mjs';
 import { setup } from './setup.mjs';
 
@@ -24,6 +25,8 @@ function testFiles(dir, pattern) {
   if (existsSync(join(ROOT, dir))) visit(join(ROOT, dir));
   return found.sort();
 }
+
+const OPS_PACKAGES = ['haproxy', 'prometheus', 'prometheus-alertmanager', 'pgbackrest'];
 
 let postgres;
 let exitCode = 1;
@@ -49,6 +52,14 @@ try {
       }
       process.stdout.write(`  ${describeBundle(report)}\n`);
     }
+  );
+  // The operations tests (blue-green deploys, alerts, point-in-time recovery) use Debian's tools;
+  // one install here rather than two tests racing for apt's lock. Each test installs what it
+  // needs too, when run alone.
+  await step(
+    'operations tools from Debian (HAProxy, Prometheus, Alertmanager, pgBackRest)',
+    () => OPS_PACKAGES.every(debianPackageInstalled),
+    () => ensureDebianPackages(OPS_PACKAGES)
   );
   let postgresUrl = process.env.DATABASE_URL;
   if (postgresUrl) {
