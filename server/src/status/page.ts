@@ -30,26 +30,34 @@ const WORDS: Record<ComponentState, string> = {
 };
 
 const STYLE = `
-:root { color-scheme: light dark; --ok: #2e7d32; --warn: #b26a00; --bad: #c62828; --none: #9e9e9e;
-  --fg: #1d1d1f; --bg: #ffffff; --muted: #5f6368; --line: #e0e0e0; }
+:root { color-scheme: light dark; --ok: #2e7d32; --warn: #b26a00; --bad: #c62828; --none: #bdbdbd;
+  --unknown: #78909c; --fg: #1d1d1f; --bg: #ffffff; --muted: #5f6368; --line: #e0e0e0; }
 @media (prefers-color-scheme: dark) { :root { --fg: #e8eaed; --bg: #1e1e1e; --muted: #9aa0a6;
-  --line: #3c4043; --ok: #66bb6a; --warn: #ffa726; --bad: #ef5350; --none: #5f6368; } }
+  --line: #3c4043; --ok: #66bb6a; --warn: #ffa726; --bad: #ef5350; --none: #4a4a4a;
+  --unknown: #90a4ae; } }
 body { font: 15px/1.45 system-ui, sans-serif; color: var(--fg); background: var(--bg);
   max-width: 60rem; margin: 2rem auto; padding: 0 1rem; }
 h1 { font-size: 1.4rem; margin: 0 0 .25rem; }
 .summary { padding: .75rem 1rem; border-radius: 6px; color: #fff; font-weight: 600; margin: 1rem 0; }
-.summary.up { background: var(--ok); } .summary.degraded { background: var(--warn); }
-.summary.down { background: var(--bad); }
+.summary.up { background: #2e7d32; } .summary.degraded { background: #9a5b00; }
+.summary.down { background: #c62828; }
 section { border-top: 1px solid var(--line); padding: .75rem 0; }
 .head { display: flex; justify-content: space-between; gap: 1rem; flex-wrap: wrap; }
 .name { font-weight: 600; } .detail, .muted { color: var(--muted); font-size: .85rem; }
-.state.up { color: var(--ok); } .state.degraded, .state.unknown { color: var(--warn); }
+.state.up { color: var(--ok); } .state.degraded { color: var(--warn); }
+.state.unknown { color: var(--unknown); }
 .state.down { color: var(--bad); }
 .bars { display: flex; gap: 1px; margin: .4rem 0 .2rem; height: 1.6rem; }
 .bars span { flex: 1; border-radius: 1px; background: var(--none); }
-.bars .up { background: var(--ok); } .bars .degraded, .bars .unknown { background: var(--warn); }
+.bars .up { background: var(--ok); } .bars .degraded { background: var(--warn); }
+.bars .unknown { background: var(--unknown); }
 .bars .down { background: var(--bad); }
 .axis { display: flex; justify-content: space-between; }
+.legend { display: flex; gap: 1rem; flex-wrap: wrap; margin-top: 1rem; }
+.legend i { display: inline-block; width: .8rem; height: .8rem; border-radius: 2px; margin-right: .3rem;
+  vertical-align: -1px; background: var(--none); }
+.legend .up { background: var(--ok); } .legend .degraded { background: var(--warn); }
+.legend .down { background: var(--bad); } .legend .unknown { background: var(--unknown); }
 `;
 
 /** The page's Content-Security-Policy: nothing but its own inline style. */
@@ -101,6 +109,7 @@ export function renderStatusPage(report: StatusReport): string {
 <div class="muted">Checked ${Private.escape(report.generatedAt.replace('T', ' ').slice(0, 19))} UTC · bars of ${report.window.bucketMinutes} minutes over the last ${report.window.hours} hours, worst state in each · also as JSON: <code>?format=json</code></div>
 <div class="summary ${report.overall}">${overall}</div>
 ${sections}
+<div class="legend muted"><span><i class="up"></i>Operational</span><span><i class="degraded"></i>Degraded</span><span><i class="down"></i>Down</span><span><i class="unknown"></i>Unknown</span><span><i></i>No data (no server running)</span></div>
 <p class="muted">${source}</p>
 </body>
 </html>
