@@ -1,5 +1,5 @@
 import { chemistryStatus, type Readiness } from '@cryoprotect/kernel';
-import type { Database } from './db/database.js';
+import { DatabaseUnavailableError, type Database } from './db/database.js';
 import { migrationStatus } from './db/migrations.js';
 
 /** What checkReadiness finds about the database; GET /health/ready adds its kind and the chemistry. */
@@ -9,7 +9,8 @@ export type ReadinessCheck = Omit<Readiness, 'database_kind' | 'chemistry'>;
 export const READINESS_TIMEOUT_MS = 3_000;
 
 /**
- * Ready means: the database answers, and its schema is exactly the migrations of this code.
+ * Ready means: the database answers both logins, and its schema is the migrations of this code
+ * (or newer additive ones).
  * The database check is bounded: a load balancer's probe must get an answer even when the
  * database hangs rather than refuses.
  */
@@ -21,17 +22,36 @@ export async function checkReadiness(
   let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([
-      db.serviceTransaction(tx => tx.query('SELECT 1')),
+      // Both logins: requests use DATABASE_URL's, and a server whose request login is refused
+      // (pg_hba.conf, a password, TLS) serves nothing even when the service login works.
+      // Only a failure to connect counts: before the first migration the app role does not
+      // exist yet, which the schema check reports as pending.
+      Promise.all([
+        db.serviceTransaction(tx => tx.query('SELECT 1')),
+        db
+          .userTransaction(null, tx => tx.query('SELECT 1'))
+          .catch((error: unknown) => {
+            if (error instanceof DatabaseUnavailableError) {
+              throw error;
+            }
+          })
+      ]),
       new Promise((_, fail) => {
         timer = setTimeout(() => fail(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
       })
     ]);
   } catch (error) {
+    // Readiness is public: the driver's words (the login's user, the host) stay in the logs;
+    // the hint names only the setting to fix.
+    const reason =
+      error instanceof DatabaseUnavailableError
+        ? `unavailable${error.hint ? ` (${error.hint})` : ''}`
+        : (error as Error).message;
     return {
       ready: false,
       database: 'unreachable',
       schema: 'unknown',
-      problems: [`database: ${(error as Error).message}`]
+      problems: [`database: ${reason}`]
     };
   } finally {
     clearTimeout(timer);

@@ -51,7 +51,7 @@ export function addDbCommands(program: Command, io: CommandIO): void {
     });
   db.command('health')
     .description(
-      'schema matches migrations, RLS on every table, indexed foreign keys, orphans, slow statements; exit 1 on a problem'
+      'schema matches migrations, RLS on every table, indexed foreign keys, orphans, slow statements, autovacuum and index bloat (PostgreSQL); exit 1 on a problem'
     )
     .option('--json', 'print the report as JSON')
     .action(async (options: { json?: boolean }) => {
@@ -66,6 +66,9 @@ export function addDbCommands(program: Command, io: CommandIO): void {
             out.print(`  ${check.ok ? 'ok  ' : 'FAIL'} ${check.name}: ${check.detail}\n`);
             for (const finding of check.findings) {
               out.print(`         ${finding}\n`);
+            }
+            for (const line of check.info ?? []) {
+              out.print(`         - ${line}\n`);
             }
           }
         }

@@ -152,10 +152,62 @@ export async function openPGlite(dataDir: string): Promise<Database> {
  * the pool reconnects by itself once the server is back.
  */
 export class DatabaseUnavailableError extends Error {
-  constructor(cause: unknown) {
-    super(`the database is unavailable: ${(cause as Error)?.message ?? String(cause)}`, { cause });
+  /** `hint`: what to check when retrying will not help (see connectionHint). */
+  constructor(
+    cause: unknown,
+    readonly hint?: string
+  ) {
+    super(
+      `the database is unavailable: ${(cause as Error)?.message ?? String(cause)}${hint ? ` (${hint})` : ''}`,
+      { cause }
+    );
     this.name = 'DatabaseUnavailableError';
   }
+}
+
+/** Node's codes for a server certificate that does not verify (node:tls, OpenSSL). */
+const CERTIFICATE_CODES = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'ERR_TLS_CERT_ALTNAME_INVALID'
+]);
+
+/**
+ * What to fix when a connection cannot be made for a reason retrying will not cure: the driver's
+ * own words ("unable to verify the first certificate") name neither the database nor the setting.
+ * `setting` is the environment variable whose connection string was used.
+ */
+export function connectionHint(error: unknown, setting: string): string | undefined {
+  const { code, message, syscall } = (error ?? {}) as {
+    code?: unknown;
+    message?: unknown;
+    syscall?: unknown;
+  };
+  const text = typeof message === 'string' ? message : '';
+  if (typeof code === 'string' && (CERTIFICATE_CODES.has(code) || /^ERR_(TLS|SSL)_/.test(code))) {
+    return `TLS: the PostgreSQL server's certificate does not verify against the CA of sslrootcert in ${setting}, or does not name the host of ${setting}`;
+  }
+  if (text.startsWith('The server does not support SSL connections')) {
+    return `${setting} asks for TLS but the PostgreSQL server has ssl = off`;
+  }
+  if ((code === 'ENOENT' || code === 'EACCES') && syscall === 'open') {
+    return `cannot read a file named in ${setting} (sslrootcert, sslcert or sslkey)`;
+  }
+  if (code === '28000' && text.includes('no encryption')) {
+    // node-postgres uses no TLS unless the connection string says so (libpq would try it first).
+    return `${setting} connects without TLS, which the PostgreSQL server refuses: add sslmode=verify-full&sslrootcert=<CA file>`;
+  }
+  if (code === '28000' || code === '28P01') {
+    return `the PostgreSQL server refuses the login of ${setting} (pg_hba.conf or password)`;
+  }
+  return undefined;
 }
 
 /** Timeouts and size of the PostgreSQL pool; every wait on the database is bounded. */
@@ -262,7 +314,12 @@ export async function openPostgres(
     try {
       client = await from.connect();
     } catch (error) {
-      throw isConnectionError(error) ? new DatabaseUnavailableError(error) : error;
+      // Without a connection nothing can be served, whatever the reason (refused by pg_hba.conf,
+      // a wrong password, a certificate that does not verify, an unreadable CA file): a 503, and
+      // readiness reports it, instead of a 500 that shows the server's login in its detail.
+      const setting =
+        from === servicePool && servicePool !== pool ? 'DATABASE_SERVICE_URL' : 'DATABASE_URL';
+      throw new DatabaseUnavailableError(error, connectionHint(error, setting));
     }
     // pg-pool listens for errors only on idle clients. A checked-out client whose server goes
     // away between two statements emits 'error' with nobody listening, which would end the
