@@ -42,10 +42,10 @@ export async function checkReadiness(
     ]);
   } catch (error) {
     // Readiness is public: the driver's words (the login's user, the host) stay in the logs;
-    // the hint names only the setting to fix.
+    // the error's code (ECONNREFUSED, 28P01) and the hint naming the setting to fix are shown.
     const reason =
       error instanceof DatabaseUnavailableError
-        ? `unavailable${error.hint ? ` (${error.hint})` : ''}`
+        ? `unavailable (${[Private.code(error.cause), error.hint].filter(Boolean).join(': ') || 'no reason given'})`
         : (error as Error).message;
     return {
       ready: false,
@@ -104,4 +104,12 @@ export function readinessReport(
     database_kind: databaseKind,
     chemistry
   };
+}
+
+namespace Private {
+  /** A Node or PostgreSQL error code (ECONNREFUSED, 28P01): a category, never a name or host. */
+  export function code(cause: unknown): string | undefined {
+    const value = (cause as { code?: unknown } | undefined)?.code;
+    return typeof value === 'string' && /^[A-Z0-9_]{1,40}$/.test(value) ? value : undefined;
+  }
 }
