@@ -16,7 +16,7 @@ import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { backup, configureArchiving, restore, stopCluster } from '../deploy/pitr.mjs';
 import { ensureDebianPackages } from '../scripts/debian.mjs';
-import { startPostgres } from '../scripts/postgres.mjs';
+import { psqlQuery, startPostgres } from '../scripts/postgres.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -31,28 +31,6 @@ const processMax = Number(values['process-max']);
 // ~165 bytes a row on disk; hex digests of different numbers compress about 2:1, like real text.
 const ROW = 'md5(g::text) || md5((-g)::text) || md5((g * 7)::text) || md5((g * 13)::text)';
 const HOUR = 3_600_000;
-
-function sql(psqlBin, port, statement, timeoutMs = HOUR) {
-  return new Promise((done, fail) => {
-    const args = ['-X', '-A', '-t', '-q', '-v', 'ON_ERROR_STOP=1', '-h', '127.0.0.1'];
-    args.push('-p', String(port), '-U', 'postgres', '-d', 'postgres', '-c', statement);
-    const child = spawn(psqlBin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.stdout.on('data', chunk => (out += chunk));
-    child.stderr.on('data', chunk => (err += chunk));
-    child.on('error', fail);
-    child.on('close', code => {
-      clearTimeout(timer);
-      if (code === 0) {
-        done(out.trim());
-      } else {
-        fail(new Error(`psql ${statement.slice(0, 80)}: exit ${code}\n${err}`));
-      }
-    });
-  });
-}
 
 const seconds = since => (Date.now() - since) / 1000;
 const mb = bytes => (bytes / 1024 / 1024).toFixed(0);
@@ -78,7 +56,7 @@ try {
   cleanups.push(() => primary.stop());
   const port = Number(new URL(primary.url).port);
   const psqlBin = `/usr/lib/postgresql/${primary.version}/bin/psql`;
-  const query = statement => sql(psqlBin, port, statement);
+  const query = statement => psqlQuery(psqlBin, port, statement, HOUR);
   const dataDir = await query('SHOW data_directory');
   const socketDir = (await query('SHOW unix_socket_directories')).split(',')[0].trim();
   if (process.getuid?.() === 0) {
@@ -153,7 +131,7 @@ try {
     })
   );
   const restored = await restore({ ...repo, target, into: scratch, processMax });
-  const count = await sql(psqlBin, restored.port, 'SELECT count(*) FROM changes');
+  const count = await psqlQuery(psqlBin, restored.port, 'SELECT count(*) FROM changes', HOUR);
   if (count !== changed) {
     throw new Error(`the restored copy has ${count} changed rows, not ${changed}`);
   }

@@ -17,11 +17,11 @@ import {
   statSync,
   writeFileSync
 } from 'node:fs';
-import { createServer } from 'node:net';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ensureDebianPackages } from '../scripts/debian.mjs';
+import { freePort } from '../scripts/lib.mjs';
 
 export const DEFAULTS = Object.freeze({
   configFile: '/etc/pgbackrest/pgbackrest.conf',
@@ -540,17 +540,6 @@ export function normalizeTarget(target) {
   }
   const zone = /^(Z|UTC)$/i.test(match[3]) ? '+00' : match[3];
   return `${match[1]} ${match[2]}${zone}`;
-}
-
-function freePort() {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => done(port));
-    });
-  });
 }
 
 /** Stop a cluster started by restore() (`mode` fast, or immediate for a copy being thrown away). */

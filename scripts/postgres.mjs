@@ -1,12 +1,12 @@
 // A throw-away PostgreSQL server for the tests: Debian's postgresql package (installed when
 // missing and running as root), a fresh cluster in a temporary folder, on 127.0.0.1 and a free port.
 // Debian's RDKit cartridge (postgresql-NN-rdkit) comes with it, so database searches are tested too.
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureDebianPackages } from './debian.mjs';
-import { isRoot, run } from './lib.mjs';
+import { freePort, isRoot, run } from './lib.mjs';
 
 const MIN_VERSION = 15;
 
@@ -46,17 +46,6 @@ async function ensureCartridge(bin) {
   } catch (error) {
     process.stderr.write(`could not install the RDKit cartridge: ${error.message}\n`);
   }
-}
-
-function freePort() {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => done(port));
-    });
-  });
 }
 
 /** Signal the cluster's postmaster (by its postmaster.pid) and its child processes. */
@@ -152,4 +141,30 @@ export async function startPostgres() {
       }
     }
   };
+}
+
+/**
+ * One statement through psql over TCP to a test cluster (trust authentication as postgres),
+ * bounded by `timeoutMs`; resolves the unaligned, tuples-only output, trimmed.
+ */
+export function psqlQuery(psqlBin, port, statement, timeoutMs = 60_000) {
+  return new Promise((done, fail) => {
+    const args = ['-X', '-A', '-t', '-q', '-v', 'ON_ERROR_STOP=1', '-h', '127.0.0.1'];
+    args.push('-p', String(port), '-U', 'postgres', '-d', 'postgres', '-c', statement);
+    const child = spawn(psqlBin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.stdout.on('data', chunk => (out += chunk));
+    child.stderr.on('data', chunk => (err += chunk));
+    child.on('error', fail);
+    child.on('close', code => {
+      clearTimeout(timer);
+      if (code === 0) {
+        done(out.trim());
+      } else {
+        fail(new Error(`psql ${statement.slice(0, 80)}: exit ${code}\n${err}`));
+      }
+    });
+  });
 }

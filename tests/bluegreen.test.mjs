@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { infoText } from '../deploy/pitr.mjs';
 import { ensureDebianPackages } from '../scripts/debian.mjs';
-import { startPostgres } from '../scripts/postgres.mjs';
+import { psqlQuery, startPostgres } from '../scripts/postgres.mjs';
 import { CLI, ROOT, freePort, runCommand, tempDir } from './helpers.mjs';
 
 // Blue-green deploys behind a real HAProxy (Debian's) on a throw-away PostgreSQL, under a load
@@ -405,12 +405,7 @@ test(
       async () => {
         const psql = `/usr/lib/postgresql/${pg.version}/bin/psql`;
         const port = new URL(pg.url).port;
-        const query = async sql =>
-          (
-            await runCommand(psql, ['-h', '127.0.0.1', '-p', port, '-U', 'postgres', '-Atc', sql], {
-              timeoutMs: 30_000
-            })
-          ).stdout.trim();
+        const query = statement => psqlQuery(psql, port, statement, 30_000);
         const dataDir = await query('SHOW data_directory');
         // pgBackRest runs as the cluster's owner: its repository must be reachable by it.
         const pitr = tempDir('cryoprotect-bluegreen-pitr-');

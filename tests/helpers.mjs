@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../scripts/lib.mjs';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const CLI = join(ROOT, 'server', 'bin', 'cryoprotect.js');
@@ -12,17 +12,6 @@ export const VENV_BIN = join(ROOT, '.venv', 'bin');
 
 export function tempDir(prefix = 'cryoprotect-it-') {
   return mkdtempSync(join(tmpdir(), prefix));
-}
-
-export function freePort() {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => done(port));
-    });
-  });
 }
 
 /**
@@ -167,3 +156,5 @@ export function tslabNotebook(cells, metadata = {}) {
     nbformat_minor: 5
   });
 }
+
+export { freePort };

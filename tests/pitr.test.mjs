@@ -4,56 +4,19 @@
 // into a scratch cluster that must hold exactly the earlier rows. The database carries a bulk table
 // of PITR_TEST_MB (default 200) MB so the restore's time is a figure for docs/point-in-time-recovery.md.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { backup, configureArchiving, info, restore, stopCluster } from '../deploy/pitr.mjs';
 import { debianPackageInstalled, ensureDebianPackages } from '../scripts/debian.mjs';
-import { startPostgres } from '../scripts/postgres.mjs';
+import { psqlQuery, startPostgres } from '../scripts/postgres.mjs';
 
 const isRoot = process.getuid?.() === 0;
 const SIZE_MB = Number(process.env.PITR_TEST_MB ?? 200);
 // Rows of ~165 bytes on disk (a 128-character text, tuple header, item pointer); hex digests of
 // different numbers, so the data compresses about as much as real text (about 2:1), not 100:1.
 const BULK_ROWS = Math.round((SIZE_MB * 1024 * 1024) / 165);
-
-/** psql over TCP (trust authentication in the test clusters), bounded. */
-function sql(psqlBin, port, statement, timeoutMs = 60_000) {
-  return new Promise((done, fail) => {
-    const child = spawn(
-      psqlBin,
-      [
-        '-X',
-        '-A',
-        '-t',
-        '-q',
-        '-v',
-        'ON_ERROR_STOP=1',
-        '-h',
-        '127.0.0.1',
-        '-p',
-        String(port)
-      ].concat(['-U', 'postgres', '-d', 'postgres', '-c', statement]),
-      { stdio: ['ignore', 'pipe', 'pipe'] }
-    );
-    let out = '';
-    let err = '';
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.stdout.on('data', chunk => (out += chunk));
-    child.stderr.on('data', chunk => (err += chunk));
-    child.on('error', fail);
-    child.on('close', code => {
-      clearTimeout(timer);
-      if (code === 0) {
-        done(out.trim());
-      } else {
-        fail(new Error(`psql ${statement.slice(0, 80)}: exit ${code}\n${err}`));
-      }
-    });
-  });
-}
 
 async function waitUntil(what, timeoutMs, probe) {
   const deadline = Date.now() + timeoutMs;
@@ -96,7 +59,7 @@ test(
     cleanups.push(() => primary.stop());
     const port = Number(new URL(primary.url).port);
     const psqlBin = `/usr/lib/postgresql/${primary.version}/bin/psql`;
-    const query = (statement, timeoutMs) => sql(psqlBin, port, statement, timeoutMs);
+    const query = (statement, timeoutMs) => psqlQuery(psqlBin, port, statement, timeoutMs);
     const dataDir = await query('SHOW data_directory');
     const socketDir = (await query('SHOW unix_socket_directories')).split(',')[0].trim();
 
@@ -179,7 +142,7 @@ test(
       }
     });
     const restored = await restore({ ...repo, target, into: scratch, timeoutMs: 120_000 });
-    const copy = (statement, timeoutMs) => sql(psqlBin, restored.port, statement, timeoutMs);
+    const copy = (statement, timeoutMs) => psqlQuery(psqlBin, restored.port, statement, timeoutMs);
 
     assert.equal(await copy('SELECT pg_is_in_recovery()'), 'f', 'promoted');
     assert.equal(
