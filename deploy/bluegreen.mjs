@@ -262,7 +262,9 @@ async function deploy(args) {
     'max-error-rate': { type: 'string', default: '0.05' },
     'min-requests': { type: 'string', default: '20' },
     'ready-timeout': { type: 'string', default: '90s' },
-    'token-file': { type: 'string' }
+    'token-file': { type: 'string' },
+    // Set by rollback: going back is never refused for want of a token.
+    rollback: { type: 'boolean', default: false }
   });
   const [name] = positionals;
   if (!name) {
@@ -280,6 +282,15 @@ async function deploy(args) {
     minRequests: Math.max(1, Number(values['min-requests']) || 20),
     token: deployToken(values)
   };
+  // An upgrade's smoke test must write: a release that reads but cannot write would otherwise
+  // pass. Only the first deploy may go without a token (none can exist before a server runs);
+  // a rollback may too, so that an emergency is never refused for want of one.
+  const current = readState(dir);
+  if (!settings.token && !values.rollback && current?.live && slotPid(dir, current.live)) {
+    throw new Refusal(
+      'a deploy onto a running slot smoke-tests a write: give a read/write token with --token-file F (or CRYOPROTECT_DEPLOY_TOKEN_FILE)'
+    );
+  }
   const unlock = takeLock(dir, `deploy ${name}`);
   try {
     return await deployLocked(dir, name, settings);
@@ -548,6 +559,7 @@ async function rollback(args) {
       unlock();
       return await deploy([
         previous.release,
+        '--rollback',
         '--state',
         dir,
         '--watch',

@@ -302,6 +302,13 @@ test(
 
     await t.test('a release failing its smoke test gets no traffic', async () => {
       const greenPid = slotPid('green');
+      // Without a token the smoke test could not write: an upgrade is refused before it starts.
+      const tokenless = await tool(['deploy', 'r3-broken-openapi']);
+      assert.equal(tokenless.code, 2, explain(tokenless));
+      assert.match(
+        tokenless.stderr,
+        /smoke-tests a write: give a read\/write token with --token-file/
+      );
       const deployed = await tool([
         'deploy',
         'r3-broken-openapi',
