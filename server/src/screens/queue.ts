@@ -62,17 +62,19 @@ export class ScreenQueue {
     supervise = true
   ): Promise<ScreenQueue> {
     const o = { ...SCREEN_QUEUE_DEFAULTS, ...options };
-    const boss = new PgBoss({
-      db: { executeSql: (text: string, values?: unknown[]) => db.executeSql(text, values) },
-      supervise,
-      schedule: false,
-      maintenanceIntervalSeconds: o.maintenanceSeconds,
-      pollingIntervalSeconds: o.pollSeconds
+    const boss = await Private.startBoss(() => {
+      const made = new PgBoss({
+        db: { executeSql: (text: string, values?: unknown[]) => db.executeSql(text, values) },
+        supervise,
+        schedule: false,
+        maintenanceIntervalSeconds: o.maintenanceSeconds,
+        pollingIntervalSeconds: o.pollSeconds
+      });
+      // pg-boss reports its own failures (a lost connection during maintenance) as events; the
+      // next interval tries again.
+      made.on('error', () => undefined);
+      return made;
     });
-    // pg-boss reports its own failures (a lost connection during maintenance) as events; the
-    // next interval tries again.
-    boss.on('error', () => undefined);
-    await boss.start();
     await Private.ensureQueues(db, boss);
     return new ScreenQueue(boss, o);
   }
@@ -185,6 +187,29 @@ export class ScreenQueue {
 }
 
 namespace Private {
+  /**
+   * Processes starting together on a fresh database race to create pg-boss's schema: its
+   * `CREATE SCHEMA IF NOT EXISTS` runs before its lock and can still collide in the catalogue
+   * (23505 on pg_namespace) or deadlock (40P01). The loser starts again, with a new instance, and
+   * finds the schema made.
+   */
+  export async function startBoss(make: () => PgBoss): Promise<PgBoss> {
+    for (let attempt = 1; ; attempt++) {
+      const boss = make();
+      try {
+        await boss.start();
+        return boss;
+      } catch (error) {
+        const code = (error as { code?: unknown }).code;
+        if (attempt >= 10 || !['23505', '42P06', '40P01'].includes(String(code))) {
+          throw error;
+        }
+        await boss.stop({ graceful: false, close: false }).catch(() => undefined);
+        await new Promise(resolve => setTimeout(resolve, 50 + Math.random() * 200 * attempt));
+      }
+    }
+  }
+
   export async function ensureQueues(db: Database, boss: PgBoss): Promise<void> {
     for (const name of [SCREEN_DEAD_LETTERS, SCREEN_QUEUE]) {
       // Processes starting together race to create the queue (a partition table: concurrent
