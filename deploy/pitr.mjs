@@ -447,19 +447,17 @@ export async function configureArchiving(options) {
     return settings.archive_command.value === archiveCommand || settings.archive_mode.pending;
   });
   const restart = options.restart ?? 'auto';
+  const summary = {
+    configFile: cfg.configFile,
+    stanza: cfg.stanza,
+    repoPath,
+    archiveCommand,
+    archiveTimeout
+  };
   let restarted;
   if (pending) {
     if (restart === false) {
-      return {
-        configFile: cfg.configFile,
-        stanza: cfg.stanza,
-        repoPath,
-        archiveCommand,
-        archiveTimeout,
-        restarted: undefined,
-        restartRequired: true,
-        checked: false
-      };
+      return { ...summary, restarted: undefined, restartRequired: true, checked: false };
     }
     restarted = await restartCluster(cfg, restart, timeoutMs);
     await waitUntil(
@@ -473,11 +471,7 @@ export async function configureArchiving(options) {
     timeoutMs: timeoutMs + 10_000
   });
   return {
-    configFile: cfg.configFile,
-    stanza: cfg.stanza,
-    repoPath,
-    archiveCommand,
-    archiveTimeout,
+    ...summary,
     restarted,
     restartRequired: false,
     checked: true,
